@@ -173,7 +173,9 @@ type Catalog = typeof bluumEventCatalog
 export type BluumEventName = keyof Catalog
 
 /** Every catalog event name, in declaration order. */
-export const bluumEventNames = Object.freeze(Object.keys(bluumEventCatalog)) as readonly BluumEventName[]
+export const bluumEventNames = Object.freeze(
+  Object.keys(bluumEventCatalog),
+) as readonly BluumEventName[]
 
 /** The `data` of event `N`. */
 export type BluumEventData<N extends BluumEventName> = Static<Catalog[N]['data']>

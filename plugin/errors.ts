@@ -1,0 +1,96 @@
+/**
+ * Every error the plugin produces, each with a stable code and an HTTP status.
+ *
+ * Messages say what was expected, what came, and the likely cause: a webhook sender only sees
+ * the answer, and an operator only sees the log, so both must be able to act on it.
+ */
+import createError from '@fastify/error'
+
+// Options, checked once at `register`.
+export const InvalidOptionError = createError<[string, string]>(
+  'BLUUM_INVALID_OPTION',
+  'Invalid option "%s": %s',
+  500,
+  TypeError,
+)
+export const InvalidSecretError = createError<[string]>(
+  'BLUUM_INVALID_SECRET',
+  'Invalid webhook secret: %s. Expected "whsec_" followed by the base64 of 24 to 64 random bytes, as returned when the webhook was created.',
+  500,
+  TypeError,
+)
+export const InvalidPatternError = createError<[string, string]>(
+  'BLUUM_INVALID_EVENT_PATTERN',
+  'Invalid event pattern "%s": %s',
+  500,
+  TypeError,
+)
+
+// One delivery, answered before any handler runs.
+export const MissingSignatureHeadersError = createError<[string]>(
+  'BLUUM_MISSING_SIGNATURE_HEADERS',
+  'Missing signature header(s): %s. Bluum deliveries carry webhook-id, webhook-timestamp and webhook-signature; a proxy may have stripped them.',
+  400,
+)
+export const InvalidSignatureHeaderError = createError<[string]>(
+  'BLUUM_INVALID_SIGNATURE_HEADER',
+  'Malformed signature header: %s',
+  400,
+)
+export const SignatureMismatchError = createError(
+  'BLUUM_SIGNATURE_MISMATCH',
+  'No signature matches the payload. Likely causes: a proxy or a JSON parser changed the raw body before verification, whitespace or a missing "whsec_" prefix in the configured secret, or the secret of another webhook or environment.',
+  401,
+)
+export const TimestampStaleError = createError<[number, number]>(
+  'BLUUM_TIMESTAMP_STALE',
+  'The webhook-timestamp is %d seconds old, beyond the tolerance of %d seconds. A replayed delivery, or a server clock that is behind.',
+  401,
+)
+export const TimestampFutureError = createError<[number, number]>(
+  'BLUUM_TIMESTAMP_FUTURE',
+  'The webhook-timestamp is %d seconds in the future, beyond the tolerance of %d seconds. Check this server clock (NTP).',
+  401,
+)
+export const UnsupportedMediaTypeError = createError<[string]>(
+  'BLUUM_UNSUPPORTED_MEDIA_TYPE',
+  'Expected content-type application/json, received %s.',
+  415,
+)
+export const BodyTooLargeError = createError<[number]>(
+  'BLUUM_BODY_TOO_LARGE',
+  'The payload exceeds the limit of %d bytes (option bodyLimit).',
+  413,
+)
+export const InvalidJsonError = createError<[string]>(
+  'BLUUM_INVALID_JSON',
+  'The payload is not valid JSON: %s',
+  400,
+)
+export const InvalidEnvelopeError = createError<[string]>(
+  'BLUUM_INVALID_ENVELOPE',
+  'The payload is not a Bluum event envelope { event, timestamp, data }: %s',
+  400,
+)
+
+// Dedupe and handlers.
+export const DeliveryInFlightError = createError<[string]>(
+  'BLUUM_DELIVERY_IN_FLIGHT',
+  'Event %s is being processed by another delivery right now; retry later.',
+  409,
+)
+export const StoreUnavailableError = createError<[string]>(
+  'BLUUM_STORE_UNAVAILABLE',
+  'The dedupe store is unreachable (%s); no handler ran, retry later.',
+  503,
+)
+export const HandlerFailedError = createError<[string, number]>(
+  'BLUUM_HANDLER_FAILED',
+  'Event %s: %d handler(s) failed; the claim was released so a retry runs them again.',
+  500,
+)
+export const AckTimeoutError = createError<[string, number]>(
+  'BLUUM_ACK_TIMEOUT',
+  'Event %s: handlers still running after %d ms; the work goes on and is recorded when it ends.',
+  503,
+)

@@ -1,0 +1,120 @@
+/**
+ * fastify-bluum-webhooks: a verified, deduplicated, typed Bluum webhook route for Fastify.
+ *
+ * Thin glue: options are checked once here, the raw-body parser lives in an encapsulated child
+ * context (the host app's JSON parsing is untouched), and every decision is made by the pure
+ * modules beside this file.
+ */
+import { STATUS_CODES } from 'node:http'
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import fp from 'fastify-plugin'
+import { BodyTooLargeError } from './errors.js'
+import { createDeliveryProcessor, type CodedError } from './delivery.js'
+import { resolveOptions, type BluumWebhooksOptions } from './options.js'
+import { createEventRouter, type BluumEventRouter } from './router.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Typed routing of Bluum events: `on`, `onAny`, `onError`. */
+    bluum: BluumEventRouter
+  }
+}
+
+function errorBody(error: CodedError) {
+  const statusCode = error.statusCode ?? 500
+  return { statusCode, code: error.code, error: STATUS_CODES[statusCode], message: error.message }
+}
+
+const bluumWebhooksPlugin: FastifyPluginAsync<BluumWebhooksOptions> = async (fastify, opts) => {
+  const options = resolveOptions(opts)
+  const router = createEventRouter()
+  const processor = createDeliveryProcessor(options, router)
+
+  // Only the public half of the router is exposed; dispatch stays internal.
+  const publicRouter: BluumEventRouter = {
+    on(pattern, handler) {
+      router.on(pattern, handler)
+      return this
+    },
+    onAny(handler) {
+      router.onAny(handler)
+      return this
+    },
+    onError(handler) {
+      router.onError(handler)
+      return this
+    },
+  }
+  fastify.decorate('bluum', publicRouter)
+
+  await fastify.register(async function bluumWebhookRoute(route: FastifyInstance) {
+    // Keep the exact bytes: a re-serialised object would not match the signature.
+    route.removeAllContentTypeParsers()
+    route.addContentTypeParser(
+      '*',
+      { parseAs: 'buffer', bodyLimit: options.bodyLimit },
+      (_request, body, done) => done(null, body),
+    )
+    route.setErrorHandler(async (error, request, reply) => {
+      const coded = error as CodedError
+      if (coded.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        request.log.warn({ code: 'BLUUM_BODY_TOO_LARGE' }, 'bluum delivery rejected')
+        return reply.code(413).send(errorBody(new BodyTooLargeError(options.bodyLimit)))
+      }
+      throw error
+    })
+    route.post(options.path, async (request, reply) => {
+      const answer = await processor.process({
+        rawBody: request.body as Buffer | undefined,
+        headers: request.headers,
+        log: request.log,
+      })
+      if (answer.ok) return reply.code(200).send(answer.body)
+      return reply.code(answer.error.statusCode ?? 500).send(errorBody(answer.error))
+    })
+  })
+
+  fastify.addHook('onClose', async () => {
+    await processor.drain()
+    await options.store.close?.()
+  })
+}
+
+/**
+ * Registers the Bluum webhook route and `fastify.bluum`.
+ * @example
+ * await app.register(bluumWebhooks, { secret: process.env.BLUUM_WEBHOOK_SECRET })
+ * app.bluum.on('order.filled', async (event) => notify(event.data.investor_id))
+ */
+const bluumWebhooks = fp(bluumWebhooksPlugin, { fastify: '5.x', name: 'fastify-bluum-webhooks' })
+
+export default bluumWebhooks
+export { bluumWebhooks }
+export type { BluumWebhooksOptions } from './options.js'
+export { defaultOptions } from './options.js'
+export type {
+  BluumEventRouter,
+  BluumEventHandler,
+  BluumErrorHandler,
+  BluumHandlerContext,
+  HandlerLogger,
+} from './router.js'
+export { createEventRouter } from './router.js'
+export type { BluumEventPattern, MatchingEvents } from './event-pattern.js'
+export * from './catalog.js'
+export type { ClaimResult, DedupeStore } from './store.js'
+export { createMemoryStore, type MemoryStoreOptions } from './memory-store.js'
+export {
+  verifyBluumSignature,
+  decodeSecrets,
+  type VerifyBluumSignatureInput,
+  type VerificationResult,
+  type HeaderBag,
+} from './signature.js'
+export {
+  createStandardWebhooksVerifier,
+  type BluumVerifier,
+  type VerifierInput,
+  type VerifierResult,
+} from './verifier.js'
+export * as errors from './errors.js'

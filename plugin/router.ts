@@ -1,0 +1,108 @@
+/**
+ * Typed routing of verified events to handlers. Pure: no Fastify, no I/O.
+ *
+ * Every handler that matches a delivery runs (concurrently), and every failure is collected:
+ * one failing handler never hides another, and the delivery fails as a whole so the retry
+ * runs them again.
+ */
+import type { AnyBluumEvent, BluumEvent, BluumEventName } from './catalog.js'
+import { isBluumEventName } from './catalog.js'
+import { expandPattern, type BluumEventPattern, type MatchingEvents } from './event-pattern.js'
+
+/** The logger a handler gets: the request's child logger in the plugin. */
+export interface HandlerLogger {
+  info(obj: object, msg?: string): void
+  warn(obj: object, msg?: string): void
+  error(obj: object, msg?: string): void
+}
+
+/** What every handler receives beside the event. */
+export interface BluumHandlerContext {
+  /** The delivery's logger (request-scoped in the plugin). */
+  readonly log: HandlerLogger
+  /** The dedupe key of this delivery: `webhook-id`, else envelope `id`, else a body hash. */
+  readonly deliveryId: string
+}
+
+export type BluumEventHandler<E> = (event: E, context: BluumHandlerContext) => unknown
+
+/** Called once per failed delivery with every handler error of it. */
+export type BluumErrorHandler = (
+  error: AggregateError,
+  event: AnyBluumEvent,
+  context: BluumHandlerContext,
+) => unknown
+
+/** The public routing API, `fastify.bluum` in the plugin. */
+export interface BluumEventRouter {
+  /**
+   * Runs `handler` for an event name, a list of names, or a prefix wildcard.
+   * @example router.on('order.filled', async (event) => event.data.symbol)
+   */
+  on<P extends BluumEventPattern>(
+    pattern: P | readonly P[],
+    handler: BluumEventHandler<BluumEvent<MatchingEvents<P>>>,
+  ): this
+  /** Runs `handler` for every event, including names the catalog does not know yet. */
+  onAny(handler: BluumEventHandler<AnyBluumEvent>): this
+  /** Observes failed deliveries (logging, alerting); it cannot turn a failure into a success. */
+  onError(handler: BluumErrorHandler): this
+}
+
+/** Internal side of the router, used by the delivery pipeline. */
+export interface EventDispatcher extends BluumEventRouter {
+  /** Runs every matching handler; resolves with all their errors (empty on success). */
+  dispatch(event: AnyBluumEvent, context: BluumHandlerContext): Promise<unknown[]>
+  /** Runs the `onError` observers; their own failures are logged, never thrown. */
+  reportErrors(errors: unknown[], event: AnyBluumEvent, context: BluumHandlerContext): Promise<void>
+}
+
+type AnyHandler = BluumEventHandler<AnyBluumEvent>
+
+/** Creates an empty router. */
+export function createEventRouter(): EventDispatcher {
+  const byName = new Map<BluumEventName, AnyHandler[]>()
+  const anyHandlers: AnyHandler[] = []
+  const errorHandlers: BluumErrorHandler[] = []
+
+  const router: EventDispatcher = {
+    on(pattern, handler) {
+      const patterns: readonly string[] = Array.isArray(pattern) ? pattern : [pattern as string]
+      // Expand everything first so a bad pattern in a list registers nothing.
+      const names = new Set(patterns.flatMap(expandPattern))
+      for (const name of names) {
+        const list = byName.get(name) ?? []
+        list.push(handler as AnyHandler)
+        byName.set(name, list)
+      }
+      return router
+    },
+    onAny(handler) {
+      anyHandlers.push(handler)
+      return router
+    },
+    onError(handler) {
+      errorHandlers.push(handler)
+      return router
+    },
+    async dispatch(event, context) {
+      const named = isBluumEventName(event.event) ? (byName.get(event.event) ?? []) : []
+      const handlers = named.length === 0 ? anyHandlers : [...named, ...anyHandlers]
+      const settled = await Promise.allSettled(
+        handlers.map(async (handler) => handler(event, context)),
+      )
+      return settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []))
+    },
+    async reportErrors(errors, event, context) {
+      const aggregate = new AggregateError(errors, `${errors.length} handler(s) failed`)
+      for (const handler of errorHandlers) {
+        try {
+          await handler(aggregate, event, context)
+        } catch (err) {
+          context.log.error({ err }, 'bluum onError handler threw')
+        }
+      }
+    },
+  }
+  return router
+}
