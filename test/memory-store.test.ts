@@ -1,0 +1,66 @@
+import t from 'tap'
+import { createMemoryStore } from '../plugin/index.js'
+
+t.test('claim, in-flight, done', async (t) => {
+  const store = createMemoryStore()
+  const claim = await store.claim('a', 1000)
+  t.equal(claim.status, 'claimed')
+  t.same(await store.claim('a', 1000), { status: 'in-flight' })
+  if (claim.status !== 'claimed') return
+  t.equal(await store.complete('a', claim.token, 1000), true)
+  t.same(await store.claim('a', 1000), { status: 'done' })
+})
+
+t.test('release lets the next claim run; only the owner can release or complete', async (t) => {
+  const store = createMemoryStore()
+  const first = await store.claim('a', 1000)
+  if (first.status !== 'claimed') return t.fail('not claimed')
+  t.equal(await store.release('a', 'someone-else'), false)
+  t.equal(await store.complete('a', 'someone-else', 1000), false)
+  t.same(await store.claim('a', 1000), { status: 'in-flight' }, 'a foreign token changed nothing')
+  t.equal(await store.release('a', first.token), true)
+  const second = await store.claim('a', 1000)
+  t.equal(second.status, 'claimed')
+  t.equal(await store.complete('a', first.token, 1000), false, 'the old owner cannot complete')
+  t.equal(await store.release('missing', 'x'), false)
+})
+
+t.test('an expired lease is taken over, and the late owner is fenced off', async (t) => {
+  let now = 0
+  const store = createMemoryStore({ now: () => now })
+  const first = await store.claim('a', 100)
+  now = 101
+  const second = await store.claim('a', 100)
+  t.equal(second.status, 'claimed')
+  if (first.status !== 'claimed' || second.status !== 'claimed') return
+  t.equal(await store.complete('a', first.token, 1000), false)
+  t.same(await store.claim('a', 100), { status: 'in-flight' }, 'the new owner still holds it')
+  t.equal(await store.complete('a', second.token, 1000), true)
+})
+
+t.test('completed keys expire after their TTL', async (t) => {
+  let now = 0
+  const store = createMemoryStore({ now: () => now })
+  const c = await store.claim('a', 100)
+  if (c.status !== 'claimed') return t.fail()
+  await store.complete('a', c.token, 1000)
+  now = 999
+  t.same(await store.claim('a', 100), { status: 'done' })
+  now = 1000
+  t.equal((await store.claim('a', 100)).status, 'claimed', 'forgotten after the TTL')
+  t.equal(store.size, 0, 'expired keys are swept')
+})
+
+t.test('the bound evicts the oldest completed keys and never a live claim', async (t) => {
+  const store = createMemoryStore({ maxEntries: 3 })
+  const live = await store.claim('live', 10_000)
+  for (const key of ['k1', 'k2', 'k3', 'k4']) {
+    const c = await store.claim(key, 100)
+    if (c.status === 'claimed') await store.complete(key, c.token, 10_000)
+  }
+  t.equal(store.size, 3)
+  t.equal((await store.claim('k1', 100)).status, 'claimed', 'the oldest was evicted')
+  t.same(await store.claim('k4', 100), { status: 'done' })
+  t.same(await store.claim('live', 100), { status: 'in-flight' })
+  t.equal(live.status, 'claimed')
+})
