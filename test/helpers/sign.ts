@@ -13,7 +13,12 @@ export function randomSecret(bytes = 32): string {
 }
 
 /** HMAC-SHA256 over `id.timestamp.body` with the decoded secret, as a `v1,<base64>` entry. */
-export function signatureEntry(secret: string, id: string, timestamp: number, body: string): string {
+export function signatureEntry(
+  secret: string,
+  id: string,
+  timestamp: number,
+  body: string,
+): string {
   const key = Buffer.from(secret.slice('whsec_'.length), 'base64')
   const mac = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')
   return `v1,${mac}`
