@@ -1,0 +1,85 @@
+/**
+ * A Fastify app that trades through Bluum and reacts to its webhooks, with the routing of
+ * Bluum's webhook guide. Its own API places orders through Bluum's REST API with `fetch`.
+ */
+import Fastify, { type FastifyInstance } from 'fastify'
+import bluumWebhooks, { type DedupeStore } from 'fastify-bluum-webhooks'
+import { openDatabase, type ExampleDatabase } from './db.js'
+
+export interface BasicAppOptions {
+  /** The webhook's `whsec_` secret. */
+  webhookSecret: string
+  /** Bluum's REST base URL. Default: the sandbox. */
+  bluumBaseUrl?: string
+  /** Bluum API key and secret (HTTP Basic). */
+  apiKey: string
+  apiSecret: string
+  /** SQLite file. Default `:memory:`. */
+  databaseFile?: string
+  /** Dedupe store shared by instances (e.g. Redis). Default: in memory. */
+  store?: DedupeStore
+  logger?: boolean
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: ExampleDatabase
+  }
+}
+
+export async function buildApp(options: BasicAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({ logger: options.logger ?? false })
+  const db = openDatabase(options.databaseFile ?? ':memory:')
+  app.decorate('db', db)
+  app.addHook('onClose', async () => db.close())
+
+  await app.register(bluumWebhooks, {
+    secret: options.webhookSecret,
+    ...(options.store ? { store: options.store } : {}),
+  })
+
+  app.bluum.on('order.filled', async (event) => {
+    const { data } = event
+    const investorId = data.investor_id ?? data.account_id ?? 'unknown'
+    db.notify({
+      investor_id: investorId,
+      order_id: data.id,
+      message: `Your ${data.side} order for ${data.filled_quantity ?? data.quantity} ${data.symbol} was filled at ${data.average_price}.`,
+    })
+  })
+  app.bluum.on('transfer.deposit.completed', async (event) => {
+    db.enableTrading(event.data.investor_id ?? event.data.account_id ?? 'unknown')
+  })
+  app.bluum.on('transfer.deposit.failed', async (event) => {
+    const investorId = event.data.investor_id ?? event.data.account_id ?? 'unknown'
+    db.alert(investorId, event.data.failure_reason ?? 'deposit failed')
+  })
+  app.bluum.on('document.approved', async (event) => {
+    db.continueOnboarding(event.data.investor_id ?? event.data.account_id ?? 'unknown', 'funding')
+  })
+  app.bluum.onError(async (error, event, context) => {
+    context.log.error({ err: error, event: event.event }, 'webhook handler failed; Bluum retries')
+  })
+
+  const baseUrl = options.bluumBaseUrl ?? 'https://sandbox.api.bluumfinance.com/v1'
+  const authorization =
+    'Basic ' + Buffer.from(`${options.apiKey}:${options.apiSecret}`).toString('base64')
+
+  /** The app's own API: buy or sell through Bluum. */
+  app.post<{
+    Params: { investorId: string }
+    Body: { symbol: string; side: 'buy' | 'sell'; quantity: string }
+  }>('/investors/:investorId/orders', async (request, reply) => {
+    const response = await fetch(`${baseUrl}/investors/${request.params.investorId}/orders`, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...request.body, type: 'market', time_in_force: 'day' }),
+    })
+    return reply.code(response.status).send(await response.json())
+  })
+  app.get<{ Params: { investorId: string } }>(
+    '/investors/:investorId/notifications',
+    async (request) => db.notifications(request.params.investorId),
+  )
+  return app
+}
