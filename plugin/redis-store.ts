@@ -1,0 +1,338 @@
+/**
+ * A Redis dedupe store, so exactly-once holds across every instance that receives deliveries.
+ *
+ * One key per event: `<keyPrefix><dedupe key>` holds `c:<token>` while a delivery owns it (with
+ * the lease as Redis expiry) and `d` once it was processed (with the dedupe TTL). Every operation
+ * is one Lua script, hence one round trip and atomic: the claim cannot race, and complete and
+ * release compare the owner token first (fencing), so a delivery whose lease expired and was
+ * taken over can never overwrite the new owner. Expiry runs on the Redis clock, so the instances'
+ * clocks do not need to agree.
+ *
+ * Failures reject fast instead of queueing: the plugin answers 503 and Bluum retries, which is
+ * safer than holding a delivery while Redis is away.
+ */
+import { randomUUID } from 'node:crypto'
+import { Redis } from 'ioredis'
+import {
+  RedisInvalidArgumentError,
+  RedisInvalidOptionError,
+  RedisReplyError,
+  RedisUnavailableError,
+  RedisUnexpectedValueError,
+} from './redis-errors.js'
+import type { ClaimResult, DedupeStore } from './store.js'
+
+/** Options of {@link createRedisStore}: exactly one of `client` and `url`. */
+export interface RedisStoreOptions {
+  /** An ioredis client to use; the store never closes it. No default (see the recommended settings in docs/redis.md). */
+  client?: Redis
+  /** A `redis://` or `rediss://` URL; the store creates a fail-fast client and closes it on `close()`. No default. */
+  url?: string
+  /** Prepended to every dedupe key. Default `'bluum:webhook:'`. */
+  keyPrefix?: string
+  /** How long one store call may wait for Redis before it rejects, in ms. Default 1000. */
+  commandTimeoutMs?: number
+}
+
+/** A {@link DedupeStore} backed by Redis. */
+export interface RedisDedupeStore extends DedupeStore {
+  /** The ioredis client in use: the one passed in, or the one the store created from `url`. */
+  readonly client: Redis
+  /** Closes the client the store created from `url`; leaves a passed-in client alone. */
+  close(): Promise<void>
+}
+
+/** The defaults, frozen. */
+export const redisStoreDefaults = Object.freeze({
+  keyPrefix: 'bluum:webhook:',
+  commandTimeoutMs: 1000,
+})
+
+// Values stored under a dedupe key. Short on purpose: they are kept for the whole dedupe TTL.
+const DONE = 'd'
+const CLAIM_PREFIX = 'c:'
+
+// KEYS[1] dedupe key, ARGV[1] 'c:<token>', ARGV[2] lease in ms.
+// Returns 1 when claimed, else the value that holds the key, so one round trip tells all three
+// outcomes. (`SET NX GET` would do it without Lua, but only from Redis 7.0.)
+const CLAIM_LUA = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return 1
+end
+return redis.call('GET', KEYS[1])
+`
+
+// KEYS[1] dedupe key, ARGV[1] 'c:<token>', ARGV[2] dedupe TTL in ms. Returns 1 if marked done.
+const COMPLETE_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], '${DONE}', 'PX', ARGV[2])
+  return 1
+end
+return 0
+`
+
+// KEYS[1] dedupe key, ARGV[1] 'c:<token>'. Returns 1 if the caller's own claim was dropped.
+const RELEASE_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+return 0
+`
+
+// Namespaced so they cannot clash with commands the application defines on its own client.
+const CLAIM_COMMAND = 'bluumWebhookClaim'
+const COMPLETE_COMMAND = 'bluumWebhookComplete'
+const RELEASE_COMMAND = 'bluumWebhookRelease'
+
+interface ScriptedClient {
+  [CLAIM_COMMAND](key: string, value: string, leaseMs: number): Promise<number | string | null>
+  [COMPLETE_COMMAND](key: string, value: string, ttlMs: number): Promise<number>
+  [RELEASE_COMMAND](key: string, value: string): Promise<number>
+}
+
+/**
+ * Settings of the client the store creates from `url`: every failure rejects within
+ * `commandTimeoutMs` instead of waiting in ioredis' queues, and the client reconnects by itself.
+ */
+function createdClientOptions(commandTimeoutMs: number) {
+  return {
+    // Never queue while disconnected: a queued claim could run minutes later, after its
+    // delivery was already answered 503, and block the retry until the lease ends.
+    enableOfflineQueue: false,
+    // Commands in flight when the connection drops reject at once rather than being retried.
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    commandTimeout: commandTimeoutMs,
+    connectTimeout: Math.max(2000, commandTimeoutMs),
+    // 50, 100, 200, 400, 800 ms, then every second: back within a second of Redis returning.
+    retryStrategy: (attempt: number) => Math.min(50 * 2 ** (attempt - 1), 1000),
+  }
+}
+
+function checkOptions(options: RedisStoreOptions) {
+  if (options === null || typeof options !== 'object') {
+    throw new RedisInvalidOptionError('options', 'expected an object with `client` or `url`')
+  }
+  const { client, url } = options
+  if ((client === undefined) === (url === undefined)) {
+    throw new RedisInvalidOptionError(
+      client === undefined ? 'url' : 'client',
+      'pass exactly one of `client` (an ioredis instance the store never closes) and `url` (the store creates and closes its client)',
+    )
+  }
+  if (
+    client !== undefined &&
+    (typeof client !== 'object' || typeof client.defineCommand !== 'function')
+  ) {
+    throw new RedisInvalidOptionError('client', 'expected an ioredis `Redis` instance')
+  }
+  if (url !== undefined && (typeof url !== 'string' || !/^rediss?:\/\//.test(url))) {
+    // Never echo the URL: it may carry a password.
+    throw new RedisInvalidOptionError(
+      'url',
+      'expected a string starting with redis:// or rediss://',
+    )
+  }
+  const keyPrefix = options.keyPrefix ?? redisStoreDefaults.keyPrefix
+  if (typeof keyPrefix !== 'string') {
+    throw new RedisInvalidOptionError(
+      'keyPrefix',
+      `expected a string, received ${typeof keyPrefix}`,
+    )
+  }
+  const commandTimeoutMs = options.commandTimeoutMs ?? redisStoreDefaults.commandTimeoutMs
+  if (!Number.isSafeInteger(commandTimeoutMs) || commandTimeoutMs <= 0) {
+    throw new RedisInvalidOptionError(
+      'commandTimeoutMs',
+      `expected a positive integer of milliseconds, received ${String(commandTimeoutMs)}`,
+    )
+  }
+  return { client, url, keyPrefix, commandTimeoutMs }
+}
+
+/** Redis wants an integer PX above zero; round a fractional duration up rather than refuse it. */
+function durationMs(name: string, value: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new RedisInvalidArgumentError(
+      name,
+      `expected a positive number of ms, received ${String(value)}`,
+    )
+  }
+  return Math.ceil(value)
+}
+
+function checkKey(key: string): void {
+  if (typeof key !== 'string' || key.length === 0) {
+    throw new RedisInvalidArgumentError('key', 'expected a non-empty string')
+  }
+}
+
+function describe(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value)
+  return text.length > 40 ? `${text.slice(0, 40)}...` : text
+}
+
+/**
+ * Creates a dedupe store on Redis, shared by every instance that points at the same Redis.
+ * @example await app.register(bluumWebhooks, { secret, store: createRedisStore({ url: process.env.REDIS_URL }) })
+ */
+export function createRedisStore(options: RedisStoreOptions): RedisDedupeStore {
+  const { client: given, url, keyPrefix, commandTimeoutMs } = checkOptions(options)
+  const owned = given === undefined
+  const client = given ?? new Redis(url as string, createdClientOptions(commandTimeoutMs))
+
+  let lastConnectionError: Error | undefined
+  if (owned) {
+    // Without a listener ioredis prints every failed reconnection to the console; keep the last
+    // one instead, to say why a command was refused.
+    client.on('error', (error: Error) => {
+      lastConnectionError = error
+    })
+  }
+
+  // Only a client that has been ready once is judged by its status: before that, a command would
+  // be refused merely because the first connection is still being set up.
+  let everReady = client.status === 'ready'
+  if (!everReady) client.once('ready', () => (everReady = true))
+
+  // ioredis bounds a command itself when it has `commandTimeout`; otherwise (a passed-in client
+  // with default settings would queue for as long as it reconnects) the store bounds it.
+  const ownTimer = typeof client.options.commandTimeout !== 'number'
+  const offlineQueue = client.options.enableOfflineQueue !== false
+
+  client.defineCommand(CLAIM_COMMAND, { numberOfKeys: 1, lua: CLAIM_LUA })
+  client.defineCommand(COMPLETE_COMMAND, { numberOfKeys: 1, lua: COMPLETE_LUA })
+  client.defineCommand(RELEASE_COMMAND, { numberOfKeys: 1, lua: RELEASE_LUA })
+  const scripted = client as unknown as ScriptedClient
+
+  function unavailable(operation: string, reason: string, cause?: unknown) {
+    if (lastConnectionError !== undefined && client.status !== 'ready') {
+      reason += ` (last connection error: ${lastConnectionError.message})`
+    }
+    return new RedisUnavailableError(operation, reason, commandTimeoutMs, { cause })
+  }
+
+  function toStoreError(operation: string, error: unknown): Error {
+    if (error instanceof RedisUnavailableError || error instanceof RedisUnexpectedValueError) {
+      return error
+    }
+    const err = error as Error
+    if (err?.name === 'ReplyError') {
+      return new RedisReplyError(operation, err.message, { cause: err })
+    }
+    return unavailable(operation, err?.message ?? String(error), err)
+  }
+
+  function waitForFirstReady(operation: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onReady = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+      const timer = setTimeout(() => {
+        client.off('ready', onReady)
+        reject(unavailable(operation, `not connected yet (status ${client.status})`))
+      }, commandTimeoutMs)
+      client.once('ready', onReady)
+      // A lazyConnect client connects on its first command; with the offline queue off that
+      // command would be refused, so start the connection here.
+      if (client.status === 'wait') client.connect().catch(() => {})
+    })
+  }
+
+  function bounded<T>(operation: string, promise: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(unavailable(operation, 'no reply in time')),
+        commandTimeoutMs,
+      )
+      promise.then(
+        (value) => {
+          clearTimeout(timer)
+          resolve(value)
+        },
+        (error: unknown) => {
+          clearTimeout(timer)
+          reject(error)
+        },
+      )
+    })
+  }
+
+  async function run<T>(operation: string, send: () => Promise<T>): Promise<T> {
+    try {
+      const sent =
+        everReady || offlineQueue || client.status === 'end'
+          ? send()
+          : waitForFirstReady(operation).then(send)
+      return await (ownTimer ? bounded(operation, sent) : sent)
+    } catch (error) {
+      throw toStoreError(operation, error)
+    }
+  }
+
+  let closing: Promise<void> | undefined
+
+  return {
+    client,
+
+    async claim(key: string, leaseMs: number): Promise<ClaimResult> {
+      checkKey(key)
+      const lease = durationMs('leaseMs', leaseMs)
+      const token = randomUUID()
+      const reply = await run('claim', () =>
+        scripted[CLAIM_COMMAND](keyPrefix + key, CLAIM_PREFIX + token, lease),
+      )
+      if (reply === 1) return { status: 'claimed', token }
+      if (reply === DONE) return { status: 'done' }
+      // null: the key vanished between SET and GET, which a script's frozen clock rules out;
+      // answering in-flight is the safe side (the retry claims it).
+      if (reply === null || (typeof reply === 'string' && reply.startsWith(CLAIM_PREFIX))) {
+        return { status: 'in-flight' }
+      }
+      throw new RedisUnexpectedValueError(keyPrefix + key, describe(reply))
+    },
+
+    async complete(key: string, token: string, ttlMs: number): Promise<boolean> {
+      checkKey(key)
+      const ttl = durationMs('ttlMs', ttlMs)
+      const reply = await run('complete', () =>
+        scripted[COMPLETE_COMMAND](keyPrefix + key, CLAIM_PREFIX + token, ttl),
+      )
+      return reply === 1
+    },
+
+    async release(key: string, token: string): Promise<boolean> {
+      checkKey(key)
+      const reply = await run('release', () =>
+        scripted[RELEASE_COMMAND](keyPrefix + key, CLAIM_PREFIX + token),
+      )
+      return reply === 1
+    },
+
+    close(): Promise<void> {
+      // `onClose` of the plugin closes the store; a client someone else created is theirs to close.
+      if (!owned) return Promise.resolve()
+      closing ??= (async () => {
+        if (client.status === 'end') return
+        let timer: NodeJS.Timeout | undefined
+        const ended = new Promise<void>((resolve) => {
+          client.once('end', resolve)
+          // Bounded: no 'end' comes when the socket was already gone (see below).
+          timer = setTimeout(resolve, commandTimeoutMs)
+        })
+        // QUIT lets Redis finish the replies in flight; it is pointless (or refused) while not
+        // connected, and bounded by commandTimeout otherwise.
+        if (client.status === 'ready') await client.quit().catch(() => {})
+        // Drops the connection if QUIT did not, and cancels any pending reconnection.
+        client.disconnect()
+        // Between two reconnection attempts there is no socket left to close, so ioredis never
+        // emits 'end'; with its timer cancelled nothing is pending any more.
+        if (client.status !== 'reconnecting') await ended
+        clearTimeout(timer)
+      })()
+      return closing
+    },
+  }
+}
