@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { decodeSecrets, verifyBluumSignature } from '../plugin/signature.js'
 import { randomSecret, signatureEntry, TEST_SECRET } from './helpers/sign.js'
@@ -223,4 +224,27 @@ t.test('secrets are checked once, with a coded error that never echoes them', as
     }
   }
   t.equal(decodeSecrets([good, randomSecret(64)]).length, 2)
+})
+
+t.test('the shared known-answer vectors (also pinned by the sandbox signer) verify', async (t) => {
+  const file = new URL('./fixtures/signature-vectors.json', import.meta.url)
+  const shared = JSON.parse(readFileSync(file, 'utf8')) as Array<(typeof vectors)[number]>
+  t.ok(shared.length >= 2)
+  for (const v of shared) {
+    const expected = createHmac('sha256', Buffer.from(v.secret.slice(6), 'base64'))
+      .update(`${v.id}.${v.timestamp}.${v.body}`)
+      .digest('base64')
+    t.equal(v.signature, `v1,${expected}`, `${v.id}: the fixture itself is right`)
+    const result = verifyBluumSignature({
+      payload: Buffer.from(v.body, 'utf8'),
+      headers: {
+        'webhook-id': v.id,
+        'webhook-timestamp': String(v.timestamp),
+        'webhook-signature': v.signature,
+      },
+      secret: v.secret,
+      nowSeconds: v.timestamp,
+    })
+    t.equal(result.ok, true, `${v.id}: the plugin verifies it`)
+  }
 })

@@ -1,0 +1,346 @@
+/**
+ * Pushes every emitted event to the webhooks subscribed to it, the way Bluum does.
+ *
+ * One delivery per (webhook, event). Every attempt sends the same bytes with the same `evt_` id as
+ * `webhook-id`, a fresh `webhook-timestamp` and a signature per live secret. A non-2xx answer, a
+ * timeout or a connection error is retried on Bluum's ladder (1 min, 5 min, 30 min, 2 h, 8 h
+ * between attempts: 6 attempts over about 10.6 h), with `Retry-After` on 429/503 taking the
+ * ladder's place; `410 Gone` disables the webhook; an exhausted delivery is parked for replay.
+ * All waiting happens on the sandbox clock, so a virtual clock replays the whole ladder at once.
+ */
+import type { Clock, TimerHandle } from './clock.js'
+import { ERR_INVALID_STATE, ERR_NOT_FOUND } from './errors.js'
+import { isoSeconds, matchesSubscription, type EventBus, type SandboxEvent } from './event-bus.js'
+import { createId } from './ids.js'
+import { signatureHeader } from './signer.js'
+import type { Delivery, DeliveryAttempt, SandboxState, Webhook, WebhookFaults } from './state.js'
+import type { DeliveryResponse, DeliveryTransport } from './transport.js'
+
+/** Bluum's documented retry ladder: waits between attempts, ms. */
+export const bluumRetryScheduleMs: readonly number[] = Object.freeze([
+  60_000, 300_000, 1_800_000, 7_200_000, 28_800_000,
+])
+
+export interface DeliveryEngineOptions {
+  /** Waits between attempts, ms of sandbox time; one retry per entry. Default Bluum's ladder. */
+  retryScheduleMs: readonly number[]
+  /** Per-attempt timeout, wall ms. Default 30000. */
+  timeoutMs: number
+  /** Upper bound on an honoured `Retry-After`, ms. Default 86400000 (24 h). */
+  maxRetryAfterMs: number
+  /** With the reorder fault, how long a lone event is held before release, ms. Default 1000. */
+  reorderWindowMs: number
+  /** `user-agent` header of deliveries. Default `'Bluum-Sandbox-Webhooks/1.0'`. */
+  userAgent: string
+}
+
+export const defaultDeliveryOptions: Readonly<DeliveryEngineOptions> = Object.freeze({
+  retryScheduleMs: bluumRetryScheduleMs,
+  timeoutMs: 30_000,
+  maxRetryAfterMs: 86_400_000,
+  reorderWindowMs: 1_000,
+  userAgent: 'Bluum-Sandbox-Webhooks/1.0',
+})
+
+/** Called after every attempt (including fault-injected duplicates). */
+export type AttemptListener = (delivery: Delivery, attempt: DeliveryAttempt) => void
+
+export interface DeliveryEngine {
+  /** Deliveries, newest first, optionally for one webhook and/or status. */
+  list(filter?: { webhookId?: string; status?: Delivery['status'] }): Delivery[]
+  get(deliveryId: string): Delivery | undefined
+  /** Sends one delivery again from the start of the ladder (same event id and bytes). */
+  replay(deliveryId: string): Delivery
+  /** Replays every parked delivery created at or after `sinceMs` (sandbox time). */
+  replayFailed(filter: { webhookId?: string; sinceMs?: number }): Delivery[]
+  /** Calls `listener` after each attempt; returns an unsubscribe function. */
+  onAttempt(listener: AttemptListener): () => void
+  /** Replaces the transport, e.g. to inject into an app created after the sandbox. */
+  setTransport(transport: DeliveryTransport): void
+  readonly transport: DeliveryTransport
+  /** Stops pending retries of a deleted webhook. */
+  cancelForWebhook(webhookId: string, reason: string): void
+  /** The secrets that sign right now: the current one, then those still in their overlap. */
+  liveSecrets(webhook: Webhook): string[]
+  /** Drops every delivery and timer. */
+  reset(): void
+}
+
+interface Run {
+  attemptInRun: number
+  timer: TimerHandle | undefined
+}
+
+export interface DeliveryEngineDeps {
+  state: SandboxState
+  clock: Clock
+  bus: EventBus
+  transport: DeliveryTransport
+  options?: Partial<DeliveryEngineOptions>
+}
+
+/** Creates the delivery engine and subscribes it to `bus`. */
+export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
+  const { state, clock, bus } = deps
+  const options: DeliveryEngineOptions = { ...defaultDeliveryOptions, ...deps.options }
+  let transport = deps.transport
+  const runs = new Map<string, Run>()
+  const listeners = new Set<AttemptListener>()
+  const reorderBuffers = new Map<string, { held: Delivery[]; timer: TimerHandle | undefined }>()
+  // Bumped by reset(): attempts in flight across a reset must not touch the new state.
+  let generation = 0
+
+  bus.subscribe((event) => {
+    for (const webhook of state.webhooks.values()) {
+      if (webhook.status !== 'active') continue
+      if (!webhook.event_type_names.some((name) => matchesSubscription(name, event.event))) continue
+      start(event, webhook)
+    }
+  })
+
+  function start(event: SandboxEvent, webhook: Webhook): void {
+    const now = clock.now()
+    const delivery: Delivery = {
+      id: createId('dlv'),
+      object: 'webhook_delivery',
+      webhook_id: webhook.id,
+      event_id: event.id,
+      event: event.event,
+      status: 'pending',
+      failure_reason: null,
+      attempts: [],
+      next_attempt_at: null,
+      created: Math.floor(now / 1000),
+      createdMs: now,
+      // Serialised once: every attempt signs and sends these exact bytes.
+      payload: JSON.stringify({
+        id: event.id,
+        event: event.event,
+        timestamp: event.timestamp,
+        data: event.data,
+      }),
+    }
+    state.deliveries.set(delivery.id, delivery)
+    runs.set(delivery.id, { attemptInRun: 0, timer: undefined })
+    if (webhook.faults.reorder) hold(delivery, webhook)
+    else if (webhook.faults.delayMs > 0) schedule(delivery, webhook.faults.delayMs)
+    else clock.track(attempt(delivery))
+  }
+
+  /** Reorder fault: collect first attempts and release them newest first, one after another. */
+  function hold(delivery: Delivery, webhook: Webhook): void {
+    const buffer = reorderBuffers.get(webhook.id) ?? { held: [], timer: undefined }
+    reorderBuffers.set(webhook.id, buffer)
+    buffer.held.push(delivery)
+    const release = async () => {
+      clock.clearTimer(buffer.timer)
+      reorderBuffers.delete(webhook.id)
+      for (const held of buffer.held.reverse()) await attempt(held)
+    }
+    if (buffer.held.length >= 2) clock.track(release())
+    else buffer.timer = clock.setTimer(options.reorderWindowMs + webhook.faults.delayMs, release)
+  }
+
+  function schedule(delivery: Delivery, delayMs: number): void {
+    const run = runs.get(delivery.id)
+    if (!run) return
+    const at = clock.now() + delayMs
+    delivery.next_attempt_at = new Date(at).toISOString()
+    run.timer = clock.setTimer(delayMs, () => attempt(delivery))
+  }
+
+  function finish(delivery: Delivery, status: Delivery['status'], reason: string | null): void {
+    delivery.status = status
+    delivery.failure_reason = reason
+    delivery.next_attempt_at = null
+    const run = runs.get(delivery.id)
+    if (run) clock.clearTimer(run.timer)
+    runs.delete(delivery.id)
+  }
+
+  function liveSecrets(webhook: Webhook): string[] {
+    const now = clock.now()
+    webhook.previousSecrets = webhook.previousSecrets.filter((s) => s.expiresAtMs > now)
+    return [webhook.secret, ...webhook.previousSecrets.map((s) => s.secret)]
+  }
+
+  async function send(
+    delivery: Delivery,
+    webhook: Webhook,
+    fault: DeliveryAttempt['fault'],
+  ): Promise<{ response?: DeliveryResponse; record: DeliveryAttempt }> {
+    const nowMs = clock.now()
+    const timestamp = Math.floor(nowMs / 1000)
+    const headers = {
+      'content-type': 'application/json',
+      'user-agent': options.userAgent,
+      'webhook-id': delivery.event_id,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signatureHeader(
+        liveSecrets(webhook),
+        delivery.event_id,
+        timestamp,
+        delivery.payload,
+      ),
+    }
+    const started = performance.now()
+    let response: DeliveryResponse | undefined
+    let error: string | null = null
+    try {
+      response = await transport.send({
+        url: webhook.url,
+        headers,
+        body: delivery.payload,
+        timeoutMs: options.timeoutMs,
+      })
+    } catch (caught) {
+      const err = caught as { code?: string; message?: string }
+      error = err.code
+        ? `${err.code}: ${err.message ?? ''}`.trim()
+        : (err.message ?? String(caught))
+    }
+    const status = response?.status ?? null
+    const succeeded = status !== null && status >= 200 && status < 300
+    if (response && !succeeded) error = `HTTP ${status}`
+    const record: DeliveryAttempt = {
+      attempt: delivery.attempts.length + 1,
+      attempted_at: new Date(nowMs).toISOString(),
+      webhook_timestamp: timestamp,
+      status_code: status,
+      duration_ms: Math.round(performance.now() - started),
+      error,
+      succeeded,
+      fault,
+    }
+    delivery.attempts.push(record)
+    for (const listener of [...listeners]) listener(delivery, record)
+    return response ? { response, record } : { record }
+  }
+
+  function retryAfterMs(response: DeliveryResponse | undefined): number | undefined {
+    if (!response || (response.status !== 429 && response.status !== 503)) return undefined
+    const raw = response.headers['retry-after']
+    const value = Array.isArray(raw) ? raw[0] : raw
+    if (!value) return undefined
+    let ms: number
+    if (/^\d+$/.test(value.trim())) ms = Number(value.trim()) * 1000
+    else {
+      const date = Date.parse(value)
+      if (Number.isNaN(date)) return undefined
+      ms = Math.max(0, date - clock.now())
+    }
+    return Math.min(ms, options.maxRetryAfterMs)
+  }
+
+  async function attempt(delivery: Delivery): Promise<void> {
+    const run = runs.get(delivery.id)
+    if (!run || delivery.status !== 'pending') return
+    run.timer = undefined
+    delivery.next_attempt_at = null
+    const webhook = state.webhooks.get(delivery.webhook_id)
+    if (!webhook) return finish(delivery, 'cancelled', 'webhook_deleted')
+    if (webhook.status !== 'active') return finish(delivery, 'parked', 'webhook_inactive')
+    const started = generation
+    run.attemptInRun += 1
+    const { response, record } = await send(delivery, webhook, null)
+    for (let copy = 0; copy < webhook.faults.duplicates; copy++)
+      await send(delivery, webhook, 'duplicate')
+    if (started !== generation || delivery.status !== 'pending') return
+    if (record.succeeded) return finish(delivery, 'succeeded', null)
+    if (response?.status === 410) {
+      // 410 Gone is the receiver saying "this endpoint is retired": stop sending to it at all.
+      webhook.status = 'inactive'
+      webhook.disabled_reason = `The endpoint answered 410 Gone at ${record.attempted_at}.`
+      return finish(delivery, 'parked', 'gone')
+    }
+    if (run.attemptInRun > options.retryScheduleMs.length)
+      return finish(delivery, 'parked', 'exhausted')
+    schedule(delivery, retryAfterMs(response) ?? options.retryScheduleMs[run.attemptInRun - 1]!)
+  }
+
+  function restart(delivery: Delivery): void {
+    const webhook = state.webhooks.get(delivery.webhook_id)
+    if (!webhook)
+      throw new ERR_INVALID_STATE(
+        `Webhook '${delivery.webhook_id}' was deleted; its deliveries cannot be replayed.`,
+      )
+    if (webhook.status !== 'active') {
+      throw new ERR_INVALID_STATE(
+        `Webhook '${webhook.id}' is inactive; reactivate it (PATCH status "active") before replaying.`,
+      )
+    }
+    delivery.status = 'pending'
+    delivery.failure_reason = null
+    runs.set(delivery.id, { attemptInRun: 0, timer: undefined })
+    clock.track(attempt(delivery))
+  }
+
+  return {
+    list(filter = {}) {
+      return [...state.deliveries.values()]
+        .filter(
+          (d) =>
+            (filter.webhookId === undefined || d.webhook_id === filter.webhookId) &&
+            (filter.status === undefined || d.status === filter.status),
+        )
+        .reverse()
+    },
+    get: (id) => state.deliveries.get(id),
+    replay(deliveryId) {
+      const delivery = state.deliveries.get(deliveryId)
+      if (!delivery) throw new ERR_NOT_FOUND('delivery', deliveryId)
+      if (delivery.status === 'pending') {
+        throw new ERR_INVALID_STATE(
+          `Delivery '${deliveryId}' is still pending; it can be replayed once it succeeded or was parked.`,
+        )
+      }
+      restart(delivery)
+      return delivery
+    },
+    replayFailed({ webhookId, sinceMs = 0 }) {
+      const parked = [...state.deliveries.values()].filter(
+        (d) =>
+          d.status === 'parked' &&
+          d.createdMs >= sinceMs &&
+          (webhookId === undefined || d.webhook_id === webhookId),
+      )
+      for (const delivery of parked) restart(delivery)
+      return parked
+    },
+    onAttempt(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    setTransport(next) {
+      transport = next
+    },
+    get transport() {
+      return transport
+    },
+    cancelForWebhook(webhookId, reason) {
+      for (const delivery of state.deliveries.values()) {
+        if (delivery.webhook_id === webhookId && delivery.status === 'pending')
+          finish(delivery, 'cancelled', reason)
+      }
+    },
+    liveSecrets,
+    reset() {
+      generation += 1
+      for (const run of runs.values()) clock.clearTimer(run.timer)
+      for (const buffer of reorderBuffers.values()) clock.clearTimer(buffer.timer)
+      runs.clear()
+      reorderBuffers.clear()
+    },
+  }
+}
+
+/** Sandbox-control faults with every field set. */
+export function resolveFaults(faults: Partial<WebhookFaults> = {}): WebhookFaults {
+  return {
+    duplicates: faults.duplicates ?? 0,
+    reorder: faults.reorder ?? false,
+    delayMs: faults.delayMs ?? 0,
+  }
+}
+
+export { isoSeconds }

@@ -1,0 +1,75 @@
+/**
+ * The in-process face: the route table as msw handlers, so app code calling the sandbox base URL
+ * with `fetch` reaches the sandbox inside the test process. The sandbox's own deliveries go out
+ * through `node:http` (or `inject`), so this msw server never intercepts them.
+ */
+import { http, HttpResponse, type HttpHandler } from 'msw'
+import type { ApiResponse, RawApiRequest } from './api.js'
+import { createOpenApiDocument } from './openapi.js'
+import { createApi } from './routes.js'
+import type { Sandbox } from './sandbox.js'
+
+/** Bluum's documented sandbox base URL. */
+export const BLUUM_SANDBOX_BASE_URL = 'https://sandbox.api.bluumfinance.com/v1'
+
+export interface BluumHandlersOptions {
+  /** Where the app under test sends its requests. Default `https://sandbox.api.bluumfinance.com/v1`. */
+  baseUrl?: string
+}
+
+function toResponse(response: ApiResponse): Response {
+  const body = response.body === undefined ? null : JSON.stringify(response.body)
+  return new HttpResponse(body, { status: response.status, headers: response.headers ?? {} })
+}
+
+/**
+ * msw handlers for every route of the emulated API, plus a catch-all 404 under the base URL.
+ * @example const server = setupServer(...createBluumHandlers(sandbox)); server.listen()
+ */
+export function createBluumHandlers(
+  sandbox: Sandbox,
+  options: BluumHandlersOptions = {},
+): HttpHandler[] {
+  const baseUrl = (options.baseUrl ?? BLUUM_SANDBOX_BASE_URL).replace(/\/$/, '')
+  const prefix = new URL(baseUrl).pathname.replace(/\/$/, '')
+  const api = createApi(sandbox, prefix)
+
+  async function toRaw(request: Request): Promise<RawApiRequest> {
+    const url = new URL(request.url)
+    const query: Record<string, string[]> = {}
+    for (const [key, value] of url.searchParams) (query[key] ??= []).push(value)
+    const headers: Record<string, string> = {}
+    request.headers.forEach((value, key) => (headers[key] = value))
+    const hasBody = request.method !== 'GET' && request.method !== 'HEAD'
+    return {
+      method: request.method,
+      path: url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : url.pathname,
+      query,
+      headers,
+      body: hasBody ? new Uint8Array(await request.arrayBuffer()) : undefined,
+    }
+  }
+
+  const methods = {
+    GET: http.get,
+    POST: http.post,
+    PATCH: http.patch,
+    DELETE: http.delete,
+  } as const
+  const handlers: HttpHandler[] = api.routes.map((route) =>
+    methods[route.method](baseUrl + route.path, async ({ request, params }) => {
+      const flat: Record<string, string> = {}
+      for (const [name, value] of Object.entries(params)) {
+        if (typeof value === 'string') flat[name] = decodeURIComponent(value)
+      }
+      return toResponse(await api.dispatch(route, flat, await toRaw(request)))
+    }),
+  )
+  handlers.push(
+    http.get(`${baseUrl}/openapi.json`, () =>
+      toResponse({ status: 200, body: createOpenApiDocument(api, { serverUrl: baseUrl }) }),
+    ),
+    http.all(`${baseUrl}/*`, async ({ request }) => toResponse(api.notFound(await toRaw(request)))),
+  )
+  return handlers
+}

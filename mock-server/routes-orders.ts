@@ -1,0 +1,120 @@
+/** Order routes: G3 `/investors/{id}/orders` (`quantity`) and the legacy G2 alias (`qty`). */
+import { defineRoute, json, list, type RouteDefinition } from './api.js'
+import type { PlaceOrderInput } from './order-engine.js'
+import type { Sandbox } from './sandbox.js'
+import {
+  LegacyPlaceOrderBody,
+  ListOf,
+  OrderListQuery,
+  OrderSchema,
+  PlaceOrderBody,
+} from './schemas.js'
+import type { Order } from './state.js'
+
+const tag = 'Orders'
+
+/** The legacy route's shape: `qty` and `account_id` beside the G3 names. */
+function legacy(order: Order) {
+  return { ...order, qty: order.quantity, account_id: order.investor_id }
+}
+
+export function orderRoutes({ orders }: Sandbox): RouteDefinition[] {
+  const filter = (q: { status?: Order['status']; symbol?: string; side?: Order['side'] }) => ({
+    ...(q.status ? { status: q.status } : {}),
+    ...(q.symbol ? { symbol: q.symbol } : {}),
+    ...(q.side ? { side: q.side } : {}),
+  })
+  return [
+    defineRoute({
+      method: 'POST',
+      path: '/investors/:investor_id/orders',
+      operationId: 'placeOrder',
+      summary: 'Place an order',
+      tag,
+      access: 'investor',
+      idempotency: 'optional',
+      successStatus: 201,
+      schema: { body: PlaceOrderBody, response: OrderSchema },
+      handler: (req) => json(201, orders.place(req.params.investor_id, req.body)),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/investors/:investor_id/orders',
+      operationId: 'listOrders',
+      summary: 'List orders (filters: status, symbol, side)',
+      tag,
+      access: 'investor',
+      schema: { query: OrderListQuery, response: ListOf(OrderSchema) },
+      handler: (req) =>
+        list(req.url, orders.list(req.params.investor_id, filter(req.query)), req.query),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/investors/:investor_id/orders/:order_id',
+      operationId: 'getOrder',
+      summary: 'Retrieve an order',
+      tag,
+      access: 'investor',
+      schema: { response: OrderSchema },
+      handler: (req) => json(200, orders.get(req.params.investor_id, req.params.order_id)),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/investors/:investor_id/orders/:order_id/cancel',
+      operationId: 'cancelOrder',
+      summary: 'Cancel an open order',
+      tag,
+      access: 'investor',
+      schema: { response: OrderSchema },
+      handler: (req) => json(200, orders.cancel(req.params.investor_id, req.params.order_id)),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/trading/accounts/:account_id/orders',
+      operationId: 'placeOrderLegacy',
+      summary: 'Place an order (legacy G2 route, `qty`)',
+      tag,
+      access: 'investor',
+      idempotency: 'optional',
+      successStatus: 201,
+      schema: { body: LegacyPlaceOrderBody, response: OrderSchema },
+      handler: (req) => {
+        const { qty, ...rest } = req.body
+        const input: PlaceOrderInput = qty === undefined ? rest : { ...rest, quantity: qty }
+        return json(201, legacy(orders.place(req.params.account_id, input)))
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/trading/accounts/:account_id/orders',
+      operationId: 'listOrdersLegacy',
+      summary: 'List orders (legacy G2 route)',
+      tag,
+      access: 'investor',
+      schema: { query: OrderListQuery, response: ListOf(OrderSchema) },
+      handler: (req) =>
+        list(req.url, orders.list(req.params.account_id, filter(req.query)).map(legacy), req.query),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/trading/accounts/:account_id/orders/:order_id',
+      operationId: 'getOrderLegacy',
+      summary: 'Retrieve an order (legacy G2 route)',
+      tag,
+      access: 'investor',
+      schema: { response: OrderSchema },
+      handler: (req) => json(200, legacy(orders.get(req.params.account_id, req.params.order_id))),
+    }),
+    defineRoute({
+      method: 'DELETE',
+      path: '/trading/accounts/:account_id/orders/:order_id',
+      operationId: 'cancelOrderLegacy',
+      summary: 'Cancel an open order (legacy G2 route)',
+      tag,
+      access: 'investor',
+      schema: { response: OrderSchema },
+      handler: (req) =>
+        json(200, legacy(orders.cancel(req.params.account_id, req.params.order_id))),
+    }),
+  ]
+}

@@ -1,0 +1,224 @@
+/**
+ * Sandbox-only controls under `/v1/sandbox/...` (tenant keys only): trigger events, settle
+ * transfers, move prices and time, inject delivery faults, reset.
+ */
+import { Type } from '@sinclair/typebox'
+import { defineRoute, json, type RouteDefinition } from './api.js'
+import { parseDuration } from './duration.js'
+import { ERR_INVALID_PARAM, withParam } from './errors.js'
+import type { Sandbox } from './sandbox.js'
+import {
+  AdvanceClockBody,
+  FailTransferBody,
+  FaultsBody,
+  RejectDocumentBody,
+  SetPriceBody,
+  SettingsBody,
+  TriggerBody,
+} from './schemas.js'
+
+const tag = 'Sandbox controls'
+
+function duration(value: string | number, param: string): number {
+  try {
+    return parseDuration(value)
+  } catch (error) {
+    throw withParam(new ERR_INVALID_PARAM(param, (error as Error).message), param)
+  }
+}
+
+export function sandboxRoutes(sandbox: Sandbox): RouteDefinition[] {
+  const clockBody = () => ({
+    object: 'sandbox_clock',
+    kind: sandbox.clock.kind,
+    now: new Date(sandbox.clock.now()).toISOString(),
+    now_ms: sandbox.clock.now(),
+    pending_timers: sandbox.clock.pendingTimers(),
+  })
+  return [
+    defineRoute({
+      method: 'POST',
+      path: '/sandbox/trigger',
+      operationId: 'triggerEvent',
+      summary: 'Emit any event with sample data and overrides (like `stripe trigger`)',
+      tag,
+      access: 'tenant',
+      successStatus: 201,
+      schema: { body: TriggerBody },
+      handler: (req) =>
+        json(201, { object: 'event', ...sandbox.trigger(req.body.event, req.body.data) }),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/sandbox/events',
+      operationId: 'listSandboxEvents',
+      summary: 'Every event emitted so far, newest first',
+      tag,
+      access: 'tenant',
+      schema: {},
+      handler: (req) =>
+        json(200, {
+          object: 'list',
+          url: req.url,
+          has_more: false,
+          data: [...sandbox.events()].reverse(),
+        }),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/sandbox/transfers/:transfer_id/complete',
+      operationId: 'completeTransfer',
+      summary: 'Complete a pending deposit or withdrawal',
+      tag,
+      access: 'tenant',
+      schema: {},
+      handler: (req) => json(200, sandbox.transfers.complete(req.params.transfer_id)),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/sandbox/transfers/:transfer_id/fail',
+      operationId: 'failTransfer',
+      summary: 'Fail a pending deposit or withdrawal',
+      tag,
+      access: 'tenant',
+      schema: { body: FailTransferBody },
+      handler: (req) => json(200, sandbox.transfers.fail(req.params.transfer_id, req.body.reason)),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/sandbox/prices/:symbol',
+      operationId: 'setPrice',
+      summary: "Set a symbol's simulated price (fills the resting orders it crosses)",
+      tag,
+      access: 'tenant',
+      schema: { body: SetPriceBody },
+      handler: (req) => {
+        const symbol = req.params.symbol.toUpperCase()
+        if (req.body.tradable !== undefined) sandbox.orders.setTradable(symbol, req.body.tradable)
+        sandbox.orders.setPrice(symbol, Number(req.body.price))
+        return json(200, { object: 'price', symbol, price: Number(req.body.price).toFixed(2) })
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/sandbox/clock',
+      operationId: 'getClock',
+      summary: "The sandbox clock's time",
+      tag,
+      access: 'tenant',
+      schema: {},
+      handler: () => json(200, clockBody()),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/sandbox/clock/advance',
+      operationId: 'advanceClock',
+      summary: 'Advance the clock, firing due transfers and retries (answers when they ran)',
+      tag,
+      access: 'tenant',
+      schema: { body: AdvanceClockBody },
+      handler: async (req) => {
+        await sandbox.clock.advance(duration(req.body.duration, 'duration'))
+        return json(200, clockBody())
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/sandbox/webhooks/:webhook_id/faults',
+      operationId: 'setWebhookFaults',
+      summary: "Inject faults into a webhook's deliveries (duplicates, reordering, delay)",
+      tag,
+      access: 'tenant',
+      schema: {
+        body: FaultsBody,
+        response: Type.Object({
+          duplicates: Type.Integer(),
+          reorder: Type.Boolean(),
+          delay_ms: Type.Number(),
+        }),
+      },
+      handler: (req) => {
+        const { duplicates, reorder, delay } = req.body
+        const webhook = sandbox.webhooks.setFaults(req.params.webhook_id, {
+          ...(duplicates === undefined ? {} : { duplicates }),
+          ...(reorder === undefined ? {} : { reorder }),
+          ...(delay === undefined ? {} : { delayMs: duration(delay, 'delay') }),
+        })
+        const { faults } = webhook
+        return json(200, {
+          object: 'webhook_faults',
+          webhook_id: webhook.id,
+          duplicates: faults.duplicates,
+          reorder: faults.reorder,
+          delay_ms: faults.delayMs,
+        })
+      },
+    }),
+    defineRoute({
+      method: 'DELETE',
+      path: '/sandbox/webhooks/:webhook_id/faults',
+      operationId: 'clearWebhookFaults',
+      summary: "Stop injecting faults into a webhook's deliveries",
+      tag,
+      access: 'tenant',
+      schema: {},
+      handler: (req) => {
+        const webhook = sandbox.webhooks.setFaults(req.params.webhook_id, {
+          duplicates: 0,
+          reorder: false,
+          delayMs: 0,
+        })
+        return json(200, {
+          object: 'webhook_faults',
+          webhook_id: webhook.id,
+          duplicates: 0,
+          reorder: false,
+          delay_ms: 0,
+        })
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/sandbox/documents/reject-next',
+      operationId: 'rejectNextDocument',
+      summary: 'Make the next uploaded document be rejected with a reason',
+      tag,
+      access: 'tenant',
+      schema: { body: RejectDocumentBody },
+      handler: (req) => {
+        sandbox.documents.rejectNext(req.body.reason)
+        return json(200, {
+          object: 'sandbox_settings',
+          queued_document_rejections: sandbox.state.documentRejections.length,
+        })
+      },
+    }),
+    defineRoute({
+      method: 'PATCH',
+      path: '/sandbox/settings',
+      operationId: 'updateSandboxSettings',
+      summary: 'Sandbox behaviour switches (partial-fill mode)',
+      tag,
+      access: 'tenant',
+      schema: { body: SettingsBody },
+      handler: (req) => {
+        if (req.body.partial_fills !== undefined)
+          sandbox.state.partialFills = req.body.partial_fills
+        return json(200, { object: 'sandbox_settings', partial_fills: sandbox.state.partialFills })
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/sandbox/reset',
+      operationId: 'resetSandbox',
+      summary: 'Forget every investor, order, transfer, document, webhook and delivery',
+      tag,
+      access: 'tenant',
+      schema: {},
+      handler: () => {
+        sandbox.reset()
+        return json(200, { object: 'sandbox', reset: true })
+      },
+    }),
+  ]
+}

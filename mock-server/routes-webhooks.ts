@@ -1,0 +1,192 @@
+/** Webhook management routes: tenant-wide keys only, as Bluum documents. */
+import { Type } from '@sinclair/typebox'
+import { defineRoute, json, list, type RouteDefinition } from './api.js'
+import { ERR_NOT_FOUND, withParam } from './errors.js'
+import { eventTypes } from './event-bus.js'
+import type { Sandbox } from './sandbox.js'
+import {
+  CreateWebhookBody,
+  DeliveryListQuery,
+  DeliverySchema,
+  ListOf,
+  ListQuery,
+  ReplayFailedBody,
+  RotateSecretBody,
+  UpdateWebhookBody,
+  WebhookSchema,
+} from './schemas.js'
+import type { Delivery } from './state.js'
+
+/** A delivery as the API shows it (the internal `createdMs` and payload stay inside). */
+export function toDeliveryResource(delivery: Delivery) {
+  const { createdMs: _createdMs, payload: _payload, ...rest } = delivery
+  return structuredClone(rest)
+}
+
+const tag = 'Webhook management'
+
+export function webhookRoutes(sandbox: Sandbox): RouteDefinition[] {
+  const { webhooks, deliveries } = sandbox
+  return [
+    defineRoute({
+      method: 'GET',
+      path: '/webhooks/event-types',
+      operationId: 'listWebhookEventTypes',
+      summary: 'List the event types a webhook can subscribe to',
+      tag,
+      access: 'tenant',
+      schema: {
+        response: ListOf(Type.Object({ name: Type.String(), description: Type.String() })),
+      },
+      handler: (req) =>
+        json(200, {
+          object: 'list',
+          url: req.url,
+          has_more: false,
+          data: eventTypes().map((t) => ({ object: 'event_type', ...t })),
+        }),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/webhooks',
+      operationId: 'createWebhook',
+      summary: 'Create a webhook',
+      tag,
+      access: 'tenant',
+      successStatus: 201,
+      schema: { body: CreateWebhookBody, response: WebhookSchema },
+      handler: (req) =>
+        json(201, webhooks.toResource(webhooks.create(req.body), { withSecret: true })),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/webhooks',
+      operationId: 'listWebhooks',
+      summary: 'List webhooks',
+      tag,
+      access: 'tenant',
+      schema: { query: ListQuery, response: ListOf(WebhookSchema) },
+      handler: (req) =>
+        list(
+          req.url,
+          webhooks.list().map((w) => webhooks.toResource(w)),
+          req.query,
+        ),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/webhooks/:webhook_id',
+      operationId: 'getWebhook',
+      summary: 'Retrieve a webhook',
+      tag,
+      access: 'tenant',
+      schema: { response: WebhookSchema },
+      handler: (req) => json(200, webhooks.toResource(webhooks.get(req.params.webhook_id))),
+    }),
+    defineRoute({
+      method: 'PATCH',
+      path: '/webhooks/:webhook_id',
+      operationId: 'updateWebhook',
+      summary: 'Update a webhook',
+      tag,
+      access: 'tenant',
+      schema: { body: UpdateWebhookBody, response: WebhookSchema },
+      handler: (req) =>
+        json(200, webhooks.toResource(webhooks.update(req.params.webhook_id, req.body))),
+    }),
+    defineRoute({
+      method: 'DELETE',
+      path: '/webhooks/:webhook_id',
+      operationId: 'deleteWebhook',
+      summary: 'Delete a webhook',
+      tag,
+      access: 'tenant',
+      schema: {
+        response: Type.Object({
+          id: Type.String(),
+          object: Type.Literal('webhook'),
+          deleted: Type.Literal(true),
+        }),
+      },
+      handler: (req) => {
+        webhooks.delete(req.params.webhook_id)
+        return json(200, { id: req.params.webhook_id, object: 'webhook', deleted: true })
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/webhooks/:webhook_id/rotate-secret',
+      operationId: 'rotateWebhookSecret',
+      summary: 'Rotate the signing secret; the old one keeps signing during the overlap',
+      tag,
+      access: 'tenant',
+      schema: { body: RotateSecretBody, response: WebhookSchema },
+      handler: (req) => {
+        const overlap = req.body.overlap_seconds
+        const webhook = webhooks.rotateSecret(
+          req.params.webhook_id,
+          overlap === undefined ? undefined : overlap * 1000,
+        )
+        return json(200, webhooks.toResource(webhook, { withSecret: true }))
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/webhooks/:webhook_id/deliveries',
+      operationId: 'listWebhookDeliveries',
+      summary: 'List deliveries with every attempt (status, duration, error)',
+      tag,
+      access: 'tenant',
+      schema: { query: DeliveryListQuery, response: ListOf(DeliverySchema) },
+      handler: (req) => {
+        webhooks.get(req.params.webhook_id)
+        const filter = {
+          webhookId: req.params.webhook_id,
+          ...(req.query.status ? { status: req.query.status } : {}),
+        }
+        return list(req.url, deliveries.list(filter).map(toDeliveryResource), req.query)
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/webhooks/:webhook_id/deliveries/replay',
+      operationId: 'replayFailedDeliveries',
+      summary: 'Replay every parked delivery created since a time',
+      tag,
+      access: 'tenant',
+      successStatus: 202,
+      schema: { body: ReplayFailedBody, response: ListOf(DeliverySchema) },
+      handler: (req) => {
+        webhooks.get(req.params.webhook_id)
+        const since = req.body.since
+        const sinceMs =
+          since === undefined ? 0 : typeof since === 'number' ? since * 1000 : Date.parse(since)
+        const replayed = deliveries.replayFailed({ webhookId: req.params.webhook_id, sinceMs })
+        return json(202, {
+          object: 'list',
+          url: req.url,
+          has_more: false,
+          data: replayed.map(toDeliveryResource),
+        })
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/webhooks/:webhook_id/deliveries/:delivery_id/replay',
+      operationId: 'replayDelivery',
+      summary: 'Replay one delivery (same event id, fresh retry ladder)',
+      tag,
+      access: 'tenant',
+      successStatus: 202,
+      schema: { response: DeliverySchema },
+      handler: (req) => {
+        webhooks.get(req.params.webhook_id)
+        const delivery = deliveries.get(req.params.delivery_id)
+        if (!delivery || delivery.webhook_id !== req.params.webhook_id) {
+          throw withParam(new ERR_NOT_FOUND('delivery', req.params.delivery_id), 'delivery_id')
+        }
+        return json(202, toDeliveryResource(deliveries.replay(delivery.id)))
+      },
+    }),
+  ]
+}

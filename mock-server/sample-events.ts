@@ -1,0 +1,115 @@
+/**
+ * Plausible `data` for any catalog event, for the sandbox's `trigger` control (like
+ * `stripe trigger`): a receiver can be exercised with every event without building the state
+ * that would produce it. Overrides are merged over the sample.
+ */
+import { isBluumEventName } from '../plugin/catalog.js'
+import { isoSeconds } from './event-bus.js'
+import { createId } from './ids.js'
+
+const orderStatus: Record<string, string> = {
+  accepted: 'open',
+  partially_filled: 'partial',
+  filled: 'filled',
+  canceled: 'cancelled',
+  rejected: 'failed',
+}
+
+/** Sample `data` for `name` at sandbox time `nowMs`, with `overrides` merged on top. */
+export function sampleEventData(
+  name: string,
+  nowMs: number,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const created = Math.floor(nowMs / 1000)
+  const at = isoSeconds(nowMs)
+  const base = { created, livemode: false, metadata: {} }
+  const investorId =
+    typeof overrides.investor_id === 'string' ? overrides.investor_id : createId('inv')
+  if (!isBluumEventName(name)) return { id: createId('obj'), ...base, ...overrides }
+  const [domain, second, third] = name.split('.') as [string, string, string?]
+  let sample: Record<string, unknown>
+  switch (domain) {
+    case 'account':
+      sample = {
+        id: investorId,
+        object: 'investor',
+        first_name: 'Ada',
+        last_name: 'Lovelace',
+        email: 'ada@example.com',
+        status: 'active',
+        kyc_status: 'approved',
+      }
+      break
+    case 'order': {
+      const status = orderStatus[second] ?? 'open'
+      const filled = status === 'filled' ? '10' : status === 'partial' ? '5' : '0'
+      sample = {
+        id: createId('ord'),
+        object: 'order',
+        investor_id: investorId,
+        symbol: 'AAPL',
+        side: 'buy',
+        type: 'market',
+        time_in_force: 'day',
+        quantity: '10',
+        notional: null,
+        limit_price: null,
+        stop_price: null,
+        status,
+        filled_quantity: filled,
+        remaining_quantity: String(10 - Number(filled)),
+        average_price: filled === '0' ? null : '178.50',
+        submitted_at: at,
+        filled_at: status === 'filled' ? at : null,
+        cancelled_at: status === 'cancelled' ? at : null,
+        failure_reason: status === 'failed' ? 'insufficient_buying_power' : null,
+        client_order_id: null,
+      }
+      break
+    }
+    case 'transfer': {
+      const deposit = second === 'deposit'
+      const status = third === 'completed' ? 'completed' : third === 'failed' ? 'failed' : 'pending'
+      sample = {
+        id: createId(deposit ? 'dep' : 'wd'),
+        object: deposit ? 'deposit' : 'withdrawal',
+        investor_id: investorId,
+        amount: '1000.00',
+        currency: 'USD',
+        method: 'ach',
+        status,
+        funding_source_id: createId('fs'),
+        failure_reason: status === 'failed' ? 'insufficient_funds_at_bank' : null,
+        completed_at: status === 'completed' ? at : null,
+      }
+      break
+    }
+    case 'document': {
+      const rejected = second === 'rejected'
+      sample = {
+        id: createId('doc'),
+        object: 'document',
+        investor_id: investorId,
+        document_type: 'passport',
+        purpose: 'identity_verification',
+        status: rejected ? 'rejected' : 'approved',
+        rejection_reason: rejected ? 'The document is unreadable or expired.' : null,
+      }
+      break
+    }
+    case 'kyc':
+      sample = {
+        id: createId('kyc'),
+        object: 'compliance_workflow',
+        investor_id: investorId,
+        workflow: 'kyc',
+        status: third === 'rejected' ? 'rejected' : 'approved',
+        reason: third === 'rejected' ? 'identity_mismatch' : null,
+      }
+      break
+    default:
+      sample = { id: createId('obj') }
+  }
+  return { ...sample, ...base, ...overrides }
+}

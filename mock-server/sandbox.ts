@@ -1,0 +1,290 @@
+/**
+ * `createSandbox()`: the one core both faces (msw handlers, Fastify server) mount.
+ *
+ * Holds the state, the clock and the engines, and wires them: services emit events on the bus,
+ * the delivery engine listens to the bus. Nothing here imports Fastify or msw.
+ */
+import { createClock, type Clock } from './clock.js'
+import { toCents } from './decimal.js'
+import {
+  createDeliveryEngine,
+  defaultDeliveryOptions,
+  type DeliveryEngine,
+} from './delivery-engine.js'
+import { createDocumentService, type DocumentService } from './document-service.js'
+import { ERR_SANDBOX_INVALID_OPTION } from './errors.js'
+import {
+  createEventBus,
+  type EventBus,
+  type EventListener,
+  type SandboxEvent,
+} from './event-bus.js'
+import { createInvestorService, type InvestorService } from './investor-service.js'
+import { createOrderEngine, type OrderEngine } from './order-engine.js'
+import { sampleEventData } from './sample-events.js'
+import { clearState, createState, type SandboxState } from './state.js'
+import { createTransferEngine, type TransferEngine } from './transfer-engine.js'
+import { createHttpTransport } from './transport-http.js'
+import type { DeliveryTransport } from './transport.js'
+import { createWebhookService, type WebhookService } from './webhook-service.js'
+
+/** The documented default tenant-wide key of every sandbox. */
+export const DEFAULT_SANDBOX_API_KEY = 'bluum_sandbox_key'
+/** The documented default secret of every sandbox. */
+export const DEFAULT_SANDBOX_API_SECRET = 'bluum_sandbox_secret'
+
+/** An extra key pair limited to one investor; it gets 403 on webhook management. */
+export interface InvestorKey {
+  apiKey: string
+  apiSecret: string
+  /** The investor it may act for; omit for a key that may act for none. */
+  investorId?: string
+}
+
+export interface SandboxOptions {
+  /** Tenant-wide API key. Default `'bluum_sandbox_key'`. */
+  apiKey?: string
+  /** Secret of `apiKey`. Default `'bluum_sandbox_secret'`. */
+  apiSecret?: string
+  /** Investor-scoped key pairs. Default none. */
+  investorKeys?: InvestorKey[]
+  /** A clock, or which kind to create. Default `'virtual'` (tests advance it). */
+  clock?: Clock | 'virtual' | 'real'
+  /** Real clock only: sandbox ms per wall ms (60 turns a 1 min retry into 1 s). Default 1. */
+  timeScale?: number
+  /** How deliveries reach receivers. Default real HTTP via `node:http` (msw never sees it). */
+  transport?: DeliveryTransport
+  /** Waits between delivery attempts, ms. Default Bluum's `[1 min, 5 min, 30 min, 2 h, 8 h]`. */
+  retryScheduleMs?: readonly number[]
+  /** Per-attempt delivery timeout, wall ms. Default 30000. */
+  deliveryTimeoutMs?: number
+  /** How long a rotated-out secret keeps signing, ms. Default 86400000 (24 h). */
+  rotationOverlapMs?: number
+  /** Requests per second per API key before 429; 0 turns the limit off. Default 0. */
+  rateLimitPerSecond?: number
+  /** How long an Idempotency-Key is remembered, ms. Default 86400000 (24 h). */
+  idempotencyTtlMs?: number
+  /** Cash every new investor starts with, a decimal string in USD. Default `'100000.00'`. */
+  initialCash?: string
+  /** ACH/wire: sandbox ms from creation to `processing`. Default 1000. */
+  achProcessingMs?: number
+  /** ACH/wire: sandbox ms from creation to `completed`. Default 3000. */
+  achCompletionMs?: number
+  /** Partial-fill mode: sandbox ms between the two halves of a fill. Default 1000. */
+  partialFillDelayMs?: number
+  /** Start in partial-fill mode. Default false. */
+  partialFills?: boolean
+  /** Simulated starting prices by symbol. Default a small built-in table. */
+  prices?: Record<string, number | string>
+}
+
+/** {@link SandboxOptions} with every field resolved. */
+export interface ResolvedSandboxOptions {
+  apiKey: string
+  apiSecret: string
+  investorKeys: InvestorKey[]
+  retryScheduleMs: readonly number[]
+  deliveryTimeoutMs: number
+  rotationOverlapMs: number
+  rateLimitPerSecond: number
+  idempotencyTtlMs: number
+  initialCash: string
+  achProcessingMs: number
+  achCompletionMs: number
+  partialFillDelayMs: number
+  partialFills: boolean
+  prices: Record<string, number>
+}
+
+export const sandboxDefaults = Object.freeze({
+  apiKey: DEFAULT_SANDBOX_API_KEY,
+  apiSecret: DEFAULT_SANDBOX_API_SECRET,
+  retryScheduleMs: defaultDeliveryOptions.retryScheduleMs,
+  deliveryTimeoutMs: defaultDeliveryOptions.timeoutMs,
+  rotationOverlapMs: 86_400_000,
+  rateLimitPerSecond: 0,
+  idempotencyTtlMs: 86_400_000,
+  initialCash: '100000.00',
+  achProcessingMs: 1_000,
+  achCompletionMs: 3_000,
+  partialFillDelayMs: 1_000,
+  partialFills: false,
+})
+
+export interface Sandbox {
+  readonly options: ResolvedSandboxOptions
+  readonly clock: Clock
+  readonly state: SandboxState
+  readonly bus: EventBus
+  readonly webhooks: WebhookService
+  readonly investors: InvestorService
+  readonly orders: OrderEngine
+  readonly transfers: TransferEngine
+  readonly documents: DocumentService
+  readonly deliveries: DeliveryEngine
+  /** Calls `listener` for every emitted event; returns an unsubscribe function. */
+  onEvent(listener: EventListener): () => void
+  /** Every event emitted so far, oldest first. */
+  events(): readonly SandboxEvent[]
+  /** Emits any event (catalog or not) with sample data and `overrides`, like `stripe trigger`. */
+  trigger(name: string, overrides?: Record<string, unknown>): SandboxEvent
+  /** Resolves once every delivery in flight has finished its current attempt. */
+  idle(): Promise<void>
+  /** Forgets all state, deliveries and timers; keeps options, clock time and subscribers. */
+  reset(): void
+  /** Stops timers, waits for deliveries in flight and frees the default transport. */
+  close(): Promise<void>
+}
+
+function nonNegative(name: string, value: number): number {
+  if (!Number.isFinite(value) || value < 0)
+    throw new ERR_SANDBOX_INVALID_OPTION(name, `expected a number >= 0, got ${value}`)
+  return value
+}
+
+/** Validates options once and fills in the defaults. */
+export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSandboxOptions {
+  const merged = { ...sandboxDefaults, ...stripUndefined(options) }
+  // Basic auth splits `key:secret` on the first colon, so a key cannot contain one.
+  if (!/^[^\s:]+$/.test(merged.apiKey)) {
+    throw new ERR_SANDBOX_INVALID_OPTION(
+      'apiKey',
+      'expected a non-empty string without whitespace or colons',
+    )
+  }
+  if (!/^\S+$/.test(merged.apiSecret)) {
+    throw new ERR_SANDBOX_INVALID_OPTION(
+      'apiSecret',
+      'expected a non-empty string without whitespace',
+    )
+  }
+  if (!/^\d+(\.\d+)?$/.test(merged.initialCash)) {
+    throw new ERR_SANDBOX_INVALID_OPTION(
+      'initialCash',
+      `expected a decimal string like "100000.00", got ${JSON.stringify(merged.initialCash)}`,
+    )
+  }
+  merged.retryScheduleMs.forEach((ms, i) => nonNegative(`retryScheduleMs[${i}]`, ms))
+  const prices: Record<string, number> = {}
+  for (const [symbol, price] of Object.entries(options.prices ?? {})) {
+    const value = Number(price)
+    if (!(value > 0))
+      throw new ERR_SANDBOX_INVALID_OPTION(
+        `prices.${symbol}`,
+        `expected a positive price, got ${price}`,
+      )
+    prices[symbol.toUpperCase()] = value
+  }
+  return {
+    apiKey: merged.apiKey,
+    apiSecret: merged.apiSecret,
+    investorKeys: [...(options.investorKeys ?? [])],
+    retryScheduleMs: Object.freeze([...merged.retryScheduleMs]),
+    deliveryTimeoutMs: nonNegative('deliveryTimeoutMs', merged.deliveryTimeoutMs),
+    rotationOverlapMs: nonNegative('rotationOverlapMs', merged.rotationOverlapMs),
+    rateLimitPerSecond: nonNegative('rateLimitPerSecond', merged.rateLimitPerSecond),
+    idempotencyTtlMs: nonNegative('idempotencyTtlMs', merged.idempotencyTtlMs),
+    initialCash: merged.initialCash,
+    achProcessingMs: nonNegative('achProcessingMs', merged.achProcessingMs),
+    achCompletionMs: nonNegative('achCompletionMs', merged.achCompletionMs),
+    partialFillDelayMs: nonNegative('partialFillDelayMs', merged.partialFillDelayMs),
+    partialFills: merged.partialFills,
+    prices,
+  }
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
+}
+
+/**
+ * Creates an in-memory Bluum sandbox.
+ * @example
+ * const sandbox = createSandbox()
+ * const investor = sandbox.investors.create({ first_name: 'Ada', last_name: 'L', email: 'a@x.io' })
+ * await sandbox.clock.advance('2h')
+ */
+export function createSandbox(options: SandboxOptions = {}): Sandbox {
+  const resolved = resolveSandboxOptions(options)
+  const clock =
+    typeof options.clock === 'object'
+      ? options.clock
+      : createClock({
+          kind: options.clock ?? 'virtual',
+          ...(options.timeScale === undefined ? {} : { timeScale: options.timeScale }),
+        })
+  const ownsTransport = options.transport === undefined
+  const state = createState()
+  const bus = createEventBus(clock)
+  const deliveries = createDeliveryEngine({
+    state,
+    clock,
+    bus,
+    transport: options.transport ?? createHttpTransport(),
+    options: { retryScheduleMs: resolved.retryScheduleMs, timeoutMs: resolved.deliveryTimeoutMs },
+  })
+  const orders = createOrderEngine({
+    state,
+    clock,
+    bus,
+    partialFillDelayMs: resolved.partialFillDelayMs,
+  })
+  const investors = createInvestorService({
+    state,
+    clock,
+    bus,
+    initialCashCents: toCents(resolved.initialCash),
+    reservedCents: orders.reservedCents,
+  })
+  const transfers = createTransferEngine({
+    state,
+    clock,
+    bus,
+    processingAfterMs: resolved.achProcessingMs,
+    completedAfterMs: resolved.achCompletionMs,
+  })
+  const documents = createDocumentService({ state, clock, bus })
+  const webhooks = createWebhookService({
+    state,
+    clock,
+    deliveries,
+    rotationOverlapMs: resolved.rotationOverlapMs,
+  })
+
+  const seed = () => {
+    for (const [symbol, price] of Object.entries(resolved.prices)) state.prices.set(symbol, price)
+    state.partialFills = resolved.partialFills
+  }
+  seed()
+  const defaultTransport = deliveries.transport
+
+  return {
+    options: resolved,
+    clock,
+    state,
+    bus,
+    webhooks,
+    investors,
+    orders,
+    transfers,
+    documents,
+    deliveries,
+    onEvent: (listener) => bus.subscribe(listener),
+    events: () => bus.list(),
+    trigger: (name, overrides) => bus.emitAny(name, sampleEventData(name, clock.now(), overrides)),
+    idle: () => clock.settle(),
+    reset() {
+      deliveries.reset()
+      clock.clearAll()
+      clearState(state)
+      bus.clear()
+      seed()
+    },
+    async close() {
+      deliveries.reset()
+      clock.clearAll()
+      await clock.settle().catch(() => undefined)
+      if (ownsTransport) await defaultTransport.close?.()
+    },
+  }
+}

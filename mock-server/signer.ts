@@ -1,0 +1,41 @@
+/**
+ * The sandbox's own Standard Webhooks v1 signer.
+ *
+ * Deliberately independent of the plugin's verifier: the sandbox is what the verifier is tested
+ * against, so it must not share its code (a shared bug would pass its own test). Known-answer
+ * vectors in `test/fixtures/signature-vectors.json` pin both sides.
+ */
+import { createHmac, randomBytes } from 'node:crypto'
+
+const secretPrefix = 'whsec_'
+
+/** A new webhook secret: `whsec_` + base64 of 32 random bytes. */
+export function generateWebhookSecret(): string {
+  return secretPrefix + randomBytes(32).toString('base64')
+}
+
+/** The HMAC key of a secret: the base64-decoded bytes after `whsec_`. */
+function secretKey(secret: string): Buffer {
+  return Buffer.from(
+    secret.startsWith(secretPrefix) ? secret.slice(secretPrefix.length) : secret,
+    'base64',
+  )
+}
+
+/** One `v1,<base64>` entry: HMAC-SHA256 of `${id}.${timestamp}.${body}` keyed by the secret. */
+export function signEntry(secret: string, id: string, timestamp: number, body: string): string {
+  const mac = createHmac('sha256', secretKey(secret))
+    .update(`${id}.${timestamp}.${body}`)
+    .digest('base64')
+  return `v1,${mac}`
+}
+
+/** The `webhook-signature` header: one entry per secret, space-separated (rotation overlap). */
+export function signatureHeader(
+  secrets: readonly string[],
+  id: string,
+  timestamp: number,
+  body: string,
+): string {
+  return secrets.map((secret) => signEntry(secret, id, timestamp, body)).join(' ')
+}

@@ -1,0 +1,216 @@
+/**
+ * The sandbox's in-memory state: plain maps of API-shaped resources, shared by both faces.
+ *
+ * Resources are stored in the shape the API returns, so an event's `data` is a snapshot
+ * (`structuredClone`) of the stored object. Balances live beside them in integer cents.
+ */
+import type { Duration } from './duration.js'
+
+/** Fields every Bluum resource carries. */
+export interface Resource {
+  id: string
+  object: string
+  /** Unix seconds. */
+  created: number
+  livemode: false
+  metadata: Record<string, unknown>
+}
+
+export interface Investor extends Resource {
+  object: 'investor'
+  first_name: string
+  last_name: string
+  email: string
+  status: 'active'
+  kyc_status: 'approved'
+  [extra: string]: unknown
+}
+
+export type OrderStatus = 'pending' | 'open' | 'partial' | 'filled' | 'cancelled' | 'failed'
+
+export interface Order extends Resource {
+  object: 'order'
+  investor_id: string
+  symbol: string
+  side: 'buy' | 'sell'
+  type: 'market' | 'limit' | 'stop' | 'stop_limit' | 'trailing_stop'
+  time_in_force: string
+  quantity: string | null
+  notional: string | null
+  limit_price: string | null
+  stop_price: string | null
+  trail_percent: string | null
+  trail_price: string | null
+  extended_hours: boolean
+  status: OrderStatus
+  filled_quantity: string
+  remaining_quantity: string | null
+  average_price: string | null
+  submitted_at: string
+  filled_at: string | null
+  cancelled_at: string | null
+  failure_reason: string | null
+  client_order_id: string | null
+}
+
+export type TransferStatus = 'pending' | 'processing' | 'completed' | 'cancelled' | 'failed'
+export type TransferMethod = 'ach' | 'manual_bank_transfer' | 'wire'
+
+export interface Transfer extends Resource {
+  object: 'deposit' | 'withdrawal'
+  investor_id: string
+  amount: string
+  currency: string
+  method: TransferMethod
+  status: TransferStatus
+  funding_source_id: string | null
+  description: string | null
+  failure_reason: string | null
+  completed_at: string | null
+}
+
+export interface DocumentFile {
+  filename: string
+  size: number
+  content_type: string
+}
+
+export interface BluumDocument extends Resource {
+  object: 'document'
+  investor_id: string
+  document_type: string
+  purpose: string
+  status: 'pending' | 'approved' | 'rejected'
+  rejection_reason: string | null
+  file: DocumentFile
+  reviewed_at: string | null
+}
+
+/** Faults injected into one webhook's deliveries (sandbox control). */
+export interface WebhookFaults {
+  /** Extra identical copies sent after every attempt. */
+  duplicates: number
+  /** Hold first attempts and release them newest first. */
+  reorder: boolean
+  /** Delay before the first attempt of each event, ms of sandbox time. */
+  delayMs: number
+}
+
+export interface Webhook {
+  id: string
+  object: 'webhook'
+  name: string
+  url: string
+  description: string | null
+  event_type_names: string[]
+  status: 'active' | 'inactive'
+  created_at: string
+  created: number
+  livemode: false
+  metadata: Record<string, unknown>
+  /** The signing secret; only shown by create and rotate-secret. */
+  secret: string
+  /** Secrets still signing after a rotation, until `expiresAtMs` (sandbox time). */
+  previousSecrets: { secret: string; expiresAtMs: number }[]
+  faults: WebhookFaults
+  /** Why the sandbox disabled it, e.g. after a 410 answer. */
+  disabled_reason: string | null
+}
+
+export interface DeliveryAttempt {
+  /** 1-based number within the delivery, counting every run and duplicate. */
+  attempt: number
+  /** ISO time the attempt started (sandbox clock). */
+  attempted_at: string
+  /** Unix seconds sent as `webhook-timestamp`. */
+  webhook_timestamp: number
+  status_code: number | null
+  duration_ms: number
+  error: string | null
+  succeeded: boolean
+  /** Set on fault-injected copies. */
+  fault: 'duplicate' | null
+}
+
+export type DeliveryStatus = 'pending' | 'succeeded' | 'parked' | 'cancelled'
+
+export interface Delivery {
+  id: string
+  object: 'webhook_delivery'
+  webhook_id: string
+  event_id: string
+  event: string
+  status: DeliveryStatus
+  /** Why a delivery was parked or cancelled: exhausted, gone, webhook_inactive, webhook_deleted. */
+  failure_reason: string | null
+  attempts: DeliveryAttempt[]
+  next_attempt_at: string | null
+  created: number
+  /** Sandbox ms of creation, for `replay since`. */
+  createdMs: number
+  /** The exact bytes sent on every attempt. */
+  payload: string
+}
+
+export interface Position {
+  quantity: number
+  costCents: number
+}
+
+export interface IdempotencyRecord {
+  fingerprint: string
+  expiresAtMs: number
+  response: { status: number; headers: Record<string, string>; body: unknown }
+}
+
+export interface SandboxState {
+  investors: Map<string, Investor>
+  cashCents: Map<string, number>
+  positions: Map<string, Map<string, Position>>
+  orders: Map<string, Order>
+  deposits: Map<string, Transfer>
+  withdrawals: Map<string, Transfer>
+  documents: Map<string, BluumDocument>
+  webhooks: Map<string, Webhook>
+  deliveries: Map<string, Delivery>
+  prices: Map<string, number>
+  idempotency: Map<string, IdempotencyRecord>
+  rateWindows: Map<string, { windowStartMs: number; count: number }>
+  /** Symbols answered with 422 `BLUM-422-003` (sandbox control). */
+  untradable: Set<string>
+  /** Rejection reasons queued for the next documents (sandbox control). */
+  documentRejections: string[]
+  /** When true, market orders fill in two halves and emit `order.partially_filled`. */
+  partialFills: boolean
+}
+
+export type { Duration }
+
+/** An empty state. */
+export function createState(): SandboxState {
+  return {
+    investors: new Map(),
+    cashCents: new Map(),
+    positions: new Map(),
+    orders: new Map(),
+    deposits: new Map(),
+    withdrawals: new Map(),
+    documents: new Map(),
+    webhooks: new Map(),
+    deliveries: new Map(),
+    prices: new Map(),
+    idempotency: new Map(),
+    rateWindows: new Map(),
+    untradable: new Set(),
+    documentRejections: [],
+    partialFills: false,
+  }
+}
+
+/** Empties every map in place, so references held by engines stay valid. */
+export function clearState(state: SandboxState): void {
+  for (const value of Object.values(state))
+    if (value instanceof Map || value instanceof Set) value.clear()
+  state.documentRejections.length = 0
+  state.partialFills = false
+}

@@ -1,0 +1,81 @@
+/**
+ * Real HTTP delivery through `node:http`/`node:https`, invisible to msw.
+ *
+ * msw's `setupServer().listen()` replaces `http.request` and `https.request` on the module objects
+ * with interceptors. The originals are captured here, when this module is evaluated, which is
+ * before any test can call `listen()` (handlers come from `createBluumHandlers`, imported from
+ * this package), so the sandbox's deliveries reach the real receiver and never the app's mocks.
+ */
+import http from 'node:http'
+import https from 'node:https'
+
+const originalRequest = { 'http:': http.request, 'https:': https.request }
+import { ERR_SANDBOX_BAD_URL, ERR_SANDBOX_DELIVERY_TIMEOUT } from './errors.js'
+import type { DeliveryTransport } from './transport.js'
+
+export interface HttpTransportOptions {
+  /** Reuse connections between deliveries. Default true. */
+  keepAlive?: boolean
+  /** Bytes of the answer body kept for the delivery log. Default 4096. */
+  maxBodyBytes?: number
+}
+
+/** Creates a transport that POSTs over real HTTP(S). */
+export function createHttpTransport(options: HttpTransportOptions = {}): DeliveryTransport {
+  const keepAlive = options.keepAlive ?? true
+  const maxBodyBytes = options.maxBodyBytes ?? 4096
+  const agents = {
+    'http:': new http.Agent({ keepAlive }),
+    'https:': new https.Agent({ keepAlive }),
+  }
+
+  return {
+    send({ url, headers, body, timeoutMs }) {
+      return new Promise((resolve, reject) => {
+        const target = new URL(url)
+        if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+          reject(new ERR_SANDBOX_BAD_URL(url))
+          return
+        }
+        const request = originalRequest[target.protocol](target, {
+          method: 'POST',
+          agent: agents[target.protocol],
+          headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        })
+        const timer = setTimeout(
+          () => request.destroy(new ERR_SANDBOX_DELIVERY_TIMEOUT(timeoutMs)),
+          timeoutMs,
+        )
+        request.on('error', (error) => {
+          clearTimeout(timer)
+          reject(error)
+        })
+        request.on('response', (response) => {
+          const chunks: Buffer[] = []
+          let kept = 0
+          response.on('data', (chunk: Buffer) => {
+            if (kept < maxBodyBytes) chunks.push(chunk)
+            kept += chunk.length
+          })
+          response.on('error', (error) => {
+            clearTimeout(timer)
+            reject(error)
+          })
+          response.on('end', () => {
+            clearTimeout(timer)
+            resolve({
+              status: response.statusCode ?? 0,
+              headers: response.headers,
+              body: Buffer.concat(chunks).subarray(0, maxBodyBytes).toString('utf8'),
+            })
+          })
+        })
+        request.end(body)
+      })
+    },
+    async close() {
+      agents['http:'].destroy()
+      agents['https:'].destroy()
+    },
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * In-process delivery into an app that supports `inject` (a Fastify instance), with no port.
+ *
+ * Typed structurally so this module does not import Fastify: the core stays framework-free.
+ */
+import { ERR_SANDBOX_DELIVERY_TIMEOUT } from './errors.js'
+import type { DeliveryTransport } from './transport.js'
+
+/** The part of Fastify's `inject` that the transport uses. */
+export interface InjectTarget {
+  inject(options: {
+    method: 'POST'
+    url: string
+    headers: Record<string, string>
+    payload: string
+  }): Promise<{ statusCode: number; headers: Record<string, unknown>; body: string }>
+}
+
+/** Creates a transport that injects each delivery into `app`; the URL's path and query are used. */
+export function createInjectTransport(app: InjectTarget): DeliveryTransport {
+  return {
+    async send({ url, headers, body, timeoutMs }) {
+      const target = new URL(url)
+      let timer: NodeJS.Timeout | undefined
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new ERR_SANDBOX_DELIVERY_TIMEOUT(timeoutMs)), timeoutMs)
+      })
+      try {
+        const response = await Promise.race([
+          app.inject({
+            method: 'POST',
+            url: target.pathname + target.search,
+            headers,
+            payload: body,
+          }),
+          timeout,
+        ])
+        const responseHeaders: Record<string, string | string[] | undefined> = {}
+        for (const [name, value] of Object.entries(response.headers)) {
+          responseHeaders[name] = Array.isArray(value)
+            ? value.map(String)
+            : value === undefined
+              ? undefined
+              : String(value)
+        }
+        return {
+          status: response.statusCode,
+          headers: responseHeaders,
+          body: response.body.slice(0, 4096),
+        }
+      } finally {
+        clearTimeout(timer)
+      }
+    },
+  }
+}

@@ -1,0 +1,181 @@
+/** Webhook endpoints: create, update, delete, rotate secrets, inject faults. */
+import type { Clock } from './clock.js'
+import type { DeliveryEngine } from './delivery-engine.js'
+import { resolveFaults } from './delivery-engine.js'
+import { isoSeconds } from './event-bus.js'
+import { ERR_INVALID_PARAM, withParam } from './errors.js'
+import { createId } from './ids.js'
+import { findOrThrow } from './resource.js'
+import { generateWebhookSecret } from './signer.js'
+import type { SandboxState, Webhook, WebhookFaults } from './state.js'
+
+export interface CreateWebhookInput {
+  name: string
+  url: string
+  eventTypeNames: string[]
+  description?: string | null
+  metadata?: Record<string, unknown>
+}
+
+export interface UpdateWebhookInput {
+  name?: string
+  url?: string
+  description?: string | null
+  eventTypeNames?: string[]
+  status?: 'active' | 'inactive'
+  metadata?: Record<string, unknown>
+}
+
+/** A webhook as the API shows it; `secret` only on create and rotate. */
+export type WebhookResource = Omit<Webhook, 'secret' | 'previousSecrets' | 'faults'> & {
+  secret?: string
+  previous_secret_expires_at?: string | null
+}
+
+export interface WebhookService {
+  create(input: CreateWebhookInput): Webhook
+  get(webhookId: string): Webhook
+  list(): Webhook[]
+  update(webhookId: string, patch: UpdateWebhookInput): Webhook
+  delete(webhookId: string): void
+  /** New secret; the old one keeps signing for `overlapMs` (sandbox time). */
+  rotateSecret(webhookId: string, overlapMs?: number): Webhook
+  /** Sets (merges) the faults injected into this webhook's deliveries. */
+  setFaults(webhookId: string, faults: Partial<WebhookFaults>): Webhook
+  /** The API shape. */
+  toResource(webhook: Webhook, options?: { withSecret?: boolean }): WebhookResource
+}
+
+// Exact names, domain wildcards (`order.*`, `transfer.deposit.*`) or `*` for everything.
+const subscriptionPattern = /^(\*|[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?)$/
+
+function checkUrl(url: string): void {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw withParam(
+      new ERR_INVALID_PARAM('url', `expected an absolute http(s) URL, got ${JSON.stringify(url)}`),
+      'url',
+    )
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw withParam(
+      new ERR_INVALID_PARAM('url', `expected an http(s) URL, got ${parsed.protocol}`),
+      'url',
+    )
+  }
+}
+
+function checkSubscriptions(names: string[]): void {
+  if (names.length === 0) {
+    throw withParam(
+      new ERR_INVALID_PARAM('eventTypeNames', 'expected at least one event name or wildcard'),
+      'eventTypeNames',
+    )
+  }
+  for (const name of names) {
+    if (!subscriptionPattern.test(name)) {
+      throw withParam(
+        new ERR_INVALID_PARAM(
+          'eventTypeNames',
+          `${JSON.stringify(name)} is neither an event name ("order.filled") nor a domain wildcard ("order.*")`,
+        ),
+        'eventTypeNames',
+      )
+    }
+  }
+}
+
+export interface WebhookServiceDeps {
+  state: SandboxState
+  clock: Clock
+  deliveries: DeliveryEngine
+  /** How long a rotated-out secret keeps signing, ms. */
+  rotationOverlapMs: number
+}
+
+/** Creates the webhook service. */
+export function createWebhookService({
+  state,
+  clock,
+  deliveries,
+  rotationOverlapMs,
+}: WebhookServiceDeps): WebhookService {
+  const get = (id: string) => findOrThrow(state.webhooks, id, 'webhook', 'webhook_id')
+  return {
+    create(input) {
+      checkUrl(input.url)
+      checkSubscriptions(input.eventTypeNames)
+      const now = clock.now()
+      const webhook: Webhook = {
+        id: createId('wh'),
+        object: 'webhook',
+        name: input.name,
+        url: input.url,
+        description: input.description ?? null,
+        event_type_names: [...input.eventTypeNames],
+        status: 'active',
+        created_at: isoSeconds(now),
+        created: Math.floor(now / 1000),
+        livemode: false,
+        metadata: input.metadata ?? {},
+        secret: generateWebhookSecret(),
+        previousSecrets: [],
+        faults: resolveFaults(),
+        disabled_reason: null,
+      }
+      state.webhooks.set(webhook.id, webhook)
+      return webhook
+    },
+    get,
+    list: () => [...state.webhooks.values()].reverse(),
+    update(id, patch) {
+      const webhook = get(id)
+      if (patch.url !== undefined) checkUrl(patch.url)
+      if (patch.eventTypeNames !== undefined) checkSubscriptions(patch.eventTypeNames)
+      if (patch.name !== undefined) webhook.name = patch.name
+      if (patch.url !== undefined) webhook.url = patch.url
+      if (patch.description !== undefined) webhook.description = patch.description
+      if (patch.eventTypeNames !== undefined) webhook.event_type_names = [...patch.eventTypeNames]
+      if (patch.metadata !== undefined) webhook.metadata = patch.metadata
+      if (patch.status !== undefined) {
+        webhook.status = patch.status
+        if (patch.status === 'active') webhook.disabled_reason = null
+      }
+      return webhook
+    },
+    delete(id) {
+      get(id)
+      state.webhooks.delete(id)
+      deliveries.cancelForWebhook(id, 'webhook_deleted')
+    },
+    rotateSecret(id, overlapMs = rotationOverlapMs) {
+      const webhook = get(id)
+      // Standard Webhooks' rotation: both secrets sign during the overlap, so receivers can
+      // switch to the new one at their own pace without rejecting a single delivery.
+      if (overlapMs > 0)
+        webhook.previousSecrets.unshift({
+          secret: webhook.secret,
+          expiresAtMs: clock.now() + overlapMs,
+        })
+      webhook.secret = generateWebhookSecret()
+      return webhook
+    },
+    setFaults(id, faults) {
+      const webhook = get(id)
+      webhook.faults = resolveFaults({ ...webhook.faults, ...faults })
+      return webhook
+    },
+    toResource(webhook, options = {}) {
+      const { secret, previousSecrets, faults: _faults, ...rest } = webhook
+      const live = previousSecrets.filter((s) => s.expiresAtMs > clock.now())
+      const expiry = live.length > 0 ? Math.max(...live.map((s) => s.expiresAtMs)) : undefined
+      return {
+        ...structuredClone(rest),
+        ...(options.withSecret ? { secret } : {}),
+        previous_secret_expires_at: expiry === undefined ? null : new Date(expiry).toISOString(),
+      }
+    },
+  }
+}
