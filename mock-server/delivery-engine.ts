@@ -32,6 +32,12 @@ export interface DeliveryEngineOptions {
   reorderWindowMs: number
   /** `user-agent` header of deliveries. Default `'Bluum-Sandbox-Webhooks/1.0'`. */
   userAgent: string
+  /**
+   * The clock whose time goes into `webhook-timestamp`, unix ms. Default: the sandbox clock.
+   * A contract test that fast-forwards a virtual clock signs with wall time instead, so the
+   * receiver's real tolerance check still holds (and a skew can be added on purpose).
+   */
+  signingClock?: () => number
 }
 
 export const defaultDeliveryOptions: Readonly<DeliveryEngineOptions> = Object.freeze({
@@ -170,7 +176,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
     fault: DeliveryAttempt['fault'],
   ): Promise<{ response?: DeliveryResponse; record: DeliveryAttempt }> {
     const nowMs = clock.now()
-    const timestamp = Math.floor(nowMs / 1000)
+    const timestamp = Math.floor((options.signingClock?.() ?? nowMs) / 1000)
     const headers = {
       'content-type': 'application/json',
       'user-agent': options.userAgent,

@@ -164,3 +164,34 @@ export function errorTypeFor(status: number, code = ''): string {
       return status >= 500 ? 'api_error' : 'invalid_request_error'
   }
 }
+
+// --- The contract-testing harness -------------------------------------------------------------
+
+export const ERR_HARNESS_INVALID_OPTION = createError<
+  'BLUUM_HARNESS_INVALID_OPTION',
+  500,
+  [string, string]
+>('BLUUM_HARNESS_INVALID_OPTION', 'Invalid harness option "%s": %s', 500, TypeError)
+export const ERR_HARNESS_NOT_ACKNOWLEDGED = createError<
+  'BLUUM_HARNESS_NOT_ACKNOWLEDGED',
+  500,
+  [string, string]
+>(
+  'BLUUM_HARNESS_NOT_ACKNOWLEDGED',
+  'No delivery of %s was acknowledged by the app, and nothing is left to retry. Attempts: %s',
+  500,
+)
+export const ERR_HARNESS_UNSETTLED = createError<'BLUUM_HARNESS_UNSETTLED', 500, [number, string]>(
+  'BLUUM_HARNESS_UNSETTLED',
+  '%d delivery(ies) not acknowledged by the app: %s',
+  500,
+)
+export const ERR_HARNESS_INJECTED_FAILURE = createError<
+  'BLUUM_HARNESS_INJECTED_FAILURE',
+  500,
+  [string, number, number]
+>(
+  'BLUUM_HARNESS_INJECTED_FAILURE',
+  'Injected handler failure for %s (%d of %d), from harness.failHandler()',
+  500,
+)

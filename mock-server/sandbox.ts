@@ -76,6 +76,8 @@ export interface SandboxOptions {
   partialFills?: boolean
   /** Simulated starting prices by symbol. Default a small built-in table. */
   prices?: Record<string, number | string>
+  /** Clock for `webhook-timestamp`, unix ms. Default the sandbox clock (see the delivery engine). */
+  signingClock?: () => number
 }
 
 /** {@link SandboxOptions} with every field resolved. */
@@ -221,7 +223,11 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     clock,
     bus,
     transport: options.transport ?? createHttpTransport(),
-    options: { retryScheduleMs: resolved.retryScheduleMs, timeoutMs: resolved.deliveryTimeoutMs },
+    options: {
+      retryScheduleMs: resolved.retryScheduleMs,
+      timeoutMs: resolved.deliveryTimeoutMs,
+      ...(options.signingClock ? { signingClock: options.signingClock } : {}),
+    },
   })
   const orders = createOrderEngine({
     state,
