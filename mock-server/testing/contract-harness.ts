@@ -1,0 +1,271 @@
+/**
+ * A contract-testing harness: the app under test and a sandbox, wired the way production wires
+ * them. The app's `fetch` calls to Bluum land in the sandbox (msw), the sandbox registers the
+ * app's webhook URL and delivers signed events into the app (inject, or real HTTP), and a
+ * virtual clock runs Bluum's retry ladder in milliseconds.
+ */
+import type { AddressInfo } from 'node:net'
+import type { FastifyInstance } from 'fastify'
+import { setupServer } from 'msw/node'
+import type { BluumEventPattern } from '../../plugin/event-pattern.js'
+import { parseDuration, type Duration } from '../duration.js'
+import {
+  ERR_HARNESS_INJECTED_FAILURE,
+  ERR_HARNESS_INVALID_OPTION,
+  ERR_HARNESS_NOT_ACKNOWLEDGED,
+  ERR_HARNESS_UNSETTLED,
+} from '../errors.js'
+import { BLUUM_SANDBOX_BASE_URL, createBluumHandlers } from '../msw-handlers.js'
+import { createSandbox, type Sandbox, type SandboxOptions } from '../sandbox.js'
+import type { Delivery, DeliveryAttempt, Webhook, WebhookFaults } from '../state.js'
+import { createInjectTransport } from '../transport-inject.js'
+import { createHttpTransport } from '../transport-http.js'
+
+/** What the harness hands to the app factory. */
+export interface ContractEnvironment {
+  /** The `whsec_` secret of the webhook the harness registered: pass it to the plugin. */
+  webhookSecret: string
+  /** Bluum's API base URL as the app should call it (intercepted in-process). */
+  bluumBaseUrl: string
+  /** Tenant-wide sandbox credentials (HTTP Basic). */
+  apiKey: string
+  apiSecret: string
+}
+
+export interface ContractHarnessOptions {
+  /** Builds the app under test from the harness's environment. */
+  app: (env: ContractEnvironment) => FastifyInstance | Promise<FastifyInstance>
+  /** The app's webhook route. Default `/webhooks/bluum`. */
+  path?: string
+  /** What the webhook subscribes to. Default `['*']` (everything). */
+  eventTypeNames?: string[]
+  /** `'inject'` delivers in-process with no port; `'http'` listens on 127.0.0.1. Default `'inject'`. */
+  transport?: 'inject' | 'http'
+  /** Faults injected into every delivery: `duplicates`, `reorder`, `delayMs`. Default none. */
+  faults?: Partial<WebhookFaults>
+  /** Added to `webhook-timestamp`, ms, to test the app's tolerance. Default 0. */
+  clockSkewMs?: number
+  /** Base URL the msw handlers answer. Default `https://sandbox.api.bluumfinance.com/v1`. */
+  baseUrl?: string
+  /** Start an msw server with the sandbox's handlers. Default true (one harness per process at a time). */
+  msw?: boolean
+  /** Further sandbox options (credentials, prices, retry schedule...). The clock is always virtual. */
+  sandbox?: Omit<SandboxOptions, 'clock' | 'transport' | 'signingClock'>
+}
+
+/** One attempt, with the event it carried. */
+export type HarnessAttempt = DeliveryAttempt & { event: string; eventId: string }
+
+export interface ContractHarness {
+  readonly sandbox: Sandbox
+  readonly app: FastifyInstance
+  readonly env: ContractEnvironment
+  /** The webhook registered for the app. */
+  readonly webhook: Webhook
+  /** The msw handlers, to mount in your own msw server when `msw: false`. */
+  readonly handlers: ReturnType<typeof createBluumHandlers>
+  /** Calls the sandbox API with the tenant credentials; resolves `{ status, body }`. */
+  api<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>
+  /** Replaces the webhook's faults (duplicates, reorder, delayMs). */
+  setFaults(faults: Partial<WebhookFaults>): void
+  /** Makes deliveries matching `pattern` fail in the app `times` times (a throwing handler). */
+  failHandler(pattern: BluumEventPattern | readonly BluumEventPattern[], times: number): void
+  /** Sets the skew added to `webhook-timestamp`, ms. */
+  skewClock(ms: number): void
+  /** Deliveries to the app, oldest first, optionally of one event name. */
+  deliveries(event?: string): Delivery[]
+  /** Every attempt, oldest first, optionally of one event name. */
+  attempts(event?: string): HarnessAttempt[]
+  /**
+   * Runs the sandbox clock until `count` distinct events named `event` were acknowledged (2xx),
+   * retrying on Bluum's ladder as needed; rejects when nothing is left to retry.
+   */
+  waitForAcknowledged(
+    event: string,
+    options?: { count?: number; within?: Duration },
+  ): Promise<Delivery[]>
+  /** Runs the clock until no retry, settlement or other timer is left (the whole ladder). */
+  runLadder(options?: { within?: Duration }): Promise<void>
+  /** Deliveries not acknowledged: pending, parked or cancelled. */
+  unsettled(): Delivery[]
+  /** Throws `BLUUM_HARNESS_UNSETTLED` if any delivery is unacknowledged or parked. */
+  expectSettled(): void
+  close(): Promise<void>
+}
+
+const DEFAULT_WITHIN = '48h'
+
+function describeAttempts(deliveries: Delivery[]): string {
+  const lines = deliveries.flatMap((d) =>
+    d.attempts.map((a) => `${d.event} #${a.attempt} → ${a.status_code ?? a.error}`),
+  )
+  return lines.length ? lines.join('; ') : 'none'
+}
+
+/**
+ * Starts a sandbox, builds the app, registers its webhook and wires both ways.
+ * @example
+ * const harness = await createContractHarness({ app: (env) => buildApp(env) })
+ * t.teardown(() => harness.close())
+ */
+export async function createContractHarness(
+  options: ContractHarnessOptions,
+): Promise<ContractHarness> {
+  if (typeof options.app !== 'function') {
+    throw new ERR_HARNESS_INVALID_OPTION('app', 'expected a function (env) => FastifyInstance')
+  }
+  const path = options.path ?? '/webhooks/bluum'
+  if (!path.startsWith('/')) throw new ERR_HARNESS_INVALID_OPTION('path', 'must start with "/"')
+  const transportKind = options.transport ?? 'inject'
+  if (transportKind !== 'inject' && transportKind !== 'http') {
+    throw new ERR_HARNESS_INVALID_OPTION('transport', 'expected "inject" or "http"')
+  }
+  let skewMs = options.clockSkewMs ?? 0
+  const baseUrl = (options.baseUrl ?? BLUUM_SANDBOX_BASE_URL).replace(/\/$/, '')
+
+  // Deliveries are signed with wall time (plus any skew) while retries wait on the virtual
+  // clock: the app keeps its real tolerance check even after hours of sandbox time.
+  const sandbox = createSandbox({
+    ...options.sandbox,
+    clock: 'virtual',
+    signingClock: () => Date.now() + skewMs,
+    ...(transportKind === 'http' ? { transport: createHttpTransport() } : {}),
+  })
+  const handlers = createBluumHandlers(sandbox, { baseUrl })
+  const server = options.msw === false ? undefined : setupServer(...handlers)
+  server?.listen({ onUnhandledRequest: 'bypass' })
+
+  // The webhook exists before the app, so the app is built with its secret, as in production.
+  const webhook = sandbox.webhooks.create({
+    name: 'contract-test',
+    url: `http://127.0.0.1${path}`,
+    eventTypeNames: options.eventTypeNames ?? ['*'],
+  })
+  const env: ContractEnvironment = {
+    webhookSecret: webhook.secret,
+    bluumBaseUrl: baseUrl,
+    apiKey: sandbox.options.apiKey,
+    apiSecret: sandbox.options.apiSecret,
+  }
+  let app: FastifyInstance
+  try {
+    app = await options.app(env)
+    await app.ready()
+    if (transportKind === 'http') {
+      await app.listen({ host: '127.0.0.1', port: 0 })
+      const { port } = app.server.address() as AddressInfo
+      sandbox.webhooks.update(webhook.id, { url: `http://127.0.0.1:${port}${path}` })
+    } else {
+      sandbox.deliveries.setTransport(createInjectTransport(app))
+    }
+  } catch (err) {
+    server?.close()
+    await sandbox.close()
+    throw err
+  }
+  if (options.faults) sandbox.webhooks.setFaults(webhook.id, options.faults)
+
+  const authorization = 'Basic ' + Buffer.from(`${env.apiKey}:${env.apiSecret}`).toString('base64')
+
+  function deliveries(event?: string): Delivery[] {
+    return sandbox.deliveries
+      .list({ webhookId: webhook.id })
+      .filter((d) => event === undefined || d.event === event)
+      .sort((a, b) => a.createdMs - b.createdMs)
+  }
+
+  /** Advances to the next timer; false when none is left before `limit`. */
+  async function step(limit: number): Promise<boolean> {
+    await sandbox.idle()
+    const next = sandbox.clock.nextTimerAt()
+    if (next === undefined || next > limit) return false
+    await sandbox.clock.advance(Math.max(0, next - sandbox.clock.now()))
+    return true
+  }
+
+  const harness: ContractHarness = {
+    sandbox,
+    app,
+    env,
+    webhook,
+    handlers,
+    async api(method, apiPath, body) {
+      const response = await fetch(`${baseUrl}${apiPath}`, {
+        method,
+        headers: {
+          authorization,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(['POST', 'PATCH'].includes(method) ? { 'idempotency-key': crypto.randomUUID() } : {}),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      })
+      const text = await response.text()
+      await sandbox.idle()
+      return { status: response.status, body: text ? JSON.parse(text) : undefined }
+    },
+    setFaults(faults) {
+      sandbox.webhooks.setFaults(webhook.id, {
+        duplicates: 0,
+        reorder: false,
+        delayMs: 0,
+        ...faults,
+      })
+    },
+    failHandler(pattern, times) {
+      if (!Number.isSafeInteger(times) || times < 1) {
+        throw new ERR_HARNESS_INVALID_OPTION('times', 'expected a positive integer')
+      }
+      let failed = 0
+      const label = Array.isArray(pattern) ? pattern.join(', ') : String(pattern)
+      app.bluum.on(pattern as BluumEventPattern, () => {
+        if (failed < times) throw new ERR_HARNESS_INJECTED_FAILURE(label, ++failed, times)
+      })
+    },
+    skewClock(ms) {
+      skewMs = ms
+    },
+    deliveries,
+    attempts(event) {
+      return deliveries(event).flatMap((d) =>
+        d.attempts.map((a) => ({ ...a, event: d.event, eventId: d.event_id })),
+      )
+    },
+    async waitForAcknowledged(event, waitOptions = {}) {
+      const count = waitOptions.count ?? 1
+      const limit = sandbox.clock.now() + parseDuration(waitOptions.within ?? DEFAULT_WITHIN)
+      for (;;) {
+        await sandbox.idle()
+        const acked = deliveries(event).filter((d) => d.status === 'succeeded')
+        if (acked.length >= count) return acked
+        if (!(await step(limit))) {
+          throw new ERR_HARNESS_NOT_ACKNOWLEDGED(
+            count === 1 ? event : `${count} × ${event}`,
+            describeAttempts(deliveries(event)),
+          )
+        }
+      }
+    },
+    async runLadder(ladderOptions = {}) {
+      const limit = sandbox.clock.now() + parseDuration(ladderOptions.within ?? DEFAULT_WITHIN)
+      while (await step(limit)) {
+        // each step fires the next due timer and awaits the deliveries it started
+      }
+    },
+    unsettled() {
+      return deliveries().filter((d) => d.status !== 'succeeded')
+    },
+    expectSettled() {
+      const open = harness.unsettled()
+      if (open.length > 0) {
+        const detail = open.map((d) => `${d.event} (${d.event_id}): ${d.status}`).join('; ')
+        throw new ERR_HARNESS_UNSETTLED(open.length, detail)
+      }
+    },
+    async close() {
+      server?.close()
+      await app.close()
+      await sandbox.close()
+    },
+  }
+  return harness
+}
