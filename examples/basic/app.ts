@@ -18,7 +18,14 @@ export interface BasicAppOptions {
   databaseFile?: string
   /** Dedupe store shared by instances (e.g. Redis). Default: in memory. */
   store?: DedupeStore
+  /** Sends a message to an investor (push, e-mail). Default: none, the database row is the notification. */
+  notifier?: Notifier
   logger?: boolean
+}
+
+/** The outside service that tells an investor something; it can fail, and Bluum then retries. */
+export interface Notifier {
+  send(investorId: string, message: string): Promise<void>
 }
 
 declare module 'fastify' {
@@ -41,11 +48,10 @@ export async function buildApp(options: BasicAppOptions): Promise<FastifyInstanc
   app.bluum.on('order.filled', async (event) => {
     const { data } = event
     const investorId = data.investor_id ?? data.account_id ?? 'unknown'
-    db.notify({
-      investor_id: investorId,
-      order_id: data.id,
-      message: `Your ${data.side} order for ${data.filled_quantity ?? data.quantity} ${data.symbol} was filled at ${data.average_price}.`,
-    })
+    const message = `Your ${data.side} order for ${data.filled_quantity ?? data.quantity} ${data.symbol} was filled at ${data.average_price}.`
+    // If the notifier throws, nothing is recorded, the delivery answers 500 and Bluum retries.
+    await options.notifier?.send(investorId, message)
+    db.notify({ investor_id: investorId, order_id: data.id, message })
   })
   app.bluum.on('transfer.deposit.completed', async (event) => {
     db.enableTrading(event.data.investor_id ?? event.data.account_id ?? 'unknown')
