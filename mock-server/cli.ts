@@ -19,6 +19,7 @@ Options:
   --time-scale <n>      Sandbox seconds per real second: 60 turns the 1 min retry into 1 s (default 1)
   --rate-limit <n>      Requests per second per API key before 429; 0 disables (default 10)
   --forward-to <url>    Create a webhook for all events pointing at <url> and print its secret
+  --webhook-secret <s>  Secret of that webhook (default $BLUUM_WEBHOOK_SECRET, else a new one)
   -h, --help            Show this help
 
 Endpoints: the API under /v1, sandbox controls under /v1/sandbox, the OpenAPI document at /openapi.json.
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
         'time-scale': { type: 'string' },
         'rate-limit': { type: 'string' },
         'forward-to': { type: 'string' },
+        'webhook-secret': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -67,8 +69,9 @@ async function main(): Promise<void> {
   const host = str('host') ?? '127.0.0.1'
   const timeScale = number('time-scale', str('time-scale'), 1)
   if (timeScale === 0) fail('--time-scale must be above 0')
-  const apiKey = str('api-key') ?? process.env.BLUUM_API_KEY ?? DEFAULT_SANDBOX_API_KEY
-  const apiSecret = str('api-secret') ?? process.env.BLUUM_API_SECRET ?? DEFAULT_SANDBOX_API_SECRET
+  const apiKey = str('api-key') ?? (process.env.BLUUM_API_KEY || DEFAULT_SANDBOX_API_KEY)
+  const apiSecret =
+    str('api-secret') ?? (process.env.BLUUM_API_SECRET || DEFAULT_SANDBOX_API_SECRET)
 
   const sandbox = createSandbox({
     clock: 'real',
@@ -90,11 +93,18 @@ async function main(): Promise<void> {
   ]
   const forwardTo = str('forward-to')
   if (forwardTo) {
-    const webhook = sandbox.webhooks.create({
-      name: 'bluum-sandbox --forward-to',
-      url: forwardTo,
-      eventTypeNames: ['*'],
-    })
+    const secret = str('webhook-secret') ?? (process.env.BLUUM_WEBHOOK_SECRET || undefined)
+    let webhook
+    try {
+      webhook = sandbox.webhooks.create({
+        name: 'bluum-sandbox --forward-to',
+        url: forwardTo,
+        eventTypeNames: ['*'],
+        ...(secret ? { secret } : {}),
+      })
+    } catch (error) {
+      fail(`--forward-to / --webhook-secret: ${(error as Error).message}`)
+    }
     lines.push(
       `  Forwarding all events to ${forwardTo}`,
       `  Webhook:     ${webhook.id}`,

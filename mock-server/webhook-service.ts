@@ -15,6 +15,11 @@ export interface CreateWebhookInput {
   eventTypeNames: string[]
   description?: string | null
   metadata?: Record<string, unknown>
+  /**
+   * In-process and CLI only (the REST API always generates one): a fixed `whsec_` secret, so a
+   * local app and the sandbox can share it from one environment variable.
+   */
+  secret?: string
 }
 
 export interface UpdateWebhookInput {
@@ -67,6 +72,21 @@ function checkUrl(url: string): void {
   }
 }
 
+function checkSecret(secret: string): void {
+  const bytes = secret.startsWith('whsec_') ? Buffer.from(secret.slice(6), 'base64') : undefined
+  if (
+    !bytes ||
+    !/^[A-Za-z0-9+/]+={0,2}$/.test(secret.slice(6)) ||
+    bytes.length < 24 ||
+    bytes.length > 64
+  ) {
+    throw withParam(
+      new ERR_INVALID_PARAM('secret', 'expected "whsec_" followed by the base64 of 24 to 64 bytes'),
+      'secret',
+    )
+  }
+}
+
 function checkSubscriptions(names: string[]): void {
   if (names.length === 0) {
     throw withParam(
@@ -107,6 +127,7 @@ export function createWebhookService({
     create(input) {
       checkUrl(input.url)
       checkSubscriptions(input.eventTypeNames)
+      if (input.secret !== undefined) checkSecret(input.secret)
       const now = clock.now()
       const webhook: Webhook = {
         id: createId('wh'),
@@ -120,7 +141,7 @@ export function createWebhookService({
         created: Math.floor(now / 1000),
         livemode: false,
         metadata: input.metadata ?? {},
-        secret: generateWebhookSecret(),
+        secret: input.secret ?? generateWebhookSecret(),
         previousSecrets: [],
         faults: resolveFaults(),
         disabled_reason: null,

@@ -34,6 +34,7 @@ t.test('--help lists every flag', async (t) => {
     '--time-scale',
     '--rate-limit',
     '--forward-to',
+    '--webhook-secret',
     '--help',
   ]) {
     t.match(output(), flag)
@@ -74,4 +75,26 @@ t.test('prints base URL and credentials, forwards events, and closes on SIGTERM'
   child.kill('SIGTERM')
   const [code] = await once(child, 'exit')
   t.equal(code, 0)
+})
+
+t.test('--webhook-secret fixes the forwarded webhook secret, and a bad one exits 2', async (t) => {
+  const secret = 'whsec_' + Buffer.alloc(32, 9).toString('base64')
+  const good = run(['--port', '0', '--forward-to', 'http://127.0.0.1:9/hook'], {
+    BLUUM_WEBHOOK_SECRET: secret,
+  })
+  t.teardown(() => good.child.exitCode === null && good.child.kill('SIGKILL'))
+  t.match(await good.banner, `Secret:      ${secret}`)
+  good.child.kill('SIGTERM')
+  await once(good.child, 'exit')
+
+  const bad = run([
+    '--port',
+    '0',
+    '--forward-to',
+    'http://127.0.0.1:9/hook',
+    '--webhook-secret',
+    'nope',
+  ])
+  const [code] = await once(bad.child, 'exit')
+  t.equal(code, 2)
 })
