@@ -13,8 +13,8 @@ if (!webhookSecret) {
 const app = await buildApp({
   webhookSecret,
   bluumBaseUrl: process.env.BLUUM_BASE_URL ?? 'http://127.0.0.1:4010/v1',
-  apiKey: process.env.BLUUM_API_KEY ?? 'bluum_test_key',
-  apiSecret: process.env.BLUUM_API_SECRET ?? 'bluum_test_secret',
+  apiKey: process.env.BLUUM_API_KEY ?? 'bluum_sandbox_key',
+  apiSecret: process.env.BLUUM_API_SECRET ?? 'bluum_sandbox_secret',
   databaseFile: process.env.DATABASE_FILE ?? 'example.sqlite',
   logger: true,
 })
