@@ -31,21 +31,7 @@ const bluumWebhooksPlugin: FastifyPluginAsync<BluumWebhooksOptions> = async (fas
   const processor = createDeliveryProcessor(options, router)
 
   // Only the public half of the router is exposed; dispatch stays internal.
-  const publicRouter: BluumEventRouter = {
-    on(pattern, handler) {
-      router.on(pattern, handler)
-      return this
-    },
-    onAny(handler) {
-      router.onAny(handler)
-      return this
-    },
-    onError(handler) {
-      router.onError(handler)
-      return this
-    },
-  }
-  fastify.decorate('bluum', publicRouter)
+  fastify.decorate('bluum', router.api)
 
   await fastify.register(async function bluumWebhookRoute(route: FastifyInstance) {
     // Keep the exact bytes: a re-serialised object would not match the signature.

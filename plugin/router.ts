@@ -49,8 +49,10 @@ export interface BluumEventRouter {
   onError(handler: BluumErrorHandler): this
 }
 
-/** Internal side of the router, used by the delivery pipeline. */
-export interface EventDispatcher extends BluumEventRouter {
+/** The router: its public API, and the internal side the delivery pipeline uses. */
+export interface EventDispatcher {
+  /** What users register handlers on (`fastify.bluum`); it cannot dispatch. */
+  readonly api: BluumEventRouter
   /** Runs every matching handler; resolves with all their errors (empty on success). */
   dispatch(event: AnyBluumEvent, context: BluumHandlerContext): Promise<unknown[]>
   /** Runs the `onError` observers; their own failures are logged, never thrown. */
@@ -65,7 +67,7 @@ export function createEventRouter(): EventDispatcher {
   const anyHandlers: AnyHandler[] = []
   const errorHandlers: BluumErrorHandler[] = []
 
-  const router: EventDispatcher = {
+  const api: BluumEventRouter = {
     on(pattern, handler) {
       const patterns: readonly string[] = Array.isArray(pattern) ? pattern : [pattern as string]
       // Expand everything first so a bad pattern in a list registers nothing.
@@ -75,16 +77,20 @@ export function createEventRouter(): EventDispatcher {
         list.push(handler as AnyHandler)
         byName.set(name, list)
       }
-      return router
+      return api
     },
     onAny(handler) {
       anyHandlers.push(handler)
-      return router
+      return api
     },
     onError(handler) {
       errorHandlers.push(handler)
-      return router
+      return api
     },
+  }
+
+  return {
+    api,
     async dispatch(event, context) {
       const named = isBluumEventName(event.event) ? (byName.get(event.event) ?? []) : []
       const handlers = named.length === 0 ? anyHandlers : [...named, ...anyHandlers]
@@ -104,5 +110,4 @@ export function createEventRouter(): EventDispatcher {
       }
     },
   }
-  return router
 }

@@ -8,10 +8,10 @@ const context = { log: silent, deliveryId: 'evt_1' }
 const event = (name: string): AnyBluumEvent => ({ event: name, timestamp: 't', data: { id: 'x' } })
 
 /** Which catalog events reach a handler registered for `pattern`. */
-async function reached(pattern: Parameters<ReturnType<typeof createEventRouter>['on']>[0]) {
+async function reached(pattern: Parameters<ReturnType<typeof createEventRouter>['api']['on']>[0]) {
   const router = createEventRouter()
   const names: string[] = []
-  router.on(pattern, (e) => void names.push(e.event))
+  router.api.on(pattern, (e) => void names.push(e.event))
   for (const name of bluumEventNames) await router.dispatch(event(name), context)
   return names
 }
@@ -53,13 +53,13 @@ t.test('bad patterns are coded errors at registration, and register nothing', as
     ['payout.*', /matches no event/],
   ]
   for (const [pattern, message] of cases) {
-    t.throws(() => router.on(pattern as 'order.filled', () => {}), {
+    t.throws(() => router.api.on(pattern as 'order.filled', () => {}), {
       code: 'BLUUM_INVALID_EVENT_PATTERN',
       message,
     })
   }
   let runs = 0
-  t.throws(() => router.on(['order.filled', 'nope' as 'order.filled'], () => void runs++))
+  t.throws(() => router.api.on(['order.filled', 'nope' as 'order.filled'], () => void runs++))
   await router.dispatch(event('order.filled'), context)
   t.equal(runs, 0, 'a list with one bad pattern registered nothing')
 })
@@ -68,8 +68,8 @@ t.test('onAny sees every event; unknown names reach onAny only', async (t) => {
   const router = createEventRouter()
   const named: string[] = []
   const any: string[] = []
-  router.on('order.*', (e) => void named.push(e.event))
-  router.onAny((e) => void any.push(e.event))
+  router.api.on('order.*', (e) => void named.push(e.event))
+  router.api.onAny((e) => void any.push(e.event))
   await router.dispatch(event('order.filled'), context)
   await router.dispatch(event('order.expired'), context)
   t.same(named, ['order.filled'], 'a wildcard never matches a name outside the catalog')

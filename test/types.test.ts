@@ -90,7 +90,7 @@ async function typedUsage() {
 }
 
 const router = createEventRouter()
-router.on('account.created', (event) => {
+router.api.on('account.created', (event) => {
   const email: string | undefined = event.data.email
   void email
 })
