@@ -194,7 +194,16 @@ export function createRedisStore(options: RedisStoreOptions): RedisDedupeStore {
   // Only a client that has been ready once is judged by its status: before that, a command would
   // be refused merely because the first connection is still being set up.
   let everReady = client.status === 'ready'
-  if (!everReady) client.once('ready', () => (everReady = true))
+  // Callers waiting for that first connection. One 'ready' listener serves them all, so a burst
+  // of deliveries during start-up adds no listener per call to the client.
+  const readyWaiters = new Set<() => void>()
+  if (!everReady) {
+    client.once('ready', () => {
+      everReady = true
+      for (const wake of readyWaiters) wake()
+      readyWaiters.clear()
+    })
+  }
 
   // ioredis bounds a command itself when it has `commandTimeout`; otherwise (a passed-in client
   // with default settings would queue for as long as it reconnects) the store bounds it.
@@ -231,10 +240,10 @@ export function createRedisStore(options: RedisStoreOptions): RedisDedupeStore {
         resolve()
       }
       const timer = setTimeout(() => {
-        client.off('ready', onReady)
+        readyWaiters.delete(onReady)
         reject(unavailable(operation, `not connected yet (status ${client.status})`))
       }, commandTimeoutMs)
-      client.once('ready', onReady)
+      readyWaiters.add(onReady)
       // A lazyConnect client connects on its first command; with the offline queue off that
       // command would be refused, so start the connection here.
       if (client.status === 'wait') client.connect().catch(() => {})
