@@ -5,6 +5,7 @@
  * Order matters: nothing is parsed before the signature holds, nothing runs before the claim
  * holds, and nothing is marked processed before every handler succeeded.
  */
+import { createAckDeadlines } from './ack-deadline.js'
 import {
   AckTimeoutError,
   DeliveryInFlightError,
@@ -52,7 +53,10 @@ export function createDeliveryProcessor(
   router: EventDispatcher,
 ): DeliveryProcessor {
   const { verifier, store, leaseMs, dedupeTtlMs, ackTimeoutMs, now } = options
-  const running = new Set<Promise<unknown>>()
+  const deadlines = createAckDeadlines(ackTimeoutMs)
+  // Work still running, counted rather than kept: `drain()` only needs to know when it is zero.
+  let running = 0
+  let drained: { promise: Promise<void>; resolve: () => void } | undefined
 
   /** Runs the handlers, then records the outcome; never rejects. */
   async function runAndRecord(
@@ -61,29 +65,36 @@ export function createDeliveryProcessor(
     token: string,
   ): Promise<number> {
     const { deliveryId: key, log } = context
-    const errors = await router.dispatch(event, context)
-    if (errors.length === 0) {
-      try {
-        const owned = await store.complete(key, token, dedupeTtlMs)
-        if (!owned) log.warn({ deliveryId: key }, 'bluum claim was taken over before completion')
-      } catch (err) {
-        // The handlers did their work: answering 200 is right, and a repeat within the lease
-        // still meets the claim. Only a repeat after the lease could run again.
-        log.error({ err, deliveryId: key }, 'bluum event processed but not recorded as done')
-      }
-      return 0
-    }
-    log.error(
-      { err: errors[0], failures: errors.length, deliveryId: key, event: event.event },
-      'bluum handler failed',
-    )
-    await router.reportErrors(errors, event, context)
     try {
-      await store.release(key, token)
-    } catch (err) {
-      log.error({ err, deliveryId: key }, 'bluum claim not released; it expires with its lease')
+      const errors = await router.dispatch(event, context)
+      if (errors.length === 0) {
+        try {
+          const owned = await store.complete(key, token, dedupeTtlMs)
+          if (!owned) log.warn({ deliveryId: key }, 'bluum claim was taken over before completion')
+        } catch (err) {
+          // The handlers did their work: answering 200 is right, and a repeat within the lease
+          // still meets the claim. Only a repeat after the lease could run again.
+          log.error({ err, deliveryId: key }, 'bluum event processed but not recorded as done')
+        }
+        return 0
+      }
+      log.error(
+        { err: errors[0], failures: errors.length, deliveryId: key, event: event.event },
+        'bluum handler failed',
+      )
+      await router.reportErrors(errors, event, context)
+      try {
+        await store.release(key, token)
+      } catch (err) {
+        log.error({ err, deliveryId: key }, 'bluum claim not released; it expires with its lease')
+      }
+      return errors.length
+    } finally {
+      if (--running === 0 && drained) {
+        drained.resolve()
+        drained = undefined
+      }
     }
-    return errors.length
   }
 
   async function process(input: DeliveryInput): Promise<DeliveryAnswer> {
@@ -122,15 +133,9 @@ export function createDeliveryProcessor(
     }
     if (claim.status === 'in-flight') return fail(new DeliveryInFlightError(key))
 
+    running++
     const work = runAndRecord(event, { log, deliveryId: key }, claim.token)
-    running.add(work)
-    void work.finally(() => running.delete(work))
-    let timer: NodeJS.Timeout | undefined
-    const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
-      timer = setTimeout(resolve, ackTimeoutMs, TIMED_OUT)
-    })
-    const failures = await Promise.race([work, deadline])
-    clearTimeout(timer)
+    const failures = await deadlines.race(work, TIMED_OUT)
     if (failures === TIMED_OUT) return fail(new AckTimeoutError(key, ackTimeoutMs))
     if (failures > 0) return fail(new HandlerFailedError(key, failures))
     log.info(deliveryLog, 'bluum event processed')
@@ -140,7 +145,13 @@ export function createDeliveryProcessor(
   return {
     process,
     async drain() {
-      await Promise.all(running)
+      if (running === 0) return
+      if (!drained) {
+        let resolve!: () => void
+        const promise = new Promise<void>((r) => (resolve = r))
+        drained = { promise, resolve }
+      }
+      await drained.promise
     },
   }
 }

@@ -20,6 +20,10 @@ declare module 'fastify' {
   }
 }
 
+// Success answers are constant: sent pre-serialised, no JSON.stringify per delivery.
+const RECEIVED = JSON.stringify({ received: true })
+const DUPLICATE = JSON.stringify({ received: true, duplicate: true })
+
 function errorBody(error: CodedError) {
   const statusCode = error.statusCode ?? 500
   return { statusCode, code: error.code, error: STATUS_CODES[statusCode], message: error.message }
@@ -55,7 +59,12 @@ const bluumWebhooksPlugin: FastifyPluginAsync<BluumWebhooksOptions> = async (fas
         headers: request.headers,
         log: request.log,
       })
-      if (answer.ok) return reply.code(200).send(answer.body)
+      if (answer.ok) {
+        return reply
+          .code(200)
+          .type('application/json; charset=utf-8')
+          .send(answer.body.duplicate ? DUPLICATE : RECEIVED)
+      }
       return reply.code(answer.error.statusCode ?? 500).send(errorBody(answer.error))
     })
   })

@@ -1,0 +1,46 @@
+import t from 'tap'
+import { createAckDeadlines } from '../plugin/ack-deadline.js'
+
+const TIMED_OUT = Symbol('timed out')
+const later = <T>(ms: number, value: T) => new Promise<T>((r) => setTimeout(r, ms, value))
+
+t.test('work that ends in time wins the race with its value', async (t) => {
+  const deadlines = createAckDeadlines(1000)
+  t.equal(await deadlines.race(Promise.resolve(7), TIMED_OUT), 7)
+  t.equal(await deadlines.race(later(5, 'x'), TIMED_OUT), 'x')
+})
+
+t.test('work still running at the deadline gets the timeout value, in order', async (t) => {
+  const deadlines = createAckDeadlines(20)
+  const never = new Promise<string>(() => {})
+  const results = await Promise.all([
+    deadlines.race(never, 'first'),
+    deadlines.race(later(1, 'quick'), 'late'),
+    deadlines.race(never, 'second'),
+  ])
+  t.same(results, ['first', 'quick', 'second'])
+})
+
+t.test('deadlines added after a quiet period still fire (the timer re-arms)', async (t) => {
+  const deadlines = createAckDeadlines(10)
+  t.equal(await deadlines.race(new Promise<never>(() => {}), TIMED_OUT), TIMED_OUT)
+  await later(15, null)
+  t.equal(await deadlines.race(new Promise<never>(() => {}), TIMED_OUT), TIMED_OUT)
+  t.equal(await deadlines.race(Promise.resolve('ok'), TIMED_OUT), 'ok')
+})
+
+t.test('a rejection passes through', async (t) => {
+  const deadlines = createAckDeadlines(1000)
+  await t.rejects(deadlines.race(Promise.reject(new Error('boom')), TIMED_OUT), { message: 'boom' })
+})
+
+t.test(
+  'thousands of settled waiters are compacted, and the next deadline still fires',
+  async (t) => {
+    const deadlines = createAckDeadlines(30)
+    await Promise.all(
+      Array.from({ length: 5000 }, (_, i) => deadlines.race(Promise.resolve(i), -1)),
+    )
+    t.equal(await deadlines.race(new Promise<never>(() => {}), TIMED_OUT), TIMED_OUT)
+  },
+)
