@@ -137,13 +137,14 @@ export function verifyWithKeys(
 }
 
 function parseSignatures(header: string): Buffer[] | undefined {
-  const entries = header.split(' ').filter(Boolean)
+  // One entry is the common case (no rotation): skip the split.
+  const entries = header.includes(' ') ? header.split(' ').filter(Boolean) : [header]
   if (entries.length === 0 || entries.length > MAX_SIGNATURE_ENTRIES) return undefined
   const v1: Buffer[] = []
   for (const entry of entries) {
     const comma = entry.indexOf(',')
     if (comma <= 0) return undefined
-    if (entry.slice(0, comma) === 'v1') v1.push(Buffer.from(entry.slice(comma + 1), 'base64'))
+    if (comma === 2 && entry.startsWith('v1')) v1.push(Buffer.from(entry.slice(3), 'base64'))
   }
   return v1
 }
