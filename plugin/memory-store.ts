@@ -1,11 +1,12 @@
 /**
  * The default dedupe store: one process, O(1) per operation, bounded.
  *
- * `done` maps each completed key to its expiry; a FIFO of (key, expiry) beside it keeps
+ * `done` maps each completed key to its expiry; a ring of (key, expiry) beside it keeps
  * completion order, so the oldest completed key is evicted when the bound is reached and
- * expired keys are swept from its head. The FIFO is two plain arrays with a moving head rather
- * than Map iteration: V8 leaves deleted Map entries in place until it rehashes, and an iterator
- * from the front walks over every one of them, which made each eviction cost O(evictions).
+ * expired keys are swept from its head. The ring is two plain arrays of at most `maxEntries`
+ * slots rather than Map iteration: V8 leaves deleted Map entries in place until it rehashes, and
+ * an iterator from the front walks over every one of them (each eviction cost O(evictions)).
+ * A fixed ring also keeps the heap flat once the bound is reached.
  * Live claims are never evicted: that would let a duplicate run while the first delivery is
  * still working.
  */
@@ -27,9 +28,6 @@ interface Claim {
 /** Default bound of the memory store: about 25 MB of heap at 30-character ids. */
 export const DEFAULT_MAX_ENTRIES = 100_000
 
-/** Compact the FIFO once this many slots before its head are dead. */
-const COMPACT_AFTER = 4096
-
 /**
  * Creates an in-memory store. Use the Redis store when several instances receive deliveries.
  * @example await app.register(bluumWebhooks, { secret, store: createMemoryStore({ maxEntries: 10_000 }) })
@@ -42,27 +40,36 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): DedupeStore
   const now = options.now ?? Date.now
   const claims = new Map<string, Claim>()
   const done = new Map<string, number>() // key -> expiresAt
-  // Completion order. A slot is stale when `done` no longer holds that key with that expiry
-  // (it expired and was claimed again): it is skipped when it reaches the head.
-  let fifoKeys: string[] = []
-  let fifoExpiries: number[] = []
+  // Completion order, oldest at `head`. A slot is stale when `done` no longer holds that key
+  // with that expiry (it expired out of order under a shorter TTL and came back): it is skipped
+  // when it reaches the head. With one TTL, as the plugin uses, no slot ever goes stale.
+  const ringKeys: string[] = []
+  const ringExpiries: number[] = []
   let head = 0
+  let count = 0
   let nextToken = 0
 
   /** Drops the head slot, and its key from `done` if the slot is still current. */
   function shift(): void {
-    const key = fifoKeys[head]!
-    if (done.get(key) === fifoExpiries[head]) done.delete(key)
-    head++
-    if (head >= COMPACT_AFTER && head * 2 >= fifoKeys.length) {
-      fifoKeys = fifoKeys.slice(head)
-      fifoExpiries = fifoExpiries.slice(head)
-      head = 0
-    }
+    const key = ringKeys[head]!
+    if (done.get(key) === ringExpiries[head]) done.delete(key)
+    ringKeys[head] = '' // let the key string go
+    head = head + 1 === maxEntries ? 0 : head + 1
+    count--
+  }
+
+  /** Appends in completion order; a full ring first drops its oldest slot (the bound). */
+  function push(key: string, expiresAt: number): void {
+    if (count === maxEntries) shift()
+    // Writes are always sequential modulo the bound, so the arrays never get holes.
+    const slot = (head + count) % maxEntries
+    ringKeys[slot] = key
+    ringExpiries[slot] = expiresAt
+    count++
   }
 
   function sweepExpired(at: number): void {
-    while (head < fifoKeys.length && fifoExpiries[head]! <= at) shift()
+    while (count > 0 && ringExpiries[head]! <= at) shift()
   }
 
   return {
@@ -88,9 +95,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): DedupeStore
       claims.delete(key)
       const expiresAt = now() + ttlMs
       done.set(key, expiresAt)
-      fifoKeys.push(key)
-      fifoExpiries.push(expiresAt)
-      while (done.size > maxEntries) shift()
+      push(key, expiresAt)
       return true
     },
     async release(key: string, token: string): Promise<boolean> {
