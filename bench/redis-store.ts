@@ -22,20 +22,11 @@ import { randomUUID } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
-import Fastify from 'fastify'
 import { Redis } from 'ioredis'
-import bluumWebhooks from '../plugin/index.js'
-import { createRedisStore } from '../plugin/redis-store.js'
 import { startRedisServer, type RedisServer } from '../test/helpers/redis-server.js'
-import { TEST_SECRET } from '../test/helpers/sign.js'
 import { createDeliveryPool, DEFAULT_BODY_BYTES, type BenchDelivery } from './lib/deliveries.js'
 import { exitAfter, printResult, round, say, thousands } from './lib/report.js'
-import {
-  reportStartupError,
-  serve,
-  startServerProcess,
-  type ServerProcess,
-} from './lib/server-process.js'
+import { startServerProcess, type ServerProcess } from './lib/server-process.js'
 import { median, spread } from './lib/stats.js'
 
 const NAME = 'redis-store'
@@ -46,30 +37,6 @@ const MAX_SIGNATURE_AGE_S = 270
 const KEY_PREFIX = 'bluum:webhook:'
 
 type Side = 'memory' | 'redis'
-
-/** Child side: the plugin with the memory store, or with the Redis store on `url`. */
-async function serveChild(side: string | undefined, url: string | undefined): Promise<void> {
-  const app = Fastify({ logger: false })
-  let handled = 0
-  if (side === 'memory') {
-    await app.register(bluumWebhooks, { secret: TEST_SECRET })
-  } else if (side === 'redis' && url) {
-    await app.register(bluumWebhooks, { secret: TEST_SECRET, store: createRedisStore({ url }) })
-  } else {
-    throw new Error(`usage: redis-store.ts serve memory|redis <url> (got ${String(side)})`)
-  }
-  app.bluum.on('order.filled', () => {
-    handled++
-  })
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  const address = app.server.address()
-  if (address === null || typeof address === 'string') throw new Error('no TCP address')
-  serve(
-    address.port,
-    () => handled,
-    () => app.close(),
-  )
-}
 
 interface Run {
   side: Side
@@ -154,10 +121,11 @@ async function main(): Promise<void> {
     say(`precomputed ${thousands(pool.size)} signed deliveries of ${pool.bodyBytes} B`)
     const signedAt = performance.now()
 
-    const script = fileURLToPath(import.meta.url)
+    // The same child as bench/plugin-route.ts: the plugin with the memory store, or with Redis.
+    const script = fileURLToPath(new URL('./lib/route-server.ts', import.meta.url))
     const [memory, redisSide] = await Promise.all([
-      startServerProcess(script, ['serve', 'memory']),
-      startServerProcess(script, ['serve', 'redis', redis.url]),
+      startServerProcess(script, ['plugin']),
+      startServerProcess(script, ['redis', redis.url]),
     ])
     servers.push(memory, redisSide)
     for (const [name, server] of [
@@ -365,11 +333,7 @@ function pct(share: number): string {
   return `${Math.round(share * 100)}%`
 }
 
-if (process.argv[2] === 'serve') {
-  serveChild(process.argv[3], process.argv[4]).catch(reportStartupError)
-} else {
-  main().catch((err: unknown) => {
-    process.stderr.write(`${NAME} failed: ${(err as Error)?.stack ?? String(err)}\n`)
-    process.exitCode = 1
-  })
-}
+main().catch((err: unknown) => {
+  process.stderr.write(`${NAME} failed: ${(err as Error)?.stack ?? String(err)}\n`)
+  process.exitCode = 1
+})
