@@ -26,6 +26,7 @@ export function createAckDeadlines(
   let queue: Waiter[] = []
   let head = 0
   let timer: NodeJS.Timeout | undefined
+  let pending = 0
 
   function arm(): void {
     while (head < queue.length && queue[head]!.settled) head++
@@ -41,13 +42,24 @@ export function createAckDeadlines(
     timer = setTimeout(fire, Math.max(0, queue[head]!.deadline - now()))
   }
 
+  /** One waiter settled; when none is left, the timer goes (it must not hold the process). */
+  function settle(waiter: Waiter): void {
+    waiter.settled = true
+    if (--pending === 0 && timer !== undefined) {
+      clearTimeout(timer)
+      timer = undefined
+      queue = []
+      head = 0
+    }
+  }
+
   function fire(): void {
     timer = undefined
     const at = now()
     while (head < queue.length && (queue[head]!.settled || queue[head]!.deadline <= at)) {
       const waiter = queue[head++]!
       if (!waiter.settled) {
-        waiter.settled = true
+        settle(waiter)
         waiter.expire()
       }
     }
@@ -63,14 +75,15 @@ export function createAckDeadlines(
           expire: () => resolve(timedOut),
         }
         queue.push(waiter)
+        pending++
         if (timer === undefined) arm()
         work.then(
           (value) => {
-            waiter.settled = true
+            if (!waiter.settled) settle(waiter)
             resolve(value)
           },
           (error: unknown) => {
-            waiter.settled = true
+            if (!waiter.settled) settle(waiter)
             reject(error)
           },
         )

@@ -44,3 +44,23 @@ t.test(
     t.equal(await deadlines.race(new Promise<never>(() => {}), TIMED_OUT), TIMED_OUT)
   },
 )
+
+t.test('an armed deadline does not keep the process alive', async (t) => {
+  const { spawnSync } = await import('node:child_process')
+  const script = `
+    import { createAckDeadlines } from ${JSON.stringify(new URL('../plugin/ack-deadline.ts', import.meta.url).href)}
+    const deadlines = createAckDeadlines(60_000)
+    await deadlines.race(Promise.resolve(1), 0)
+    const started = Date.now()
+    process.on('exit', () => process.stdout.write(String(Date.now() - started < 30_000)))
+  `
+  const result = spawnSync(
+    process.execPath,
+    ['--import=tsx', '--input-type=module', '-e', script],
+    {
+      encoding: 'utf8',
+      timeout: 30_000,
+    },
+  )
+  t.equal(result.stdout, 'true', 'the process exits without waiting for the 60 s deadline')
+})
