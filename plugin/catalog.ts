@@ -209,6 +209,18 @@ export const EnvelopeSchema = Type.Object(
   { additionalProperties: true },
 )
 
+/**
+ * The investor an event's resource belongs to: `investor_id`, or the `account_id` that older
+ * Bluum pages use for the same owner. Undefined for an investor (its own `id` is the owner).
+ * @example const investorId = investorIdOf(event.data)
+ */
+export function investorIdOf(data: {
+  investor_id?: string
+  account_id?: string
+}): string | undefined {
+  return data.investor_id ?? data.account_id
+}
+
 /** Tells whether a name belongs to the catalog. */
 export function isBluumEventName(name: string): name is BluumEventName {
   return Object.hasOwn(bluumEventCatalog, name)

@@ -113,3 +113,10 @@ t.test('on/onAny/onError chain, and fastify.bluum exposes no dispatch', async (t
   )
   t.notOk('dispatch' in app.bluum)
 })
+
+t.test('investorIdOf reads investor_id, else the legacy account_id', async (t) => {
+  const { investorIdOf } = await import('../plugin/index.js')
+  t.equal(investorIdOf({ investor_id: 'inv_1', account_id: 'inv_2' }), 'inv_1')
+  t.equal(investorIdOf({ account_id: 'inv_2' }), 'inv_2')
+  t.equal(investorIdOf({}), undefined)
+})

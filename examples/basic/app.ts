@@ -3,7 +3,7 @@
  * Bluum's webhook guide. Its own API places orders through Bluum's REST API with `fetch`.
  */
 import Fastify, { type FastifyInstance } from 'fastify'
-import bluumWebhooks, { type DedupeStore } from 'fastify-bluum-webhooks'
+import bluumWebhooks, { investorIdOf, type DedupeStore } from 'fastify-bluum-webhooks'
 import { openDatabase, type ExampleDatabase } from './db.js'
 
 export interface BasicAppOptions {
@@ -47,21 +47,21 @@ export async function buildApp(options: BasicAppOptions): Promise<FastifyInstanc
 
   app.bluum.on('order.filled', async (event) => {
     const { data } = event
-    const investorId = data.investor_id ?? data.account_id ?? 'unknown'
+    const investorId = investorIdOf(data) ?? 'unknown'
     const message = `Your ${data.side} order for ${data.filled_quantity ?? data.quantity} ${data.symbol} was filled at ${data.average_price}.`
     // If the notifier throws, nothing is recorded, the delivery answers 500 and Bluum retries.
     await options.notifier?.send(investorId, message)
     db.notify({ investor_id: investorId, order_id: data.id, message })
   })
   app.bluum.on('transfer.deposit.completed', async (event) => {
-    db.enableTrading(event.data.investor_id ?? event.data.account_id ?? 'unknown')
+    db.enableTrading(investorIdOf(event.data) ?? 'unknown')
   })
   app.bluum.on('transfer.deposit.failed', async (event) => {
-    const investorId = event.data.investor_id ?? event.data.account_id ?? 'unknown'
+    const investorId = investorIdOf(event.data) ?? 'unknown'
     db.alert(investorId, event.data.failure_reason ?? 'deposit failed')
   })
   app.bluum.on('document.approved', async (event) => {
-    db.continueOnboarding(event.data.investor_id ?? event.data.account_id ?? 'unknown', 'funding')
+    db.continueOnboarding(investorIdOf(event.data) ?? 'unknown', 'funding')
   })
   app.bluum.onError(async (error, event, context) => {
     context.log.error({ err: error, event: event.event }, 'webhook handler failed; Bluum retries')
