@@ -32,14 +32,31 @@ const MAX_SIGNATURE_HEADER_CHARS = MAX_SIGNATURE_ENTRIES * (MAX_ENTRY_CHARS + 1)
 /** `v1,` + the canonical base64 of 32 bytes. */
 const V1_ENTRY_CHARS = 47
 /**
- * The canonical, padded base64 of a 32-byte HMAC-SHA256, tested in place (sticky, from
- * `lastIndex`) so an entry is not copied just to be checked. 32 bytes are 43 characters of
- * 6 bits and one `=`: the last character carries 4 bits and 2 unused ones that must be zero,
- * hence its 16 possible values. Node's base64 decoder skips what it does not know (a missing
- * `=`, text after it, a comma) and ignores the unused bits, so anything it would accept that
- * is not this exact spelling is refused here rather than decoded.
+ * The canonical, padded base64 of a 32-byte HMAC-SHA256: 43 characters of 6 bits and one `=`.
+ * The 43rd carries 4 bits and 2 unused ones that must be zero, hence 16 possible values. Node's
+ * base64 decoder skips what it does not know (a missing `=`, text after it, a comma, base64url)
+ * and ignores the unused bits, so anything it would accept that is not this exact spelling is
+ * refused here rather than decoded. A table rather than a regex: it is checked in place, per
+ * character, with no copy of the entry (measured faster than a sticky regex on the hot path).
  */
-const CANONICAL_V1_BASE64 = /[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=/y
+const B64_ANY = 1
+const B64_LAST = 2
+const BASE64_CHARS = new Uint8Array(128)
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') {
+  BASE64_CHARS[c.charCodeAt(0)] = B64_ANY
+}
+for (const c of 'AEIMQUYcgkosw048') BASE64_CHARS[c.charCodeAt(0)] = B64_ANY | B64_LAST
+
+/** Whether `header` holds the canonical base64 of 32 bytes from `from` to `from + 44`. */
+function isCanonicalMac(header: string, from: number): boolean {
+  const last = from + 42
+  for (let i = from; i < last; i++) {
+    if (!(BASE64_CHARS[header.charCodeAt(i)]! & B64_ANY)) return false
+  }
+  return (
+    !!(BASE64_CHARS[header.charCodeAt(last)]! & B64_LAST) && header.charCodeAt(last + 1) === 0x3d
+  )
+}
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/
 /** How Node joins a repeated header it does not know, such as the three webhook-* headers. */
 const JOINED = ', '
@@ -192,9 +209,6 @@ function parseSignatures(header: string): Buffer[] | FailedVerification {
       `webhook-signature is ${header.length} characters, more than ${ENTRIES_EXPECTED} can take`,
     )
   }
-  // Entries hold one comma each and single spaces between them, so ", " only comes from Node
-  // joining two headers.
-  if (header.includes(JOINED)) return repeated('webhook-signature')
   const v1: Buffer[] = []
   let nonCanonical = 0
   let entries = 0
@@ -202,8 +216,12 @@ function parseSignatures(header: string): Buffer[] | FailedVerification {
   for (;;) {
     let end = header.indexOf(' ', start)
     if (end === -1) end = header.length
-    if (++entries > MAX_SIGNATURE_ENTRIES)
+    // Entries hold one comma each and single spaces between them, so an entry that ends with a
+    // comma before a space is Node's ", " join of two headers.
+    else if (header.charCodeAt(end - 1) === 0x2c) return repeated('webhook-signature')
+    if (++entries > MAX_SIGNATURE_ENTRIES) {
       return malformed(`webhook-signature must hold ${ENTRIES_EXPECTED}`)
+    }
     const comma = header.indexOf(',', start)
     if (end === start || comma <= start || comma >= end) {
       return malformed(
@@ -216,8 +234,7 @@ function parseSignatures(header: string): Buffer[] | FailedVerification {
       header.charCodeAt(start) === 0x76 &&
       header.charCodeAt(start + 1) === 0x31
     ) {
-      CANONICAL_V1_BASE64.lastIndex = comma + 1
-      if (end - start === V1_ENTRY_CHARS && CANONICAL_V1_BASE64.test(header)) {
+      if (end - start === V1_ENTRY_CHARS && isCanonicalMac(header, comma + 1)) {
         v1.push(Buffer.from(header.slice(comma + 1, end), 'base64'))
       } else {
         nonCanonical++
