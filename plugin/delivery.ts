@@ -79,6 +79,7 @@ export function checkContentHeaders(headers: HeaderBag): CodedError | undefined 
   }
   return undefined
 }
+
 const TIMED_OUT = Symbol('timed out')
 
 export interface DeliveryProcessor {
