@@ -1,16 +1,26 @@
 /**
  * One delivery, from received bytes to the answer: verify, parse, claim, run, record.
- * Pure of Fastify: the plugin's route is a thin adapter around `process()`.
+ * Pure of Fastify: the plugin's route is a thin adapter around `checkContentHeaders()` and
+ * `process()`.
  *
- * Order matters: nothing is parsed before the signature holds, nothing runs before the claim
- * holds, and nothing is marked processed before every handler succeeded.
+ * Order matters, and is the order of the answer table:
+ * 1. content headers (`checkContentHeaders`, before the body is read): a media type other than
+ *    JSON, then a content coding, 415; nothing of the body is trusted, so none of it is read;
+ * 2. the body limit while reading (413, in the route);
+ * 3. the signature headers (400 malformed, 401 window or mismatch);
+ * 4. UTF-8, JSON, envelope (400): nothing is parsed before the signature holds;
+ * 5. the claim (409, 503), the handlers (500, 503): nothing runs before the claim holds, and
+ *    nothing is marked processed before every handler succeeded.
  */
+import { isUtf8 } from 'node:buffer'
 import { createAckDeadlines } from './ack-deadline.js'
 import {
   AckTimeoutError,
   DeliveryInFlightError,
   HandlerFailedError,
+  InvalidJsonError,
   StoreUnavailableError,
+  UnsupportedContentEncodingError,
   UnsupportedMediaTypeError,
 } from './errors.js'
 import { dedupeKey, parseEnvelope } from './envelope.js'
@@ -39,9 +49,41 @@ export type DeliveryAnswer =
   | { readonly ok: false; readonly error: CodedError }
 
 const JSON_MEDIA_TYPE = /^application\/json\s*(;|$)/i
+/** No content coding: the header absent, empty, or `identity` in any case. */
+const IDENTITY = /^\s*(?:identity\s*)?$/i
+/** Longest header value quoted back in an answer: enough to diagnose, not a mirror. */
+const QUOTED_CHARS = 100
+
+function quote(value: string | string[] | undefined): string {
+  if (value === undefined) return 'none'
+  const text = typeof value === 'string' ? value : value.join(', ')
+  return JSON.stringify(text.length > QUOTED_CHARS ? text.slice(0, QUOTED_CHARS) + '…' : text)
+}
+
+/** The 415 of a content-type that is not JSON, whether or not it is a valid media type. */
+export function unsupportedMediaType(headers: HeaderBag): CodedError {
+  return new UnsupportedMediaTypeError(quote(headers['content-type']))
+}
+
+/**
+ * The checks that need no body, run before it is read: the media type, then the content coding.
+ * A `Content-Encoding` is refused rather than decoded: Bluum signs and sends plain JSON, so a
+ * coding was applied on the way, and the signature covers the bytes as they were signed.
+ */
+export function checkContentHeaders(headers: HeaderBag): CodedError | undefined {
+  const type = headers['content-type']
+  if (typeof type !== 'string' || !JSON_MEDIA_TYPE.test(type)) return unsupportedMediaType(headers)
+  const encoding = headers['content-encoding']
+  if (encoding !== undefined && (typeof encoding !== 'string' || !IDENTITY.test(encoding))) {
+    return new UnsupportedContentEncodingError(quote(encoding))
+  }
+  return undefined
+}
+
 const TIMED_OUT = Symbol('timed out')
 
 export interface DeliveryProcessor {
+  /** Verifies, parses and runs one delivery whose `checkContentHeaders()` passed. */
   process(input: DeliveryInput): Promise<DeliveryAnswer>
   /** Waits for work still running after its 503 answer (the plugin's `onClose`). */
   drain(): Promise<void>
@@ -99,15 +141,19 @@ export function createDeliveryProcessor(
 
   async function process(input: DeliveryInput): Promise<DeliveryAnswer> {
     const { rawBody, headers, log } = input
-    const contentType = headers['content-type']
-    if (typeof contentType !== 'string' || !JSON_MEDIA_TYPE.test(contentType)) {
-      return fail(new UnsupportedMediaTypeError(contentType ? String(contentType) : 'none'))
-    }
     const body = rawBody ?? Buffer.alloc(0)
     const verified = await verifier.verify({ rawBody: body, headers, now: now() })
     if (!verified.ok) {
       log.warn({ code: verified.error.code }, 'bluum delivery rejected')
       return fail(verified.error)
+    }
+    // JSON is UTF-8 (RFC 8259); decoding other bytes would silently turn them into U+FFFD.
+    if (!isUtf8(body)) {
+      const error = new InvalidJsonError(
+        'the signed bytes are not valid UTF-8, which JSON requires; the sender encoded the body in another charset',
+      )
+      log.warn({ code: error.code }, 'bluum delivery rejected')
+      return fail(error)
     }
     const parsed = parseEnvelope(body)
     if (!parsed.ok) {
