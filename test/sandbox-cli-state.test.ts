@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { eventually, runCliToExit, startCli, startReceiver } from './helpers/sandbox-cli.js'
+import { eventually, startCli, startReceiver } from './helpers/sandbox-cli.js'
 
 function tempDir(t: Test): string {
   const dir = mkdtempSync(join(tmpdir(), 'bluum-state-'))
@@ -88,80 +88,6 @@ t.test(
       readdirSync(join(file, '..')).sort(),
       ['sandbox.json'],
       'no temporary file is left beside it',
-    )
-  },
-)
-
-t.test('--forward-to with --state reuses its webhook after a restart', async (t) => {
-  const file = join(tempDir(t), 'sandbox.json')
-  const first = await startCli(t, ['--state', file, '--forward-to', 'http://127.0.0.1:9/hook'])
-  const id = /Webhook: +(wh_\w+)/.exec(first.output())![1]
-  const secret = /Secret: +(whsec_\S+)/.exec(first.output())![1]
-  t.equal(await first.stop(), 0)
-  const second = await startCli(t, ['--state', file, '--forward-to', 'http://127.0.0.1:9/hook'])
-  t.match(second.output(), `Webhook:     ${id}`)
-  t.match(second.output(), `Secret:      ${secret}`)
-  t.equal((await second.api('GET', '/webhooks')).body.data.length, 1, 'one webhook, not two')
-  t.equal(await second.stop(), 0)
-})
-
-const valid = {
-  format: 'bluum-sandbox-state',
-  version: 1,
-  saved_at: '2026-01-01T00:00:00.000Z',
-  clock: { now_ms: 0, wall_ms: 0 },
-  state: {},
-  events: [],
-  timers: [],
-  runs: [],
-}
-
-const unloadable: [string, string, RegExp][] = [
-  [
-    'truncated',
-    JSON.stringify(valid).slice(0, 60),
-    /BLUUM_SANDBOX_STATE_FILE_CORRUPT.*not valid JSON/,
-  ],
-  ['empty', '', /BLUUM_SANDBOX_STATE_FILE_CORRUPT/],
-  ['not JSON at all', 'webhooks: yes\n', /BLUUM_SANDBOX_STATE_FILE_CORRUPT/],
-  [
-    'a broken field',
-    JSON.stringify({ ...valid, state: { webhooks: { $map: [['wh_1', { id: 'wh_2' }]] } } }),
-    /BLUUM_SANDBOX_STATE_FILE_CORRUPT.*webhooks\['wh_1'\]/,
-  ],
-  [
-    'foreign JSON',
-    JSON.stringify({ name: 'my-app', version: '1.0.0' }),
-    /BLUUM_SANDBOX_STATE_FILE_FOREIGN.*"format" is null/,
-  ],
-  ['a JSON array', '[1,2,3]', /BLUUM_SANDBOX_STATE_FILE_FOREIGN.*JSON array/],
-  [
-    'a newer version',
-    JSON.stringify({ ...valid, version: 2 }),
-    /BLUUM_SANDBOX_STATE_FILE_VERSION.*version 2, newer than the 1/,
-  ],
-]
-
-t.test(
-  'a state file that cannot be loaded: exit 1 with the coded message, file untouched',
-  async (t) => {
-    const dir = tempDir(t)
-    for (const [name, content, message] of unloadable) {
-      const file = join(dir, `${name.replace(/\W+/g, '-')}.json`)
-      writeFileSync(file, content, { mode: 0o644 })
-      const before = statSync(file)
-      const { code, output } = await runCliToExit(['--state', file])
-      t.equal(code, 1, `${name}: exits 1`)
-      t.match(output, message, `${name}: says why`)
-      t.notMatch(output, /listening on/, `${name}: never started`)
-      t.equal(readFileSync(file, 'utf8'), content, `${name}: content untouched`)
-      t.equal(statSync(file).mtimeMs, before.mtimeMs, `${name}: not rewritten`)
-      t.equal(statSync(file).mode & 0o777, 0o644, `${name}: mode untouched`)
-    }
-    t.same(
-      readdirSync(dir).filter((f) => f.endsWith('.tmp')),
-      [],
-      'no temporary file was written',
     )
   },
 )

@@ -120,20 +120,65 @@ t.test(
   'createSandbox refuses a file it cannot load, with a code, and leaves it as it was',
   async (t) => {
     const dir = tempDir(t)
-    const table: [string, string][] = [
-      ['{"format":"bluum-sandbox-state","version":1,', 'BLUUM_SANDBOX_STATE_FILE_CORRUPT'],
-      ['{"compilerOptions":{}}', 'BLUUM_SANDBOX_STATE_FILE_FOREIGN'],
+    const valid = {
+      format: 'bluum-sandbox-state',
+      version: 1,
+      saved_at: '2026-01-01T00:00:00.000Z',
+      clock: { now_ms: 0, wall_ms: 0 },
+      state: {},
+      events: [],
+      timers: [],
+      runs: [],
+    }
+    const table: [string, string, string, RegExp][] = [
+      ['truncated', JSON.stringify(valid).slice(0, 60), 'CORRUPT', /not valid JSON/],
+      ['empty', '', 'CORRUPT', /not valid JSON/],
+      ['not JSON', 'webhooks: yes', 'CORRUPT', /not valid JSON/],
+      ['no clock', JSON.stringify({ ...valid, clock: 1 }), 'CORRUPT', /"clock" lacks now_ms/],
       [
-        JSON.stringify({ format: 'bluum-sandbox-state', version: 99 }),
-        'BLUUM_SANDBOX_STATE_FILE_VERSION',
+        'a list that is not',
+        JSON.stringify({ ...valid, runs: {} }),
+        'CORRUPT',
+        /"runs" is not a list/,
+      ],
+      [
+        'a resource under another id',
+        JSON.stringify({ ...valid, state: { webhooks: { $map: [['wh_1', { id: 'wh_2' }]] } } }),
+        'CORRUPT',
+        /webhooks\['wh_1'\] is not a resource with that id/,
+      ],
+      [
+        'a map that is not',
+        JSON.stringify({ ...valid, state: { investors: [] } }),
+        'CORRUPT',
+        /state.investors is not a map/,
+      ],
+      ['version 0', JSON.stringify({ ...valid, version: 0 }), 'CORRUPT', /"version" is 0/],
+      ['foreign JSON', '{"compilerOptions":{}}', 'FOREIGN', /"format" is null/],
+      ['a JSON array', '[1,2,3]', 'FOREIGN', /JSON array/],
+      ['another format', '{"format":"x"}', 'FOREIGN', /"format" is "x"/],
+      [
+        'a newer version',
+        JSON.stringify({ ...valid, version: 99 }),
+        'VERSION',
+        /version 99, newer/,
       ],
     ]
-    for (const [content, code] of table) {
-      const file = join(dir, `${code}.json`)
+    for (const [name, content, code, message] of table) {
+      const file = join(dir, `${name.replace(/\W+/g, '-')}.json`)
       writeFileSync(file, content)
-      t.throws(() => createSandbox({ stateFile: file }), { code }, code)
-      t.equal(readFileSync(file, 'utf8'), content)
+      t.throws(
+        () => createSandbox({ stateFile: file }),
+        { code: `BLUUM_SANDBOX_STATE_FILE_${code}`, message },
+        name,
+      )
+      t.equal(readFileSync(file, 'utf8'), content, `${name}: untouched`)
     }
+    t.same(
+      readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+      [],
+      'no temporary file was written',
+    )
     t.throws(() => createSandbox({ stateFile: dir }), {
       code: 'BLUUM_SANDBOX_STATE_FILE_UNREADABLE',
     })
