@@ -148,7 +148,8 @@ for (const persist of [true, false]) {
 
       const first = await deliverHttp(app.base, delivery)
       t.same(first, { status: 200, body: { received: true } }, 'the handler succeeded: 200')
-      t.equal(tally.completeRejected, 1, 'the first completion failed with Redis down')
+      // (A busy machine may already have seen the first background retry fail too.)
+      t.ok(tally.completeRejected >= 1, 'the first completion failed with Redis down')
 
       const meanwhile = await deliverHttp(app.base, delivery)
       t.ok(
@@ -240,12 +241,12 @@ t.test(
 )
 
 t.test(
-  '2 000 events over two instances, Redis (AOF) killed and restarted mid-run: after retries every event was handled exactly once',
+  '1 000 events over two instances, Redis (AOF) killed and restarted mid-run: after retries every event was handled exactly once',
   async (t) => {
     const server = await startRedisServer({ persist: true })
     t.teardown(() => server.close())
     const keyPrefix = `e:${randomUUID()}:`
-    const EVENTS = 2000
+    const EVENTS = 1000
     // A claim that reached Redis but whose reply was lost in the crash blocks retries for a lease:
     // keep it short enough for the test, long enough for Redis to come back within it.
     const leaseMs = 4000
@@ -319,10 +320,7 @@ t.test(
     t.same(new Set(values), new Set(['d']), 'every event is marked done in Redis')
     t.comment(`crash after ${Math.round(crashTime)} ms, run ended after ${Math.round(runTime)} ms`)
     t.comment(`answers: ${JSON.stringify(Object.fromEntries(answers))}`)
-    t.comment(
-      `completions: ${JSON.stringify({ a: a.tally, b: b.tally })}; retried ones landed: ${
-        a.tally.completeTrue + b.tally.completeTrue + a.tally.completeFalse + b.tally.completeFalse
-      } of ${EVENTS} events`,
-    )
+    // completeFalse: a retry that found `d`, written by an earlier attempt whose reply the crash lost.
+    t.comment(`store calls: ${JSON.stringify({ a: a.tally, b: b.tally })}`)
   },
 )
