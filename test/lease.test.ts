@@ -216,7 +216,9 @@ t.test(
       release: (key, token) => inner.release(key, token),
       renew: (key, token, leaseMs) => inner.renew(key, token, leaseMs),
     }
-    const { app, logged } = await buildLoggedApp(t, { store, leaseMs: 300, ackTimeoutMs: 100 })
+    // Long enough for several retries even on a busy machine (50, 100, 200, 400, 800 ms...).
+    const leaseMs = 2000
+    const { app, logged } = await buildLoggedApp(t, { store, leaseMs, ackTimeoutMs: 1000 })
     let runs = 0
     app.bluum.on('order.filled', () => void runs++)
     const delivery = signedDelivery({ body: orderFilled() })
@@ -229,7 +231,7 @@ t.test(
     await new Promise((resolve) => setTimeout(resolve, 100))
     t.equal(calls, tried, 'no attempt after giving up')
 
-    clock += 301
+    clock += leaseMs + 1
     t.same((await deliver(app, delivery)).json(), { received: true })
     t.equal(runs, 2, 'the retry after the lease ran the handlers again')
   },

@@ -181,7 +181,8 @@ t.test(
     const server = await startRedisServer()
     t.teardown(() => server.close())
     const keyPrefix = `b:${randomUUID()}:`
-    const leaseMs = 600
+    // Renewed every 300 ms: a renewal may come 600 ms late (a busy machine) before the claim lapses.
+    const leaseMs = 900
     const ackTimeoutMs = 100
     let release!: () => void
     const slowMayFinish = new Promise<void>((resolve) => (release = resolve))
