@@ -301,6 +301,18 @@ t.test(
   },
 )
 
+t.test('a document over 10 MB is 400 BLUM-400-008 and is not stored', async (t) => {
+  const { sandbox, investor, names } = setup()
+  t.teardown(() => sandbox.close())
+  const file = { filename: 'scan.pdf', size: 10 * 1024 * 1024 + 1, content_type: 'application/pdf' }
+  t.throws(
+    () => sandbox.documents.submit({ investor_id: investor.id, document_type: 'passport', file }),
+    { code: 'BLUM-400-008', statusCode: 400, param: 'document' },
+  )
+  t.equal(sandbox.state.documents.size, 0)
+  t.same(names(), [])
+})
+
 t.test('updating an investor emits account.updated with the new snapshot', async (t) => {
   const { sandbox, investor } = setup()
   t.teardown(() => sandbox.close())
