@@ -149,10 +149,19 @@ t.test('positions, wallets, funding sources and cancellation over HTTP', async (
   const { call } = await setup(t)
   const id = (await call('POST', '/investors', sampleInvestorRequest())).body.id
   await call('POST', `/investors/${id}/orders`, { ...market, quantity: '2' })
-  t.match((await call('GET', `/investors/${id}/positions`)).body, {
+  const positions = (await call('GET', `/investors/${id}/positions`)).body
+  t.match(positions, {
     object: 'list',
     has_more: false,
     data: [{ object: 'position', symbol: 'AAPL', quantity: '2', market_value: '357.00' }],
+  })
+  t.match(await call('GET', `/investors/${id}/positions/${positions.data[0].id}`), {
+    status: 200,
+    body: { symbol: 'AAPL', total_cost_basis: '357.00' },
+  })
+  t.match(await call('GET', `/investors/${id}/positions/pos_nope`), {
+    status: 404,
+    body: { error: { code: 'BLUM-404-001', param: 'position_id' } },
   })
   t.match((await call('GET', `/investors/${id}/wallets`)).body.data, [
     { object: 'wallet', currency: 'USD', balance: '99643.00', status: 'active' },

@@ -400,12 +400,14 @@ t.test('positions and the wallet value holdings at the simulated price', async (
       object: 'position',
       investor_id: investor.id,
       symbol: 'AAPL',
+      currency: 'USD',
       quantity: '10',
-      average_cost: '178.50',
+      average_cost_basis: '178.50',
+      total_cost_basis: '1785.00',
       current_price: '180.00',
       market_value: '1800.00',
-      cost_basis: '1785.00',
       unrealized_pl: '15.00',
+      unrealized_pl_percent: '0.0084',
     },
   ])
   t.match(sandbox.investors.wallet(investor.id), {

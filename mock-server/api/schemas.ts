@@ -293,12 +293,14 @@ export const PositionSchema = Type.Object({
   object: Type.Literal('position'),
   investor_id: Type.String(),
   symbol: Type.String(),
+  currency: Type.String(),
   quantity: Type.String(),
-  average_cost: Type.String(),
+  average_cost_basis: Type.String(),
+  total_cost_basis: Type.String(),
   current_price: Type.String(),
   market_value: Type.String(),
-  cost_basis: Type.String(),
   unrealized_pl: Type.String(),
+  unrealized_pl_percent: Type.String({ description: 'unrealized_pl / total_cost_basis' }),
 })
 
 export const WalletSchema = Type.Object({

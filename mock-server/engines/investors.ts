@@ -41,12 +41,14 @@ export interface Position {
   object: 'position'
   investor_id: string
   symbol: string
+  currency: 'USD'
   quantity: string
-  average_cost: string
+  average_cost_basis: string
+  total_cost_basis: string
   current_price: string
   market_value: string
-  cost_basis: string
   unrealized_pl: string
+  unrealized_pl_percent: string
 }
 
 export interface Wallet {
@@ -140,12 +142,15 @@ export function createInvestorService(deps: InvestorServiceDeps): InvestorServic
           object: 'position' as const,
           investor_id: investorId,
           symbol,
+          currency: 'USD' as const,
           quantity: formatQuantity(p.quantity),
-          average_cost: (p.costCents / 100 / p.quantity).toFixed(2),
+          average_cost_basis: (p.costCents / 100 / p.quantity).toFixed(2),
+          total_cost_basis: formatCents(p.costCents),
           current_price: price.toFixed(2),
           market_value: formatCents(value),
-          cost_basis: formatCents(p.costCents),
           unrealized_pl: formatCents(value - p.costCents),
+          unrealized_pl_percent:
+            p.costCents === 0 ? '0' : ((value - p.costCents) / p.costCents).toFixed(4),
         }
       })
   }

@@ -1,6 +1,7 @@
 /** Investor routes (G3): the investor, its wallet and its positions. */
 import { Type } from '@sinclair/typebox'
 import { defineRoute, json, list, type RouteDefinition } from '../route.js'
+import { NotFoundError, withParam } from '../../core/errors.js'
 import type { Sandbox } from '../../sandbox.js'
 import {
   CreateInvestorBody,
@@ -76,6 +77,23 @@ export function investorRoutes({ investors }: Sandbox): RouteDefinition[] {
       access: 'investor',
       schema: { query: ListQuery, response: ListOf(PositionSchema) },
       handler: (req) => list(req.url, investors.positions(req.params.investor_id), req.query),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/investors/:investor_id/positions/:position_id',
+      operationId: 'getPosition',
+      summary: 'Retrieve one position',
+      tag,
+      access: 'investor',
+      schema: { response: PositionSchema },
+      handler: (req) => {
+        const found = investors
+          .positions(req.params.investor_id)
+          .find((p) => p.id === req.params.position_id)
+        if (!found)
+          throw withParam(new NotFoundError('position', req.params.position_id), 'position_id')
+        return json(200, found)
+      },
     }),
     defineRoute({
       method: 'GET',
