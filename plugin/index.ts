@@ -6,10 +6,10 @@
  * modules beside this file.
  */
 import { STATUS_CODES } from 'node:http'
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
 import { BodyTooLargeError } from './errors.js'
-import { createDeliveryProcessor, type CodedError } from './delivery.js'
+import { createDeliveryProcessor, type CodedError, type DeliveryAnswer } from './delivery.js'
 import { resolveOptions, type BluumWebhooksOptions } from './options.js'
 import { createEventRouter, type BluumEventRouter } from './router.js'
 
@@ -53,19 +53,30 @@ const bluumWebhooksPlugin: FastifyPluginAsync<BluumWebhooksOptions> = async (fas
       }
       throw error
     })
-    route.post(options.path, async (request, reply) => {
-      const answer = await processor.process({
-        rawBody: request.body as Buffer | undefined,
-        headers: request.headers,
-        log: request.log,
-      })
+    const answer = (reply: FastifyReply, answer: DeliveryAnswer) => {
       if (answer.ok) {
-        return reply
+        reply
           .code(200)
           .type('application/json; charset=utf-8')
           .send(answer.body.duplicate ? DUPLICATE : RECEIVED)
+      } else {
+        reply.code(answer.error.statusCode ?? 500).send(errorBody(answer.error))
       }
-      return reply.code(answer.error.statusCode ?? 500).send(errorBody(answer.error))
+    }
+    // Not an async handler: that would add a promise of its own for Fastify to wait on. A
+    // rejection (a throwing custom verifier or store) goes to the error handler, as a throw in
+    // an async handler would.
+    route.post(options.path, (request, reply) => {
+      processor
+        .process({
+          rawBody: request.body as Buffer | undefined,
+          headers: request.headers,
+          log: request.log,
+        })
+        .then(
+          (result) => answer(reply, result),
+          (err: unknown) => reply.send(err instanceof Error ? err : new Error(String(err))),
+        )
     })
   })
 
