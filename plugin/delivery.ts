@@ -14,10 +14,12 @@ import {
   UnsupportedMediaTypeError,
 } from './errors.js'
 import { dedupeKey, parseEnvelope } from './envelope.js'
+import { synchronousDedupe } from './memory-store.js'
 import type { ResolvedOptions } from './options.js'
 import type { BluumHandlerContext, EventDispatcher, HandlerLogger } from './router.js'
 import type { HeaderBag } from './signature.js'
 import type { AnyBluumEvent } from './catalog.js'
+import { isThenable } from './thenable.js'
 
 /** A logger with the levels the pipeline uses (a Fastify request logger fits). */
 export interface DeliveryLogger extends HandlerLogger {
@@ -40,6 +42,14 @@ export type DeliveryAnswer =
 
 const JSON_MEDIA_TYPE = /^application\/json\s*(;|$)/i
 const TIMED_OUT = Symbol('timed out')
+const PROCESSED: DeliveryAnswer = Object.freeze({
+  ok: true,
+  body: Object.freeze({ received: true }),
+})
+const DUPLICATE: DeliveryAnswer = Object.freeze({
+  ok: true,
+  body: Object.freeze({ received: true, duplicate: true }),
+})
 
 export interface DeliveryProcessor {
   process(input: DeliveryInput): Promise<DeliveryAnswer>
@@ -54,19 +64,22 @@ export function createDeliveryProcessor(
 ): DeliveryProcessor {
   const { verifier, store, leaseMs, dedupeTtlMs, ackTimeoutMs, now } = options
   const deadlines = createAckDeadlines(ackTimeoutMs)
+  // The memory store's claim and completion without promises (undefined for other stores).
+  const sync = synchronousDedupe(store)
   // Work still running, counted rather than kept: `drain()` only needs to know when it is zero.
   let running = 0
   let drained: { promise: Promise<void>; resolve: () => void } | undefined
 
-  /** Runs the handlers, then records the outcome; never rejects. */
+  /** Waits for the handlers (already started), then records the outcome; never rejects. */
   async function runAndRecord(
+    dispatched: unknown[] | Promise<unknown[]>,
     event: AnyBluumEvent,
     context: BluumHandlerContext,
     token: string,
   ): Promise<number> {
     const { deliveryId: key, log } = context
     try {
-      const errors = await router.dispatch(event, context)
+      const errors = await dispatched
       if (errors.length === 0) {
         try {
           const owned = await store.complete(key, token, dedupeTtlMs)
@@ -104,7 +117,8 @@ export function createDeliveryProcessor(
       return fail(new UnsupportedMediaTypeError(contentType ? String(contentType) : 'none'))
     }
     const body = rawBody ?? Buffer.alloc(0)
-    const verified = await verifier.verify({ rawBody: body, headers, now: now() })
+    const verifying = verifier.verify({ rawBody: body, headers, now: now() })
+    const verified = isThenable(verifying) ? await verifying : verifying
     if (!verified.ok) {
       log.warn({ code: verified.error.code }, 'bluum delivery rejected')
       return fail(verified.error)
@@ -122,24 +136,39 @@ export function createDeliveryProcessor(
 
     let claim
     try {
-      claim = await store.claim(key, leaseMs)
+      claim = sync !== undefined ? sync.claim(key, leaseMs) : await store.claim(key, leaseMs)
     } catch (err) {
       log.error({ err, deliveryId: key }, 'bluum dedupe store unreachable')
       return fail(new StoreUnavailableError((err as { code?: string }).code ?? 'error'))
     }
     if (claim.status === 'done') {
       log.info(deliveryLog, 'bluum duplicate delivery acknowledged')
-      return { ok: true, body: { received: true, duplicate: true } }
+      return DUPLICATE
     }
     if (claim.status === 'in-flight') return fail(new DeliveryInFlightError(key))
 
+    const context: BluumHandlerContext = { log, deliveryId: key }
+    const dispatched = router.dispatch(event, context)
+    if (sync !== undefined && !isThenable(dispatched) && dispatched.length === 0) {
+      // Every handler returned without a promise and the store is in memory: the work is done
+      // and recorded before this returns, so no deadline can pass and nothing outlives it.
+      try {
+        if (!sync.complete(key, claim.token, dedupeTtlMs)) {
+          log.warn({ deliveryId: key }, 'bluum claim was taken over before completion')
+        }
+      } catch (err) {
+        log.error({ err, deliveryId: key }, 'bluum event processed but not recorded as done')
+      }
+      log.info(deliveryLog, 'bluum event processed')
+      return PROCESSED
+    }
     running++
-    const work = runAndRecord(event, { log, deliveryId: key }, claim.token)
+    const work = runAndRecord(dispatched, event, context, claim.token)
     const failures = await deadlines.race(work, TIMED_OUT)
     if (failures === TIMED_OUT) return fail(new AckTimeoutError(key, ackTimeoutMs))
     if (failures > 0) return fail(new HandlerFailedError(key, failures))
     log.info(deliveryLog, 'bluum event processed')
-    return { ok: true, body: { received: true } }
+    return PROCESSED
   }
 
   return {

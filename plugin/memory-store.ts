@@ -72,36 +72,79 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): DedupeStore
     while (count > 0 && ringExpiries[head]! <= at) shift()
   }
 
-  return {
+  function claim(key: string, leaseMs: number): ClaimResult {
+    const at = now()
+    sweepExpired(at)
+    const expiresAt = done.get(key)
+    if (expiresAt !== undefined) {
+      if (expiresAt > at) return { status: 'done' }
+      done.delete(key) // expired out of FIFO order (a shorter TTL): its slot goes stale
+    }
+    const held = claims.get(key)
+    if (held && held.expiresAt > at) return { status: 'in-flight' }
+    const token = String(++nextToken)
+    claims.set(key, { token, expiresAt: at + leaseMs })
+    return { status: 'claimed', token }
+  }
+
+  function complete(key: string, token: string, ttlMs: number): boolean {
+    if (claims.get(key)?.token !== token) return false
+    claims.delete(key)
+    const expiresAt = now() + ttlMs
+    done.set(key, expiresAt)
+    push(key, expiresAt)
+    return true
+  }
+
+  function release(key: string, token: string): boolean {
+    if (claims.get(key)?.token !== token) return false
+    claims.delete(key)
+    return true
+  }
+
+  const store = {
     get size() {
       return done.size
     },
-    async claim(key: string, leaseMs: number): Promise<ClaimResult> {
-      const at = now()
-      sweepExpired(at)
-      const expiresAt = done.get(key)
-      if (expiresAt !== undefined) {
-        if (expiresAt > at) return { status: 'done' }
-        done.delete(key) // expired out of FIFO order (a shorter TTL): its slot goes stale
-      }
-      const held = claims.get(key)
-      if (held && held.expiresAt > at) return { status: 'in-flight' }
-      const token = String(++nextToken)
-      claims.set(key, { token, expiresAt: at + leaseMs })
-      return { status: 'claimed', token }
-    },
-    async complete(key: string, token: string, ttlMs: number): Promise<boolean> {
-      if (claims.get(key)?.token !== token) return false
-      claims.delete(key)
-      const expiresAt = now() + ttlMs
-      done.set(key, expiresAt)
-      push(key, expiresAt)
-      return true
-    },
-    async release(key: string, token: string): Promise<boolean> {
-      if (claims.get(key)?.token !== token) return false
-      claims.delete(key)
-      return true
-    },
+    claim: async (key: string, leaseMs: number): Promise<ClaimResult> => claim(key, leaseMs),
+    complete: async (key: string, token: string, ttlMs: number): Promise<boolean> =>
+      complete(key, token, ttlMs),
+    release: async (key: string, token: string): Promise<boolean> => release(key, token),
   }
+  synchronous.set(store, {
+    claim,
+    complete,
+    release,
+    methods: [store.claim, store.complete, store.release],
+  })
+  return store
+}
+
+/** The memory store's operations without their promises, for the delivery pipeline. */
+export interface SynchronousDedupe {
+  claim(key: string, leaseMs: number): ClaimResult
+  complete(key: string, token: string, ttlMs: number): boolean
+  release(key: string, token: string): boolean
+}
+
+/**
+ * Memory stores by identity. A WeakMap rather than a property on the store: a store built by
+ * spreading a memory store and overriding a method (a test double, a logging wrapper) is
+ * another object and keeps its overrides.
+ */
+const synchronous = new WeakMap<DedupeStore, SynchronousDedupe & { methods: readonly unknown[] }>()
+
+/**
+ * The synchronous operations of `store` if it is an untouched memory store, else undefined. The
+ * pipeline uses them to skip a promise and an `await` per claim and per completion; the
+ * `DedupeStore` contract stays asynchronous for every other store.
+ */
+export function synchronousDedupe(store: DedupeStore): SynchronousDedupe | undefined {
+  const sync = synchronous.get(store)
+  if (sync === undefined) return undefined
+  const [claim, complete, release] = sync.methods
+  if (store.claim !== claim || store.complete !== complete || store.release !== release) {
+    return undefined
+  }
+  return sync
 }

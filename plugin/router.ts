@@ -8,6 +8,7 @@
 import type { AnyBluumEvent, BluumEvent, BluumEventName } from './catalog.js'
 import { isBluumEventName } from './catalog.js'
 import { expandPattern, type BluumEventPattern, type MatchingEvents } from './event-pattern.js'
+import { isThenable } from './thenable.js'
 
 /** The logger a handler gets: the request's child logger in the plugin. */
 export interface HandlerLogger {
@@ -67,14 +68,6 @@ type AnyHandler = BluumEventHandler<AnyBluumEvent>
 /** A handler's synchronous throw, kept in its place among the other handlers' outcomes. */
 class HandlerFailure {
   constructor(readonly error: unknown) {}
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  )
 }
 
 /** Creates an empty router. */
