@@ -1,5 +1,6 @@
 import t from 'tap'
 import { createMemoryStore } from '../plugin/index.js'
+import { synchronousDedupe } from '../plugin/memory-store.js'
 
 t.test('claim, in-flight, done', async (t) => {
   const store = createMemoryStore()
@@ -101,3 +102,29 @@ t.test('a long run past the bound keeps exactly the newest keys', async (t) => {
   t.same(await store.claim('k19000', 100), { status: 'done' })
   t.equal((await store.claim('k18999', 100)).status, 'claimed')
 })
+
+t.test(
+  'the synchronous operations share the store state, for untouched memory stores only',
+  async (t) => {
+    const store = createMemoryStore()
+    const sync = synchronousDedupe(store)
+    if (sync === undefined) return t.fail('a fresh memory store has synchronous operations')
+    const claim = sync.claim('a', 1000)
+    t.equal(claim.status, 'claimed')
+    t.same(await store.claim('a', 1000), { status: 'in-flight' }, 'the async face sees the claim')
+    if (claim.status !== 'claimed') return
+    t.equal(sync.complete('a', claim.token, 1000), true)
+    t.same(await store.claim('a', 1000), { status: 'done' })
+    t.equal(sync.release('b', 'x'), false)
+
+    // A wrapper, or a store whose method was replaced, keeps its own behaviour: no fast path.
+    t.equal(synchronousDedupe({ ...store, complete: async () => false }), undefined)
+    const patched = createMemoryStore()
+    patched.complete = async () => false
+    t.equal(synchronousDedupe(patched), undefined)
+    t.equal(
+      synchronousDedupe({ claim: store.claim, complete: store.complete, release: store.release }),
+      undefined,
+    )
+  },
+)
