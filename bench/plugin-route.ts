@@ -34,7 +34,11 @@
  *
  *   node --import=tsx bench/plugin-route.ts [--repeat 3] [--rounds 5] [--duration 3]
  *     [--warmup 1] [--connections 20] [--deliveries 800000] [--prefill 100000]
- *     [--body-bytes 1024] [--routes bare,plugin,hand,express] [--cpu-prof] [--no-pin]
+ *     [--body-bytes 1024] [--routes bare,plugin,hand,express] [--cpu-prof] [--no-pin] [--source]
+ *
+ * The servers run the JavaScript `tsc` emits (compiled into `.tmp/bench-build/` first), as the
+ * package ships; `--source` runs them from TypeScript under tsx instead, whose keepNames
+ * wrappers add a per-closure cost of their own.
  *
  * `--cpu-prof` writes a V8 CPU profile of each server process to `.tmp/cpu-prof/`
  * (`bench/lib/profile-summary.ts` reads them). `--no-pin` leaves scheduling to the kernel.
@@ -46,7 +50,12 @@ import autocannon from 'autocannon'
 import { DEFAULT_MAX_ENTRIES } from '../plugin/memory-store.js'
 import { createDeliveryPool, DEFAULT_BODY_BYTES, type BenchDelivery } from './lib/deliveries.js'
 import { exitAfter, printResult, round, say, thousands } from './lib/report.js'
-import { pinThisProcess, startServerProcess, type ServerProcess } from './lib/server-process.js'
+import {
+  compileRouteServer,
+  pinThisProcess,
+  startServerProcess,
+  type ServerProcess,
+} from './lib/server-process.js'
 import { median, range } from './lib/stats.js'
 
 const NAME = 'plugin-route'
@@ -80,6 +89,7 @@ const { values: args } = parseArgs({
     routes: { type: 'string', default: ROUTES.join(',') },
     'cpu-prof': { type: 'boolean', default: false },
     'no-pin': { type: 'boolean', default: false },
+    source: { type: 'boolean', default: false },
   },
 })
 const repeat = integer('repeat', args.repeat, 1)
@@ -165,10 +175,17 @@ async function main(): Promise<void> {
     )
   }
 
+  let script = fileURLToPath(new URL('./lib/route-server.ts', import.meta.url))
+  if (!args.source) {
+    const started = performance.now()
+    script = compileRouteServer()
+    say(`compiled the servers with tsc in ${seconds(performance.now() - started)}`)
+  }
+
   const results: RunResult[] = []
   for (let n = 1; n <= repeat; n++) {
     if (repeat > 1) say(`\n--- run ${n} of ${repeat} ---`)
-    results.push(await runOnce(pinned))
+    results.push(await runOnce(pinned, script))
   }
 
   const invalid = results.some((r) => r.non2xx > 0 || r.duplicates > 0 || r.errors > 0)
@@ -226,6 +243,7 @@ async function main(): Promise<void> {
       routes.map((r) => [r, round(median(results.map((x) => x.us[r])), 1)]),
     ),
     pinned,
+    compiled: !args.source,
     prefill,
     bodyBytes: pool.bodyBytes,
     connections,
@@ -238,7 +256,7 @@ async function main(): Promise<void> {
 
 let pool = createDeliveryPool({ count: 1, bodyBytes })
 
-async function runOnce(pinned: boolean): Promise<RunResult> {
+async function runOnce(pinned: boolean, script: string): Promise<RunResult> {
   let started = performance.now()
   pool = createDeliveryPool({ count: deliveryCount, bodyBytes })
   const signedAt = performance.now()
@@ -247,7 +265,6 @@ async function runOnce(pinned: boolean): Promise<RunResult> {
       `in ${seconds(performance.now() - started)}`,
   )
 
-  const script = fileURLToPath(new URL('./lib/route-server.ts', import.meta.url))
   const profDir = fileURLToPath(new URL('../.tmp/cpu-prof/', import.meta.url))
   if (args['cpu-prof']) mkdirSync(profDir, { recursive: true })
   const execArgv = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []

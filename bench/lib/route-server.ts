@@ -13,65 +13,16 @@
  * dedupe like the plugin (same secret, same Standard Webhooks signature, same 5-minute
  * tolerance), so the comparison is with a route that does the same job, not a weaker one.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
 import Fastify from 'fastify'
 import bluumWebhooks from '../../plugin/index.js'
 import { createRedisStore } from '../../plugin/redis-store.js'
 import { TEST_SECRET } from '../../test/helpers/sign.js'
+import { createInlineDedupe, DUPLICATE, RECEIVED, verifyInline } from './hand-rolled.js'
 import { reportStartupError, serve } from './server-process.js'
 
 export const ROUTE_PATH = '/webhooks/bluum'
-
-const KEY = Buffer.from(TEST_SECRET.slice('whsec_'.length), 'base64')
-const TOLERANCE_S = 300
-const RECEIVED = '{"received":true}'
-const DUPLICATE = '{"received":true,"duplicate":true}'
-
-/**
- * The Standard Webhooks check as one writes it inline: timestamp window, HMAC-SHA256 of
- * `id.timestamp.body` with the decoded secret, constant-time compare against each `v1,` entry.
- * Returns the webhook id, or undefined when the delivery must be refused.
- */
-function verifyInline(
-  headers: Record<string, string | string[] | undefined>,
-  body: Buffer,
-): string | undefined {
-  const id = headers['webhook-id']
-  const timestamp = headers['webhook-timestamp']
-  const signature = headers['webhook-signature']
-  if (typeof id !== 'string' || typeof timestamp !== 'string' || typeof signature !== 'string') {
-    return undefined
-  }
-  const age = Math.floor(Date.now() / 1000) - Number(timestamp)
-  if (!(Math.abs(age) <= TOLERANCE_S)) return undefined
-  const expected = createHmac('sha256', KEY).update(`${id}.${timestamp}.`).update(body).digest()
-  for (const entry of signature.split(' ')) {
-    if (!entry.startsWith('v1,')) continue
-    const given = Buffer.from(entry.slice(3), 'base64')
-    if (given.length === expected.length && timingSafeEqual(given, expected)) return id
-  }
-  return undefined
-}
-
-/**
- * Claim/complete on a Map, as one writes it without a store: 1 = in flight, 2 = done. It is
- * never pruned (the cheapest form; a real one would need a bound, which costs time).
- */
-function createInlineDedupe() {
-  const seen = new Map<string, 1 | 2>()
-  return {
-    claim: (id: string) => {
-      const state = seen.get(id)
-      if (state !== undefined) return state
-      seen.set(id, 1)
-      return 0
-    },
-    complete: (id: string) => void seen.set(id, 2),
-    release: (id: string) => void seen.delete(id),
-  }
-}
 
 async function listen(app: ReturnType<typeof Fastify>): Promise<number> {
   await app.listen({ host: '127.0.0.1', port: 0 })
