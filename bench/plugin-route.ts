@@ -1,34 +1,47 @@
 /**
- * Requests/s of the plugin's route against a bare Fastify JSON route, over loopback HTTP.
+ * The plugin's route against the routes one would otherwise write, over loopback HTTP, in one
+ * interleaved run (`npm run bench:route`):
  *
- * Both receive the same ~1 KB signed `order.filled` deliveries; the plugin gets a webhook-id it
- * has never seen on every request (signed before the clock starts, so the load generator does
- * not sign), which makes it verify, parse, validate, claim, run its handler and complete every
- * time. Rounds alternate bare, plugin, bare, plugin... and the ratio is
- * median(plugin) / median(bare).
+ *   bare     Fastify's JSON route with no verification and no dedupe: the ceiling
+ *   plugin   the plugin with the memory store
+ *   hand     the cheapest verifying route by hand: Fastify + a Buffer parser + node:crypto HMAC
+ *            + timingSafeEqual + JSON.parse + a Map claim/complete
+ *   express  the webhook guides' shape: express.raw() + the same HMAC + JSON.parse + a Map
  *
- * Process layout: each server runs in its own child process, autocannon in this one. Measured
- * here, autocannon spends about as much CPU per request (~19 us) as the bare server (~19 us).
- * In one process they share one event loop, so every rate is 1 / (client + server) and the
- * ratio is diluted toward 1 by the client's cost: the in-process variant read 0.32 where the
- * servers' own CPU said 0.15. In a child the server gets its own core and its own CPU clock
- * (read over IPC), so the ratio is the servers' and the CPU time per request can be reported
- * apart from autocannon's. The price is sensitivity to neighbours: when another process holds
- * the second core, client and bare server share one and bare req/s halves; the run then warns
- * (bare server below 80 % of a core). Two children (not one) keep the plugin's heap (100 000
- * stored ids) and JIT state away from the bare server.
+ * (`bench/lib/route-server.ts` has the routes.) Every route gets the same ~1 KB signed
+ * `order.filled` bytes and headers; the deduping routes (plugin, hand, express) each walk their
+ * own sequence of never-seen webhook ids, signed before the clock starts so the load generator
+ * does not sign, which makes them verify, parse, claim, run the handler and complete every time.
+ * The bare route cycles through the same deliveries.
  *
- * Before round 1 the plugin receives `--prefill` unique deliveries (default: the memory store's
- * bound, 100 000), so the rounds measure a long-running server whose store evicts, not the
- * first minutes of one. `--prefill 0` measures the young server.
+ * Process layout: each server in its own child process, all pinned with `taskset` to CPU 1, and
+ * autocannon in this process pinned to CPU 0. A server is measured alone on its core, and the
+ * load generator (which spends about as much CPU per request as the bare server) never competes
+ * with it. Each child reports its own `process.cpuUsage()` over IPC, so server CPU time per
+ * request is measured apart from the client's. Rounds are interleaved (bare, plugin, hand,
+ * express, bare, ...) so a slow patch of a shared machine hits every route, and a ratio is
+ * median(plugin) / median(other) within one run. With `--repeat N` the whole run (fresh
+ * signatures, fresh servers) is done N times and each ratio is reported as the median of the
+ * runs with its min–max.
  *
- *   node --import=tsx bench/plugin-route.ts [--rounds 5] [--duration 3] [--warmup 1]
- *     [--connections 20] [--deliveries 400000] [--prefill 100000] [--body-bytes 1024]
- *     [--cpu-prof] [--pin]
+ * Ratios: by req/s (plugin req/s / other req/s) and by server CPU (other us per request /
+ * plugin us per request); both read "plugin throughput as a share of the other's", and the
+ * CPU one does not move when a neighbour steals the client's core.
  *
- * `--cpu-prof` writes a V8 CPU profile of each server process to `.tmp/cpu-prof/`. `--pin`
- * (Linux, taskset) keeps autocannon on CPU 0 and the servers on CPU 1; on a quiet machine it
- * changed nothing measurable, so it is off by default.
+ * Before round 1 every deduping route receives `--prefill` unique deliveries (default: the
+ * memory store's bound, 100 000), so the rounds measure a long-running server whose store
+ * evicts, not the first minutes of one.
+ *
+ *   node --import=tsx bench/plugin-route.ts [--repeat 3] [--rounds 5] [--duration 3]
+ *     [--warmup 1] [--connections 20] [--deliveries 800000] [--prefill 100000]
+ *     [--body-bytes 1024] [--routes bare,plugin,hand,express] [--cpu-prof] [--no-pin] [--source]
+ *
+ * The servers run the JavaScript `tsc` emits (compiled into `.tmp/bench-build/` first), as the
+ * package ships; `--source` runs them from TypeScript under tsx instead, whose keepNames
+ * wrappers add a per-closure cost of their own.
+ *
+ * `--cpu-prof` writes a V8 CPU profile of each server process to `.tmp/cpu-prof/`
+ * (`bench/lib/profile-summary.ts` reads them). `--no-pin` leaves scheduling to the kernel.
  */
 import { mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -37,30 +50,49 @@ import autocannon from 'autocannon'
 import { DEFAULT_MAX_ENTRIES } from '../plugin/memory-store.js'
 import { createDeliveryPool, DEFAULT_BODY_BYTES, type BenchDelivery } from './lib/deliveries.js'
 import { exitAfter, printResult, round, say, thousands } from './lib/report.js'
-import { pinThisProcess, startServerProcess, type ServerProcess } from './lib/server-process.js'
-import { median, spread } from './lib/stats.js'
+import {
+  compileRouteServer,
+  pinThisProcess,
+  startServerProcess,
+  type ServerProcess,
+} from './lib/server-process.js'
+import { median, range } from './lib/stats.js'
 
 const NAME = 'plugin-route'
-const TARGET = 0.85
 const PATH = '/webhooks/bluum'
-/** Median share of a core the bare server must reach for its req/s to be its own limit. */
+const ROUTES = ['bare', 'plugin', 'hand', 'express'] as const
+type Route = (typeof ROUTES)[number]
+type Other = Exclude<Route, 'plugin'>
+const LABEL: Record<Route, string> = {
+  bare: 'bare Fastify',
+  plugin: 'plugin',
+  hand: 'hand-rolled',
+  express: 'Express',
+}
+/** Plugin req/s as a share of each other route's, at least. */
+const TARGET: Record<Other, number> = { hand: 0.9, bare: 0.5, express: 3 }
+/** Median share of a core a server must reach for its req/s to be its own limit. */
 const CONTENDED_BELOW = 0.8
-/** The plugin accepts timestamps up to 300 s old; keep every request well inside that. */
+/** The routes accept timestamps up to 300 s old; keep every request well inside that. */
 const MAX_SIGNATURE_AGE_S = 270
 
 const { values: args } = parseArgs({
   options: {
+    repeat: { type: 'string', default: '1' },
     rounds: { type: 'string', default: '5' },
     duration: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '1' },
     connections: { type: 'string', default: '20' },
-    deliveries: { type: 'string', default: '400000' },
+    deliveries: { type: 'string', default: '800000' },
     prefill: { type: 'string', default: String(DEFAULT_MAX_ENTRIES) },
     'body-bytes': { type: 'string', default: String(DEFAULT_BODY_BYTES) },
+    routes: { type: 'string', default: ROUTES.join(',') },
     'cpu-prof': { type: 'boolean', default: false },
-    pin: { type: 'boolean', default: false },
+    'no-pin': { type: 'boolean', default: false },
+    source: { type: 'boolean', default: false },
   },
 })
+const repeat = integer('repeat', args.repeat, 1)
 const rounds = integer('rounds', args.rounds, 1)
 const durationS = integer('duration', args.duration, 1)
 const warmupS = integer('warmup', args.warmup, 0)
@@ -68,6 +100,15 @@ const connections = integer('connections', args.connections, 1)
 const deliveryCount = integer('deliveries', args.deliveries, 1)
 const prefill = integer('prefill', args.prefill, 0)
 const bodyBytes = integer('body-bytes', args['body-bytes'], 256)
+const routes = args.routes.split(',').map((name) => {
+  if (!(ROUTES as readonly string[]).includes(name)) {
+    throw new RangeError(`--routes takes a list of ${ROUTES.join(', ')} (got ${name})`)
+  }
+  return name as Route
+})
+if (!routes.includes('plugin')) throw new RangeError('--routes must include plugin')
+/** In the order the ratios are printed. */
+const others = (['hand', 'bare', 'express'] as const).filter((r) => routes.includes(r))
 
 function integer(name: string, value: string | undefined, min: number): number {
   const n = Number(value)
@@ -77,10 +118,8 @@ function integer(name: string, value: string | undefined, min: number): number {
   return n
 }
 
-type Side = 'bare' | 'plugin'
-
-interface Run {
-  side: Side
+interface Load {
+  route: Route
   round: number
   warmup: boolean
   rps: number
@@ -88,191 +127,274 @@ interface Run {
   non2xx: number
   errors: number
   handled: number
-  /** Share of one core the server process used during the run. */
+  /** Share of one core the server process used during the load. */
   serverCpu: number
   /** Server CPU time per request that reached the handler, in microseconds. */
   serverUsPerRequest: number
-  /** The kernel's part of it (socket reads and writes), in microseconds. */
-  serverSysUsPerRequest: number
   clientCpu: number
   p99Ms: number
 }
 
-const loadSeconds = rounds * 2 * (durationS + warmupS)
-if (loadSeconds > MAX_SIGNATURE_AGE_S - 60) {
+/** What one run (one set of servers, interleaved rounds) measured. */
+interface RunResult {
+  rps: Record<Route, number>
+  us: Record<Route, number>
+  serverCpu: Record<Route, number>
+  /** plugin rps / other rps, and other us / plugin us. */
+  rpsRatio: Partial<Record<Other, number>>
+  cpuRatio: Partial<Record<Other, number>>
+  non2xx: number
+  duplicates: number
+  errors: number
+  signedOnDemand: number
+}
+
+const loadSeconds = rounds * routes.length * (durationS + warmupS)
+if (loadSeconds > MAX_SIGNATURE_AGE_S - 90) {
   throw new RangeError(
-    `${loadSeconds} s of load leaves no room in the plugin's 300 s timestamp tolerance for the ` +
-      'precomputed deliveries: use fewer or shorter rounds.',
+    `${loadSeconds} s of load per run leaves no room in the routes' 300 s timestamp tolerance ` +
+      'for the precomputed deliveries: use fewer or shorter rounds.',
   )
 }
 
 const servers: ServerProcess[] = []
-exitAfter((loadSeconds + 240) * 1000, NAME, () => servers.forEach((s) => s.kill()))
+exitAfter(repeat * (loadSeconds + 300) * 1000, NAME, () => servers.forEach((s) => s.kill()))
 
 async function main(): Promise<void> {
-  say(`${NAME}: bare Fastify JSON route vs plugin route, loopback HTTP, logger off`)
+  say(`${NAME}: ${routes.map((r) => LABEL[r]).join(' vs ')}, loopback HTTP, logger off`)
   say(
-    `${rounds} rounds x (${warmupS} s warm-up + ${durationS} s) per side, alternating, ` +
-      `${connections} connections, pipelining 1`,
+    `${repeat} run(s) x ${rounds} interleaved rounds x (${warmupS} s warm-up + ${durationS} s) ` +
+      `per route, ${connections} connections, pipelining 1`,
   )
-
-  let started = performance.now()
-  const pool = createDeliveryPool({ count: deliveryCount, bodyBytes })
-  const signedAt = performance.now()
-  say(
-    `precomputed ${thousands(pool.size)} signed deliveries of ${pool.bodyBytes} B ` +
-      `in ${seconds(performance.now() - started)}`,
-  )
-
-  const script = fileURLToPath(new URL('./lib/route-server.ts', import.meta.url))
-  const profDir = fileURLToPath(new URL('../.tmp/cpu-prof/', import.meta.url))
-  if (args['cpu-prof']) mkdirSync(profDir, { recursive: true })
-  const execArgv = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []
-  started = performance.now()
-  const pinned = args.pin && pinThisProcess('0')
-  if (args.pin) {
-    say(pinned ? 'pinned: autocannon on CPU 0, servers on CPU 1' : 'pin: taskset failed')
-  }
-  const cpus = pinned ? { cpus: '1' } : {}
-  const [bare, plugin] = await Promise.all([
-    startServerProcess(script, ['bare'], execArgv, cpus),
-    startServerProcess(script, ['plugin'], execArgv, cpus),
-  ])
-  servers.push(bare, plugin)
-  say(`servers up in ${seconds(performance.now() - started)} (pids ${bare.pid}, ${plugin.pid})`)
-
-  await sanityCheck(bare, plugin, pool.nextUnique())
-
-  const runs: Run[] = []
-  if (prefill > 0) {
-    started = performance.now()
-    const run = await load(plugin, 'plugin', 0, { amount: prefill }, () => pool.nextUnique())
-    runs.push(run)
+  const pinned = !args['no-pin'] && pinThisProcess('0')
+  if (!args['no-pin']) {
     say(
-      `prefill: ${thousands(run.handled)} unique deliveries to the plugin in ` +
-        `${seconds(performance.now() - started)} (${thousands(run.rps)} req/s), non-2xx ${run.non2xx}`,
+      pinned
+        ? 'pinned: autocannon on CPU 0, every server on CPU 1 (taskset)'
+        : 'not pinned: taskset is missing or refused; client and servers share both cores',
     )
   }
 
-  for (let r = 1; r <= rounds; r++) {
-    for (const side of ['bare', 'plugin'] as const) {
-      const server = side === 'bare' ? bare : plugin
-      // The bare route does not dedupe, so it cycles through the pool and leaves the unique ids
-      // to the plugin; it still gets the same bytes and headers.
-      const next = side === 'bare' ? () => pool.nextCycling() : () => pool.nextUnique()
-      if ((performance.now() - signedAt) / 1000 > MAX_SIGNATURE_AGE_S - durationS - warmupS) {
-        throw new Error('the precomputed signatures would become stale: the machine is too slow')
-      }
-      if (warmupS > 0) runs.push(await load(server, side, r, { duration: warmupS }, next, true))
-      const run = await load(server, side, r, { duration: durationS }, next)
-      runs.push(run)
-      say(
-        `round ${r} ${side.padEnd(6)} ${thousands(run.rps).padStart(7)} req/s  ` +
-          `server ${run.serverUsPerRequest.toFixed(1).padStart(5)} us/req ` +
-          `(sys ${run.serverSysUsPerRequest.toFixed(1)}) at ${pct(run.serverCpu)} of a core  ` +
-          `client ${pct(run.clientCpu)}  p99 ${run.p99Ms} ms  non-2xx ${run.non2xx}`,
-      )
-    }
+  let script = fileURLToPath(new URL('./lib/route-server.ts', import.meta.url))
+  if (!args.source) {
+    const started = performance.now()
+    script = compileRouteServer()
+    say(`compiled the servers with tsc in ${seconds(performance.now() - started)}`)
   }
 
-  const pluginFinal = await plugin.stats()
-  await Promise.all(servers.map((s) => s.close()))
+  const results: RunResult[] = []
+  for (let n = 1; n <= repeat; n++) {
+    if (repeat > 1) say(`\n--- run ${n} of ${repeat} ---`)
+    results.push(await runOnce(pinned, script))
+  }
 
-  const measured = (side: Side) => runs.filter((r) => r.side === side && !r.warmup && r.round > 0)
-  const all = (side: Side) => runs.filter((r) => r.side === side)
-  const total = (list: Run[], key: 'non2xx' | 'errors') => list.reduce((a, r) => a + r[key], 0)
-  const bareRps = measured('bare').map((r) => r.rps)
-  const pluginRps = measured('plugin').map((r) => r.rps)
-  const ratio = median(pluginRps) / median(bareRps)
-  const bareUs = median(measured('bare').map((r) => r.serverUsPerRequest))
-  const pluginUs = median(measured('plugin').map((r) => r.serverUsPerRequest))
-  const cpuRatio = bareUs / pluginUs
-
-  // Every plugin 2xx must come from a handler run: a 2xx without one is a duplicate (or a
-  // skipped handler). Handler runs without a counted 2xx are normal, at most `connections` per
-  // run: the requests in flight when autocannon stops.
-  const pluginRuns = all('plugin')
-  const duplicates = pluginRuns.reduce((a, r) => a + Math.max(0, r.ok2xx - r.handled), 0)
-  const pluginNon2xx = total(pluginRuns, 'non2xx')
-  const bareNon2xx = total(all('bare'), 'non2xx')
-  const connectionErrors = total(runs, 'errors')
+  const invalid = results.some((r) => r.non2xx > 0 || r.duplicates > 0 || r.errors > 0)
+  const rpsRatios = (o: Other) => results.map((r) => r.rpsRatio[o]!)
+  const cpuRatios = (o: Other) => results.map((r) => r.cpuRatio[o]!)
+  const fmt = (values: number[]) => {
+    const { min, max } = range(values)
+    const mid = median(values).toFixed(2)
+    return values.length === 1 ? mid : `${mid} (${min.toFixed(2)}–${max.toFixed(2)})`
+  }
+  const pass = !invalid && others.every((o) => median(rpsRatios(o)) >= TARGET[o])
 
   say()
-  say(`bare   median ${thousands(median(bareRps))} req/s (spread ${pct(spread(bareRps))})`)
-  say(`plugin median ${thousands(median(pluginRps))} req/s (spread ${pct(spread(pluginRps))})`)
-  say(`ratio median(plugin) / median(bare): ${ratio.toFixed(3)} (target >= ${TARGET})`)
   say(
-    `server CPU per request: bare ${bareUs.toFixed(1)} us, plugin ${pluginUs.toFixed(1)} us, ` +
-      `bare/plugin ${cpuRatio.toFixed(3)} (informational, insensitive to neighbours)`,
+    `=== summary: ${results.length} run(s), ${rounds} interleaved rounds of ${durationS} s per ` +
+      `route each, ${pool.bodyBytes} B order.filled, new webhook id per request` +
+      (results.length > 1 ? '; median of runs (min–max)' : '') +
+      ' ===',
   )
-  say(
-    `plugin: non-2xx ${pluginNon2xx}, duplicates ${duplicates}, connection errors ` +
-      `${connectionErrors}, handler runs ${thousands(pluginFinal.handled)}, unique ids sent ` +
-      `${thousands(pool.used)} (${thousands(pool.signedOnDemand)} signed on demand), heap ` +
-      `${(pluginFinal.heapUsed / 1048576).toFixed(1)} MB`,
-  )
-  say(`bare:   non-2xx ${bareNon2xx}`)
-  // The bare server needs about as much CPU per request as autocannon: when a neighbour holds
-  // the second core they share one, bare req/s halves and the ratio is inflated toward
-  // (client + bare) / (client + plugin). Flag it; the CPU-per-request ratio is unaffected.
-  const bareServerCpu = median(measured('bare').map((r) => r.serverCpu))
-  const contended = bareServerCpu < CONTENDED_BELOW
-  if (contended) {
+  for (const route of routes) {
+    const rps = results.map((r) => r.rps[route])
+    const us = results.map((r) => r.us[route])
     say(
-      `WARNING: the bare server used ${pct(bareServerCpu)} of a core (median): it shared a core ` +
-        'with the load generator or a neighbour, so the req/s ratio is inflated; re-run on a ' +
-        'quieter machine or read the CPU-per-request ratio',
+      `${LABEL[route].padEnd(12)}  ${thousands(median(rps)).padStart(7)} req/s  ` +
+        `${median(us).toFixed(1).padStart(5)} us server CPU per request`,
     )
   }
-  if (pool.signedOnDemand > 0) {
-    say('note: the pool ran dry and the client signed on demand; raise --deliveries')
+  for (const o of others) {
+    const met = median(rpsRatios(o)) >= TARGET[o]
+    say(
+      `plugin/${LABEL[o]}`.padEnd(22) +
+        `req/s ${fmt(rpsRatios(o)).padEnd(17)}  server CPU ${fmt(cpuRatios(o)).padEnd(17)}  ` +
+        `target >= ${TARGET[o]}${met ? '' : ' (not met)'}`,
+    )
   }
+  if (invalid) say('INVALID: errors or duplicates make the numbers meaningless')
 
-  const valid = pluginNon2xx === 0 && bareNon2xx === 0 && duplicates === 0 && connectionErrors === 0
-  if (!valid) say('INVALID: errors or duplicates make the plugin number meaningless')
+  const medianOf = (o: Other) => round(median(rpsRatios(o)))
   printResult({
     bench: NAME,
-    valid,
-    pass: valid && ratio >= TARGET,
-    ratio: round(ratio),
-    target: `>= ${TARGET}`,
-    headline:
-      `plugin ${thousands(median(pluginRps))} / bare ${thousands(median(bareRps))} req/s; ` +
-      `CPU/req bare/plugin ${cpuRatio.toFixed(2)}`,
-    bareRps: bareRps.map(Math.round),
-    pluginRps: pluginRps.map(Math.round),
-    bareMedianRps: Math.round(median(bareRps)),
-    pluginMedianRps: Math.round(median(pluginRps)),
-    bareServerUsPerRequest: round(bareUs, 1),
-    pluginServerUsPerRequest: round(pluginUs, 1),
-    cpuRatio: round(cpuRatio),
-    pluginNon2xx,
-    bareNon2xx,
-    duplicates,
-    connectionErrors,
-    bareServerCpu: round(bareServerCpu),
-    contended,
+    valid: !invalid,
+    pass,
+    ...(others.includes('hand') ? { ratio: medianOf('hand') } : {}),
+    target: others.map((o) => `${o} >= ${TARGET[o]}`).join(', '),
+    headline: others
+      .map((o) => `plugin/${o} ${medianOf(o).toFixed(2)} (CPU ${median(cpuRatios(o)).toFixed(2)})`)
+      .join(', '),
+    runs: results.length,
+    rpsRatios: Object.fromEntries(others.map((o) => [o, rpsRatios(o).map((v) => round(v))])),
+    cpuRatios: Object.fromEntries(others.map((o) => [o, cpuRatios(o).map((v) => round(v))])),
+    medianRps: Object.fromEntries(
+      routes.map((r) => [r, Math.round(median(results.map((x) => x.rps[r])))]),
+    ),
+    serverUsPerRequest: Object.fromEntries(
+      routes.map((r) => [r, round(median(results.map((x) => x.us[r])), 1)]),
+    ),
+    pinned,
+    compiled: !args.source,
     prefill,
-    uniqueIdsSent: pool.used,
-    signedOnDemand: pool.signedOnDemand,
     bodyBytes: pool.bodyBytes,
     connections,
     rounds,
     durationS,
     warmupS,
   })
-  if (!valid) process.exitCode = 1
+  if (invalid) process.exitCode = 1
 }
 
-/** One autocannon run against `server`, with the server's counters read before and after. */
-async function load(
+let pool = createDeliveryPool({ count: 1, bodyBytes })
+
+async function runOnce(pinned: boolean, script: string): Promise<RunResult> {
+  let started = performance.now()
+  pool = createDeliveryPool({ count: deliveryCount, bodyBytes })
+  const signedAt = performance.now()
+  say(
+    `precomputed ${thousands(pool.size)} signed deliveries of ${pool.bodyBytes} B ` +
+      `in ${seconds(performance.now() - started)}`,
+  )
+
+  const profDir = fileURLToPath(new URL('../.tmp/cpu-prof/', import.meta.url))
+  if (args['cpu-prof']) mkdirSync(profDir, { recursive: true })
+  const execArgv = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []
+  started = performance.now()
+  const cpus = pinned ? { cpus: '1' } : {}
+  const started2 = await Promise.all(
+    routes.map((r) => startServerProcess(script, [r], execArgv, cpus)),
+  )
+  servers.push(...started2)
+  const server = Object.fromEntries(routes.map((r, i) => [r, started2[i]!])) as Record<
+    Route,
+    ServerProcess
+  >
+  say(
+    `servers up in ${seconds(performance.now() - started)} ` +
+      `(${routes.map((r) => `${r} ${server[r].pid}`).join(', ')})`,
+  )
+
+  // Each deduping route walks its own unique ids; the bare route cycles.
+  const next = Object.fromEntries(
+    routes.map((r) => [r, r === 'bare' ? () => pool.nextCycling() : pool.cursor()]),
+  ) as Record<Route, () => BenchDelivery>
+  await sanityCheck(server, next)
+
+  const loads: Load[] = []
+  if (prefill > 0) {
+    for (const route of routes.filter((r) => r !== 'bare')) {
+      started = performance.now()
+      const load = await measure(server[route], route, 0, { amount: prefill }, next[route], true)
+      loads.push(load)
+      say(
+        `prefill ${route.padEnd(7)}: ${thousands(load.handled)} unique deliveries in ` +
+          `${seconds(performance.now() - started)}, non-2xx ${load.non2xx}`,
+      )
+    }
+  }
+
+  for (let r = 1; r <= rounds; r++) {
+    for (const route of routes) {
+      const ageS = (performance.now() - signedAt) / 1000
+      if (ageS > MAX_SIGNATURE_AGE_S - durationS - warmupS) {
+        throw new Error('the precomputed signatures would become stale: the machine is too slow')
+      }
+      if (warmupS > 0) {
+        loads.push(await measure(server[route], route, r, { duration: warmupS }, next[route], true))
+      }
+      const load = await measure(server[route], route, r, { duration: durationS }, next[route])
+      loads.push(load)
+      say(
+        `round ${r} ${route.padEnd(7)} ${thousands(load.rps).padStart(7)} req/s  ` +
+          `server ${load.serverUsPerRequest.toFixed(1).padStart(5)} us/req at ` +
+          `${pct(load.serverCpu)} of a core  client ${pct(load.clientCpu)}  ` +
+          `p99 ${load.p99Ms} ms  non-2xx ${load.non2xx}`,
+      )
+    }
+  }
+
+  await Promise.all(routes.map((r) => server[r].close()))
+  servers.length = 0
+
+  const measured = (route: Route) => loads.filter((l) => l.route === route && !l.warmup)
+  const rps = {} as Record<Route, number>
+  const us = {} as Record<Route, number>
+  const serverCpu = {} as Record<Route, number>
+  for (const route of routes) {
+    rps[route] = median(measured(route).map((l) => l.rps))
+    us[route] = median(measured(route).map((l) => l.serverUsPerRequest))
+    serverCpu[route] = median(measured(route).map((l) => l.serverCpu))
+  }
+  const rpsRatio: Partial<Record<Other, number>> = {}
+  const cpuRatio: Partial<Record<Other, number>> = {}
+  for (const o of others) {
+    rpsRatio[o] = rps.plugin / rps[o]
+    cpuRatio[o] = us[o] / us.plugin
+  }
+
+  // Every 2xx of a deduping route must come from a handler run: a 2xx without one is a
+  // duplicate (or a skipped handler). Handler runs without a counted 2xx are normal, at most
+  // `connections` per load: the requests in flight when autocannon stops.
+  const duplicates = loads
+    .filter((l) => l.route !== 'bare')
+    .reduce((a, l) => a + Math.max(0, l.ok2xx - l.handled), 0)
+  const non2xx = loads.reduce((a, l) => a + l.non2xx, 0)
+  const errors = loads.reduce((a, l) => a + l.errors, 0)
+
+  say()
+  for (const o of others) {
+    say(
+      `plugin/${LABEL[o]}: req/s ${rpsRatio[o]!.toFixed(3)}, server CPU ${cpuRatio[o]!.toFixed(3)}`,
+    )
+  }
+  say(
+    `non-2xx ${non2xx}, duplicates ${duplicates}, connection errors ${errors}, unique ids sent ` +
+      `${thousands(pool.used)} (${thousands(pool.signedOnDemand)} signed on demand)`,
+  )
+  // A server below most of a core was not its own limit (the client, or a neighbour on its
+  // core): its req/s is not comparable, its CPU per request still is.
+  for (const route of routes) {
+    if (serverCpu[route] < CONTENDED_BELOW) {
+      say(
+        `WARNING: the ${LABEL[route]} server used ${pct(serverCpu[route])} of a core (median): ` +
+          'its req/s was limited by something else; read the server CPU ratios',
+      )
+    }
+  }
+  if (pool.signedOnDemand > 0) {
+    say('note: the pool ran dry and the client signed on demand; raise --deliveries')
+  }
+  return {
+    rps,
+    us,
+    serverCpu,
+    rpsRatio,
+    cpuRatio,
+    non2xx,
+    duplicates,
+    errors,
+    signedOnDemand: pool.signedOnDemand,
+  }
+}
+
+/** One autocannon load on `server`, with the server's counters read before and after. */
+async function measure(
   server: ServerProcess,
-  side: Side,
+  route: Route,
   roundNo: number,
   limit: { duration: number } | { amount: number },
   next: () => BenchDelivery,
   warmup = false,
-): Promise<Run> {
+): Promise<Load> {
   const before = await server.stats()
   const clientBefore = process.cpuUsage()
   const t0 = performance.now()
@@ -299,7 +421,7 @@ async function load(
   const serverUs = after.cpuUserUs - before.cpuUserUs + after.cpuSystemUs - before.cpuSystemUs
   const handled = after.handled - before.handled
   return {
-    side,
+    route,
     round: roundNo,
     warmup,
     rps: result['2xx'] / (wallUs / 1e6),
@@ -309,40 +431,46 @@ async function load(
     handled,
     serverCpu: serverUs / wallUs,
     serverUsPerRequest: serverUs / Math.max(1, handled),
-    serverSysUsPerRequest: (after.cpuSystemUs - before.cpuSystemUs) / Math.max(1, handled),
     clientCpu: (client.user + client.system) / wallUs,
     p99Ms: result.latency.p99,
   }
 }
 
-/** One delivery through each server before the clock starts: wrong wiring fails loudly here. */
-async function sanityCheck(bare: ServerProcess, plugin: ServerProcess, delivery: BenchDelivery) {
-  const post = (server: ServerProcess, headers: Record<string, string>) =>
-    fetch(`http://127.0.0.1:${server.port}${PATH}`, {
+/**
+ * One delivery through each server before the clock starts, and a forged one through each
+ * verifying server: wrong wiring fails loudly here.
+ */
+async function sanityCheck(
+  server: Record<Route, ServerProcess>,
+  next: Record<Route, () => BenchDelivery>,
+): Promise<void> {
+  const post = (route: Route, delivery: BenchDelivery, headers = delivery.headers) =>
+    fetch(`http://127.0.0.1:${server[route].port}${PATH}`, {
       method: 'POST',
       headers,
       body: delivery.body.toString('utf8'),
     })
-  for (const [name, server] of [
-    ['bare', bare],
-    ['plugin', plugin],
-  ] as const) {
-    const response = await post(server, delivery.headers)
+  const forgedStatus: string[] = []
+  for (const route of routes) {
+    const delivery = next[route]()
+    const response = await post(route, delivery)
     const text = await response.text()
     if (response.status !== 200 || text !== '{"received":true}') {
-      throw new Error(`${name} answered ${response.status} ${text} to a valid delivery`)
+      throw new Error(`${route} answered ${response.status} ${text} to a valid delivery`)
     }
-  }
-  const forged = await post(plugin, {
-    ...delivery.headers,
-    'webhook-id': delivery.headers['webhook-id'] + 'x',
-  })
-  await forged.text()
-  if (forged.status !== 401 && forged.status !== 400) {
-    throw new Error(`plugin answered ${forged.status} to a forged delivery`)
+    if (route === 'bare') continue
+    const forged = await post(route, delivery, {
+      ...delivery.headers,
+      'webhook-id': delivery.headers['webhook-id'] + 'x',
+    })
+    await forged.text()
+    if (forged.status !== 401 && forged.status !== 400) {
+      throw new Error(`${route} answered ${forged.status} to a forged delivery`)
+    }
+    forgedStatus.push(`${route} ${forged.status}`)
   }
   say(
-    `sanity: both answer 200 {"received":true}; the plugin answers ${forged.status} to a forged id`,
+    `sanity: every route answers 200 {"received":true}; to a forged id: ${forgedStatus.join(', ')}`,
   )
 }
 

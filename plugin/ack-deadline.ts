@@ -2,8 +2,14 @@
  * Acknowledgement deadlines for many deliveries with one timer.
  *
  * Every delivery gets the same deadline length, so deadlines expire in the order they were set:
- * a FIFO with a single timer armed for its head replaces a `setTimeout`/`clearTimeout` pair per
- * request (each of which reprograms the event loop's timer, a syscall on a busy route).
+ * a FIFO with a single timer replaces a `setTimeout`/`clearTimeout` pair per request (each of
+ * which allocates a timer and reprograms the event loop's timer list).
+ *
+ * The timer is never cleared when a delivery finishes in time, which is almost always: it
+ * expires lazily, and when it fires it only re-arms for the oldest delivery still running, if
+ * any. So a busy route sets one timer per `timeoutMs`, not one per request. While no delivery is
+ * pending the timer is unref'd (a flag on the handle, no reprogramming), so an idle app exits at
+ * once; while one is pending it holds the process like any timer.
  */
 
 /** A watched piece of work: settles with its value, or with `timedOut` at the deadline. */
@@ -13,9 +19,10 @@ export interface AckDeadlines {
 }
 
 interface Waiter {
-  deadline: number
+  readonly deadline: number
   settled: boolean
-  expire: () => void
+  /** Settles the race with its timeout value. */
+  readonly expire: () => void
 }
 
 /** Creates a deadline queue for `timeoutMs` on the clock `now` (monotonic ms). */
@@ -23,47 +30,52 @@ export function createAckDeadlines(
   timeoutMs: number,
   now: () => number = () => performance.now(),
 ): AckDeadlines {
+  // Waiters in deadline order; settled ones are skipped (and dropped) when they reach `head`.
   let queue: Waiter[] = []
   let head = 0
-  let timer: NodeJS.Timeout | undefined
   let pending = 0
+  let timer: NodeJS.Timeout | undefined
+  /** Whether `timer` currently holds the process. */
+  let held = false
 
-  function arm(): void {
+  function dropSettledHead(): void {
     while (head < queue.length && queue[head]!.settled) head++
     if (head === queue.length) {
       queue = []
       head = 0
-      return
-    }
-    if (head > 1024 && head * 2 > queue.length) {
+    } else if (head > 1024 && head * 2 > queue.length) {
       queue = queue.slice(head)
       head = 0
     }
-    timer = setTimeout(fire, Math.max(0, queue[head]!.deadline - now()))
   }
 
-  /** One waiter settled; when none is left, the timer goes (it must not hold the process). */
   function settle(waiter: Waiter): void {
     waiter.settled = true
-    if (--pending === 0 && timer !== undefined) {
-      clearTimeout(timer)
-      timer = undefined
-      queue = []
-      head = 0
+    pending--
+    if (queue[head] === waiter) dropSettledHead()
+    if (pending === 0 && held) {
+      timer!.unref()
+      held = false
     }
   }
 
   function fire(): void {
     timer = undefined
+    held = false
     const at = now()
-    while (head < queue.length && (queue[head]!.settled || queue[head]!.deadline <= at)) {
-      const waiter = queue[head++]!
-      if (!waiter.settled) {
-        settle(waiter)
-        waiter.expire()
-      }
+    dropSettledHead()
+    while (head < queue.length && queue[head]!.deadline <= at) {
+      const waiter = queue[head]!
+      settle(waiter) // advances head past it
+      waiter.expire()
     }
-    arm()
+    dropSettledHead()
+    if (head < queue.length) arm(queue[head]!.deadline - at)
+  }
+
+  function arm(delayMs: number): void {
+    timer = setTimeout(fire, Math.max(0, delayMs))
+    held = true
   }
 
   return {
@@ -76,7 +88,13 @@ export function createAckDeadlines(
         }
         queue.push(waiter)
         pending++
-        if (timer === undefined) arm()
+        // An armed timer fires no later than this deadline (every earlier waiter's is earlier),
+        // and re-arms for whatever is still pending then.
+        if (timer === undefined) arm(timeoutMs)
+        else if (!held) {
+          timer.ref()
+          held = true
+        }
         work.then(
           (value) => {
             if (!waiter.settled) settle(waiter)

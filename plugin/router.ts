@@ -8,6 +8,7 @@
 import type { AnyBluumEvent, BluumEvent, BluumEventName } from './catalog.js'
 import { isBluumEventName } from './catalog.js'
 import { expandPattern, type BluumEventPattern, type MatchingEvents } from './event-pattern.js'
+import { isThenable } from './thenable.js'
 
 /** The logger a handler gets: the request's child logger in the plugin. */
 export interface HandlerLogger {
@@ -53,13 +54,21 @@ export interface BluumEventRouter {
 export interface EventDispatcher {
   /** What users register handlers on (`fastify.bluum`); it cannot dispatch. */
   readonly api: BluumEventRouter
-  /** Runs every matching handler; resolves with all their errors (empty on success). */
-  dispatch(event: AnyBluumEvent, context: BluumHandlerContext): Promise<unknown[]>
+  /**
+   * Runs every matching handler; gives all their errors (empty on success). Synchronous when
+   * every handler was (no promise to wait for), a promise otherwise.
+   */
+  dispatch(event: AnyBluumEvent, context: BluumHandlerContext): unknown[] | Promise<unknown[]>
   /** Runs the `onError` observers; their own failures are logged, never thrown. */
   reportErrors(errors: unknown[], event: AnyBluumEvent, context: BluumHandlerContext): Promise<void>
 }
 
 type AnyHandler = BluumEventHandler<AnyBluumEvent>
+
+/** A handler's synchronous throw, kept in its place among the other handlers' outcomes. */
+class HandlerFailure {
+  constructor(readonly error: unknown) {}
+}
 
 /** Creates an empty router. */
 export function createEventRouter(): EventDispatcher {
@@ -91,13 +100,33 @@ export function createEventRouter(): EventDispatcher {
 
   return {
     api,
-    async dispatch(event, context) {
-      const named = isBluumEventName(event.event) ? (byName.get(event.event) ?? []) : []
-      const handlers = named.length === 0 ? anyHandlers : [...named, ...anyHandlers]
-      const settled = await Promise.allSettled(
-        handlers.map(async (handler) => handler(event, context)),
+    dispatch(event, context) {
+      const named = isBluumEventName(event.event) ? byName.get(event.event) : undefined
+      // Every handler starts before any is awaited (they run concurrently), and a synchronous
+      // throw fails the delivery like a rejection. When no handler returned a promise (most
+      // webhook handlers enqueue or write and return), nothing here is a promise either.
+      const outcomes: unknown[] = []
+      let waiting = false
+      const start = (handler: AnyHandler) => {
+        try {
+          const outcome = handler(event, context)
+          if (isThenable(outcome)) waiting = true
+          outcomes.push(outcome)
+        } catch (err) {
+          outcomes.push(new HandlerFailure(err))
+        }
+      }
+      if (named !== undefined) for (const handler of named) start(handler)
+      for (const handler of anyHandlers) start(handler)
+      if (!waiting) {
+        const failures = outcomes.filter((o) => o instanceof HandlerFailure)
+        return failures.length === 0 ? failures : failures.map((f) => f.error)
+      }
+      return Promise.allSettled(
+        outcomes.map((o) => (o instanceof HandlerFailure ? Promise.reject(o.error) : o)),
+      ).then((settled) =>
+        settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : [])),
       )
-      return settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []))
     },
     async reportErrors(errors, event, context) {
       const aggregate = new AggregateError(errors, `${errors.length} handler(s) failed`)

@@ -64,3 +64,54 @@ t.test('an armed deadline does not keep the process alive', async (t) => {
   )
   t.equal(result.stdout, 'true', 'the process exits without waiting for the 60 s deadline')
 })
+
+t.test('deliveries that finish in time arm no timer of their own', async (t) => {
+  // Counts the timers this module asks Node for; restored before anything else runs.
+  const original = globalThis.setTimeout
+  let armed = 0
+  globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
+    armed++
+    return original(...args)
+  }) as typeof setTimeout
+  t.teardown(() => {
+    globalThis.setTimeout = original
+  })
+  const deadlines = createAckDeadlines(60_000)
+  let sum = 0
+  for (let i = 0; i < 1000; i++) sum += await deadlines.race(Promise.resolve(i), -1)
+  globalThis.setTimeout = original
+  t.equal(sum, 499_500, 'every delivery won its race')
+  t.equal(armed, 1, 'one timer for a thousand deliveries, left to expire on its own')
+})
+
+t.test('after a burst of quick deliveries, a stuck one still times out', async (t) => {
+  const deadlines = createAckDeadlines(20)
+  for (let i = 0; i < 100; i++) await deadlines.race(Promise.resolve(i), -1)
+  const never = new Promise<string>(() => {})
+  t.same(
+    await Promise.all([deadlines.race(never, 'late'), deadlines.race(later(1, 'quick'), 'x')]),
+    ['late', 'quick'],
+  )
+})
+
+t.test('a timer left armed by finished deliveries does not keep the process alive', async (t) => {
+  const { spawnSync } = await import('node:child_process')
+  const script = `
+    import { createAckDeadlines } from ${JSON.stringify(new URL('../plugin/ack-deadline.ts', import.meta.url).href)}
+    const deadlines = createAckDeadlines(60_000)
+    const later = (ms, v) => new Promise((r) => setTimeout(r, ms, v))
+    await Promise.all([deadlines.race(later(5, 1), 0), deadlines.race(later(10, 2), 0)])
+    await deadlines.race(Promise.resolve(3), 0)
+    const started = Date.now()
+    process.on('exit', () => process.stdout.write(String(Date.now() - started < 30_000)))
+  `
+  const result = spawnSync(
+    process.execPath,
+    ['--import=tsx', '--input-type=module', '-e', script],
+    {
+      encoding: 'utf8',
+      timeout: 30_000,
+    },
+  )
+  t.equal(result.stdout, 'true', 'the process exits without waiting for the 60 s deadline')
+})

@@ -120,3 +120,35 @@ t.test('investorIdOf reads investor_id, else the legacy account_id', async (t) =
   t.equal(investorIdOf({ account_id: 'inv_2' }), 'inv_2')
   t.equal(investorIdOf({}), undefined)
 })
+
+t.test(
+  'dispatch is synchronous when no handler returns a promise, and keeps failures in handler order',
+  async (t) => {
+    const router = createEventRouter()
+    const ran: string[] = []
+    router.api.on('order.filled', () => void ran.push('a'))
+    router.api.onAny(() => void ran.push('any'))
+    const result = router.dispatch(event('order.filled'), context)
+    t.same(result, [], 'a plain array: nothing to wait for')
+    t.same(ran, ['a', 'any'])
+
+    const failing = createEventRouter()
+    const first = new Error('sync throw')
+    const second = new Error('async rejection')
+    failing.api.on('order.filled', async () => {
+      throw second
+    })
+    failing.api.onAny(() => {
+      throw first
+    })
+    const mixed = failing.dispatch(event('order.filled'), context)
+    t.ok(mixed instanceof Promise, 'a handler returned a promise: the caller waits')
+    t.same(await mixed, [second, first], 'in registration order, whichever failed first')
+
+    const syncOnly = createEventRouter()
+    syncOnly.api.on('order.filled', () => {
+      throw first
+    })
+    t.same(syncOnly.dispatch(event('order.filled'), context), [first])
+  },
+)

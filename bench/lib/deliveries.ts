@@ -66,12 +66,18 @@ export interface DeliveryPool {
   readonly secret: string
   /** Unix seconds every precomputed delivery was signed with. */
   readonly timestampSeconds: number
-  /** Deliveries handed out so far by {@link DeliveryPool.nextUnique}. */
+  /** Unique deliveries handed out so far by {@link DeliveryPool.nextUnique} and every cursor. */
   readonly used: number
   /** Deliveries signed on demand because the pool ran dry (client CPU spent signing). */
   readonly signedOnDemand: number
   /** A delivery with a webhook-id never handed out before by this pool. */
   nextUnique(): BenchDelivery
+  /**
+   * A separate walk through the same deliveries: ids unique within the cursor, shared with other
+   * cursors. For several servers that each keep their own dedupe state, so one precomputed
+   * pool serves them all.
+   */
+  cursor(): () => BenchDelivery
   /** A precomputed delivery, cycling (repeats ids): for receivers that do not dedupe. */
   nextCycling(): BenchDelivery
 }
@@ -134,6 +140,17 @@ export function createDeliveryPool(options: {
   let used = 0
   let cycling = 0
   let signedOnDemand = 0
+  const at = (i: number): BenchDelivery => {
+    used++
+    if (i < count) return delivery(i, signatures[i]!)
+    signedOnDemand++
+    return delivery(i, signatureEntry(secret, idOf(i), timestamp, bodyText(i)))
+  }
+  const cursor = () => {
+    let next = 0
+    return () => at(next++)
+  }
+  const main = cursor()
   return {
     size: count,
     bodyBytes: templateBytes.length,
@@ -145,12 +162,8 @@ export function createDeliveryPool(options: {
     get signedOnDemand() {
       return signedOnDemand
     },
-    nextUnique() {
-      const i = used++
-      if (i < count) return delivery(i, signatures[i]!)
-      signedOnDemand++
-      return delivery(i, signatureEntry(secret, idOf(i), timestamp, bodyText(i)))
-    },
+    nextUnique: main,
+    cursor,
     nextCycling() {
       const i = cycling++ % count
       return delivery(i, signatures[i]!)

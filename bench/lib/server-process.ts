@@ -4,6 +4,8 @@
  * and CPU time over the IPC channel (see `serve()` for the child side).
  */
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process'
+import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
 
 /** Counters a bench server reports; CPU in microseconds since the child started. */
 export interface ServerStats {
@@ -38,7 +40,8 @@ export interface ServerProcessOptions {
 }
 
 /**
- * Forks `script` with `--import=tsx` (plus `extraExecArgv`) and waits for its `ready` message.
+ * Forks `script` (a `.ts` file with `--import=tsx`, a `.js` file as it is) with `extraExecArgv`
+ * and waits for its `ready` message.
  */
 export async function startServerProcess(
   script: string,
@@ -47,7 +50,7 @@ export async function startServerProcess(
   options: ServerProcessOptions = {},
 ): Promise<ServerProcess> {
   // execArgv is set explicitly: inheriting the parent's could pass on --cpu-prof and the like.
-  const nodeArgs = ['--import=tsx', ...extraExecArgv]
+  const nodeArgs = [...(script.endsWith('.ts') ? ['--import=tsx'] : []), ...extraExecArgv]
   const stdio: ['ignore', 'inherit', 'inherit', 'ipc'] = ['ignore', 'inherit', 'inherit', 'ipc']
   // taskset execs node in place, so the IPC channel reaches node itself.
   const child: ChildProcess =
@@ -159,4 +162,18 @@ export function pinThisProcess(cpus: string): boolean {
   } catch {
     return false
   }
+}
+
+/**
+ * Compiles `bench/lib/route-server.ts` and `pipeline-run.ts`, with what they import (the plugin
+ * included), with `tsc` as the package is built, into `.tmp/bench-build/`, and returns the
+ * compiled route server's path. Run from source under tsx, every closure the plugin creates per
+ * request is wrapped in esbuild's `__name()` (tsx sets keepNames), a cost the published
+ * JavaScript does not have.
+ */
+export function compileRouteServer(): string {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
+  const project = fileURLToPath(new URL('../tsconfig.route-server.json', import.meta.url))
+  execFileSync(process.execPath, [tsc, '-p', project], { stdio: 'inherit' })
+  return fileURLToPath(new URL('../../.tmp/bench-build/bench/lib/route-server.js', import.meta.url))
 }

@@ -36,3 +36,9 @@ export async function alternate<N extends string>(
   }
   return samples
 }
+
+/** Smallest and largest value of a non-empty list. */
+export function range(values: readonly number[]): { min: number; max: number } {
+  if (values.length === 0) throw new RangeError('range of an empty list')
+  return { min: Math.min(...values), max: Math.max(...values) }
+}

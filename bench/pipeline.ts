@@ -1,0 +1,59 @@
+/**
+ * CPU time per delivery of the plugin's pipeline against the hand-rolled one, with no HTTP:
+ * verification, parsing, claim, handler and completion only (`lib/pipeline-run.ts`). Where
+ * `plugin-route.ts` says how the routes compare, this says how much of the difference is the
+ * plugin's own work, and it holds up on a busy machine better (CPU time of one process, no
+ * wake-ups between processes).
+ *
+ * The pipeline runs as the JavaScript `tsc` emits (compiled into `.tmp/bench-build/` first).
+ * The ratio is hand-rolled us / plugin us per round (1 = as cheap), median over rounds.
+ *
+ *   node --import=tsx bench/pipeline.ts [--rounds 9] [--per-round 20000]
+ */
+import { execFileSync } from 'node:child_process'
+import { parseArgs } from 'node:util'
+import { exitAfter, printResult, round, say } from './lib/report.js'
+import { compileRouteServer } from './lib/server-process.js'
+
+const NAME = 'pipeline'
+const TARGET = 0.9
+
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '9' },
+    'per-round': { type: 'string', default: '20000' },
+  },
+})
+exitAfter(10 * 60 * 1000, NAME)
+
+const started = performance.now()
+const script = compileRouteServer().replace(/route-server\.js$/, 'pipeline-run.js')
+say(`${NAME}: compiled in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+const output = execFileSync(process.execPath, [script, args.rounds, args['per-round']], {
+  encoding: 'utf8',
+  timeout: 9 * 60 * 1000,
+})
+const result = JSON.parse(output.trim().split('\n').pop()!) as {
+  pluginUs: number
+  handUs: number
+  ratio: number
+  min: number
+  max: number
+}
+say(
+  `pipeline CPU per delivery: plugin ${result.pluginUs.toFixed(1)} us, hand-rolled ` +
+    `${result.handUs.toFixed(1)} us; hand-rolled/plugin ${result.ratio.toFixed(2)} ` +
+    `(${result.min.toFixed(2)}–${result.max.toFixed(2)} across rounds), target >= ${TARGET}`,
+)
+printResult({
+  bench: NAME,
+  valid: true,
+  pass: result.ratio >= TARGET,
+  ratio: round(result.ratio),
+  target: `>= ${TARGET}`,
+  headline: `plugin ${result.pluginUs.toFixed(1)} us vs hand-rolled ${result.handUs.toFixed(1)} us per delivery`,
+  pluginUs: round(result.pluginUs, 2),
+  handUs: round(result.handUs, 2),
+  min: round(result.min),
+  max: round(result.max),
+})
