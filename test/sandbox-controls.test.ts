@@ -217,6 +217,6 @@ t.test(
     t.ok(doc.paths['/v1/documents'].post.requestBody.content['multipart/form-data'])
     const missing = await server.inject({ method: 'GET', url: '/v2/nothing' })
     t.equal(missing.statusCode, 404)
-    t.match(missing.json(), { error: { code: 'BLUM-404-001', type: 'not_found_error' } })
+    t.match(missing.json(), { error: { code: 'BLUM-404-002', type: 'not_found_error' } })
   },
 )

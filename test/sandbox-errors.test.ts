@@ -113,7 +113,7 @@ t.test('the failure table', async (t) => {
       name: 'unknown route',
       request: ['GET', '/nope'],
       status: 404,
-      code: 'BLUM-404-001',
+      code: 'BLUM-404-002',
       type: 'not_found_error',
       message: /GET \/v1\/nope/,
     },

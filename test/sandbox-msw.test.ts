@@ -77,7 +77,7 @@ t.test('fetch to the sandbox URL is served in-process; deliveries go around msw'
     data: [{ id: investor.body.id }],
   })
   const missing = await bluum('GET', '/does/not/exist')
-  t.match(missing, { status: 404, body: { error: { code: 'BLUM-404-001' } } })
+  t.match(missing, { status: 404, body: { error: { code: 'BLUM-404-002' } } })
   const openapi = await fetch(`${BLUUM_SANDBOX_BASE_URL}/openapi.json`).then(
     (r) => r.json() as Promise<any>,
   )

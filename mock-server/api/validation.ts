@@ -12,6 +12,7 @@ import {
   UnknownParamError,
   withParam,
 } from '../core/errors.js'
+import { decimalPattern, maxFractionDigits, maxIntegerDigits } from '../core/decimal.js'
 
 // Fields people send by habit, and what this API calls them.
 const hints: Record<string, string> = {
@@ -42,8 +43,8 @@ function describe(schema: TSchema, value: unknown): string {
     ?.filter((s) => 'const' in s)
     .map((s) => String(s.const))
   if (options && options.length > 0) return `expected one of ${options.join(', ')}; got ${got}`
-  if (schema.pattern === '^\\d+(\\.\\d+)?$')
-    return `expected a decimal string such as "10.50"; got ${got}`
+  if (schema.pattern === decimalPattern)
+    return `expected a decimal string such as "10.50" (at most ${maxIntegerDigits} digits before the point and ${maxFractionDigits} after); got ${got}`
   if (schema.format === 'date-time') return `expected an ISO-8601 date-time; got ${got}`
   const type =
     schema[Kind] === 'Union'

@@ -352,6 +352,12 @@ export function createOrderEngine({
     cancel: (investorId, orderId) => cancel(find(investorId, orderId)),
     price,
     setPrice(symbol, next) {
+      // Prices divide notional amounts: a zero, negative or infinite one would put NaN in the state.
+      if (!(next > 0) || !Number.isFinite(next))
+        throw withParam(
+          new InvalidParamError('price', `expected a price above 0, got ${next}`),
+          'price',
+        )
       const upper = symbol.toUpperCase()
       state.prices.set(upper, next)
       for (const order of [...state.orders.values()]) if (order.symbol === upper) evaluate(order)

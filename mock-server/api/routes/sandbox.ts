@@ -4,6 +4,7 @@
  */
 import { Type } from '@sinclair/typebox'
 import { defineRoute, json, type RouteDefinition } from '../route.js'
+import { formatPrice, toNumber } from '../../core/decimal.js'
 import { parseDuration } from '../../core/duration.js'
 import { InvalidParamError, withParam } from '../../core/errors.js'
 import type { Sandbox } from '../../sandbox.js'
@@ -94,9 +95,13 @@ export function sandboxRoutes(sandbox: Sandbox): RouteDefinition[] {
       schema: { body: SetPriceBody },
       handler: (req) => {
         const symbol = req.params.symbol.toUpperCase()
+        const price = toNumber(req.body.price)
+        // A zero price would turn every notional order into an infinite quantity.
+        if (!(price > 0))
+          throw withParam(new InvalidParamError('price', 'expected a price above 0'), 'price')
         if (req.body.tradable !== undefined) sandbox.orders.setTradable(symbol, req.body.tradable)
-        sandbox.orders.setPrice(symbol, Number(req.body.price))
-        return json(200, { object: 'price', symbol, price: Number(req.body.price).toFixed(2) })
+        sandbox.orders.setPrice(symbol, price)
+        return json(200, { object: 'price', symbol, price: formatPrice(price) })
       },
     }),
     defineRoute({
