@@ -58,6 +58,10 @@ export interface OrderEngine {
   setTradable(symbol: string, tradable: boolean): void
   /** Cash held by resting buy orders, in cents. */
   reservedCents(investorId: string): number
+  /** Shares held by resting sell orders of `symbol`. */
+  reservedShares(investorId: string, symbol: string): number
+  /** Fills `quantity` of a resting order at `price` (how the trigger makes a partially filled order). */
+  fillPart(orderId: string, quantity: number, price: number): Order
 }
 
 /** Starting prices; any other well-formed symbol gets a stable made-up price. */
@@ -367,5 +371,16 @@ export function createOrderEngine({
       else state.untradable.add(symbol.toUpperCase())
     },
     reservedCents,
+    reservedShares,
+    fillPart(orderId, quantity, at) {
+      const order = findOrThrow(state.orders, orderId, 'order', 'order_id')
+      if (order.status !== 'open' && order.status !== 'partial')
+        throw withParam(
+          new InvalidStateError(`Order '${orderId}' is ${order.status}; only resting orders fill.`),
+          'order_id',
+        )
+      fill(order, Math.min(quantity, remaining(order)), at)
+      return order
+    },
   }
 }

@@ -41,13 +41,17 @@ export function sandboxRoutes(sandbox: Sandbox): RouteDefinition[] {
       method: 'POST',
       path: '/sandbox/trigger',
       operationId: 'triggerEvent',
-      summary: 'Emit any event with sample data and overrides (like `stripe trigger`)',
+      summary:
+        'Emit one catalog event, its resources built by the engines, with data overrides (like `stripe trigger`)',
       tag,
       access: 'tenant',
       successStatus: 201,
       schema: { body: TriggerBody },
       handler: (req) =>
-        json(201, { object: 'event', ...sandbox.trigger(req.body.event, req.body.data) }),
+        json(201, {
+          object: 'event',
+          ...sandbox.trigger(req.body.event, req.body.data, { custom: req.body.custom === true }),
+        }),
     }),
     defineRoute({
       method: 'GET',
