@@ -142,10 +142,25 @@ function check(schema: TSchema, value: unknown): void {
   throw withParam(
     new InvalidParamError(
       param,
-      `${error.message.toLowerCase()}; got ${got.length > 60 ? `${got.slice(0, 60)}…` : got}`,
+      `expected ${expected(error.schema)}; got ${got.length > 60 ? `${got.slice(0, 60)}…` : got}`,
     ),
     param,
   )
+}
+
+/** What a schema wants, in words: the enum's values, a decimal string, or TypeBox's own message. */
+function expected(schema: TSchema): string {
+  const options = (schema.anyOf as TSchema[] | undefined) ?? [schema]
+  const consts = options.filter((o) => 'const' in o).map((o) => JSON.stringify(o.const))
+  if (consts.length > 0) return `one of ${consts.join(', ')}`
+  const words = options.map((o) =>
+    o.pattern === decimalPattern
+      ? 'a decimal string such as "10.50" (at most 15 digits before the point and 9 after)'
+      : o.type === 'null'
+        ? 'null'
+        : `a ${String(o.type ?? 'value')}${o.pattern ? ` matching ${o.pattern}` : ''}${o.maxLength !== undefined ? ` of at most ${o.maxLength} characters` : ''}`,
+  )
+  return words.join(' or ')
 }
 
 const bad = (field: string, why: string) => {

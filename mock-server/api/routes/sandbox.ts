@@ -20,12 +20,26 @@ import {
 
 const tag = 'Sandbox controls'
 
-function duration(value: string | number, param: string): number {
+/** The last instant a JavaScript Date can hold, ms: a clock past it cannot print a timestamp. */
+const lastDateMs = 8.64e15
+
+function duration(value: string | number, param: string, nowMs = 0): number {
+  let ms: number
   try {
-    return parseDuration(value)
+    ms = parseDuration(value)
   } catch (error) {
     throw withParam(new InvalidParamError(param, (error as Error).message), param)
   }
+  // "999…9" parses to Infinity: a clock moved there breaks every later answer, reset included.
+  if (!Number.isFinite(ms) || nowMs + ms > lastDateMs)
+    throw withParam(
+      new InvalidParamError(
+        param,
+        'expected a duration that keeps the clock within dates JavaScript can represent',
+      ),
+      param,
+    )
+  return ms
 }
 
 export function sandboxRoutes(sandbox: Sandbox): RouteDefinition[] {
@@ -127,7 +141,7 @@ export function sandboxRoutes(sandbox: Sandbox): RouteDefinition[] {
       access: 'tenant',
       schema: { body: AdvanceClockBody },
       handler: async (req) => {
-        await sandbox.clock.advance(duration(req.body.duration, 'duration'))
+        await sandbox.clock.advance(duration(req.body.duration, 'duration', sandbox.clock.now()))
         return json(200, clockBody())
       },
     }),
@@ -151,7 +165,9 @@ export function sandboxRoutes(sandbox: Sandbox): RouteDefinition[] {
         const webhook = sandbox.webhooks.setFaults(req.params.webhook_id, {
           ...(duplicates === undefined ? {} : { duplicates }),
           ...(reorder === undefined ? {} : { reorder }),
-          ...(delay === undefined ? {} : { delayMs: duration(delay, 'delay') }),
+          ...(delay === undefined
+            ? {}
+            : { delayMs: duration(delay, 'delay', sandbox.clock.now()) }),
         })
         const { faults } = webhook
         return json(200, {
