@@ -108,21 +108,21 @@ function fromSchema(schema: JsonSchema, depth = 0): fc.Arbitrary<unknown> {
 }
 
 /** Values that break decimals, ranges and nesting: what measured 5xx and broken state came from. */
-const nasty = fc.oneof(
-  fc.constant('9'.repeat(400)),
-  fc.constant('0'),
-  fc.constant('0.0000000001'),
-  fc.constant('1e309'),
-  fc.constant('-1'),
-  fc.constant(''),
-  fc.constant(1e308),
-  fc.constant(-1),
-  fc.constant(null),
-  fc.constant(Number.MAX_SAFE_INTEGER),
-  fc.string({ maxLength: 10 }).map((s) => s + '%'),
-  fc.integer({ min: 33, max: 200 }).map((n) => JSON.parse('['.repeat(n) + ']'.repeat(n))),
-  fc.jsonValue({ maxDepth: 3 }),
+const nasty: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 3, arbitrary: fc.integer({ min: 33, max: 300 }).map(deep) },
+  { weight: 3, arbitrary: fc.integer({ min: 16, max: 400 }).map((n) => '9'.repeat(n)) },
+  { weight: 2, arbitrary: fc.constantFrom('0', '0.00', '0.0000000001', '1e309', '-1', '') },
+  { weight: 1, arbitrary: fc.constantFrom(1e308, -1, null, Number.MAX_SAFE_INTEGER) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 10 }).map((s) => s + '%') },
+  { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
 )
+
+/** An object nested `levels` deep: parses fine, and once stored broke every answer printing it. */
+function deep(levels: number): unknown {
+  let value: unknown = {}
+  for (let i = 0; i < levels; i++) value = { a: value }
+  return value
+}
 
 /** A body from the schema with one field replaced, or dropped, or an unknown one added. */
 function mutated(schema: JsonSchema): fc.Arbitrary<unknown> {
@@ -175,7 +175,7 @@ function draftsFor(op: Operation): fc.Arbitrary<Draft> {
     : fc.oneof(fc.constant(undefined), fc.jsonValue({ maxDepth: 2 }))
   // Mostly none: one request in ten has a raw body that is not the JSON above, or a wrong type.
   const raw = fc.oneof(
-    { weight: 9, arbitrary: fc.constant(null) },
+    { weight: 8, arbitrary: fc.constant(null) },
     {
       weight: 1,
       arbitrary: fc.constantFrom(
@@ -184,6 +184,25 @@ function draftsFor(op: Operation): fc.Arbitrary<Draft> {
         '{"__proto__":{"x":1}}',
         '['.repeat(5000),
       ),
+    },
+    // A valid body with one extra field nested up to 20000 levels: written as text, since
+    // JSON.stringify itself overflows on such a value (which is how it broke the sandbox).
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(
+          op.body ? fromSchema(op.body) : fc.constant({}),
+          fc.integer({ min: 33, max: 20_000 }),
+        )
+        .map(([value, levels]) => {
+          const nested = `${'['.repeat(levels)}${']'.repeat(levels)}`
+          const text = JSON.stringify(value) ?? '{}'
+          return text.startsWith('{}')
+            ? `{"x":${nested}}`
+            : text.startsWith('{')
+              ? `{"x":${nested},${text.slice(1)}`
+              : nested
+        }),
     },
   )
   const contentType = fc.oneof(
@@ -214,12 +233,14 @@ function draftsFor(op: Operation): fc.Arbitrary<Draft> {
 
 /** Every operation of the OpenAPI document, with its schemas. */
 function operations(sandbox: Sandbox): Operation[] {
+  // Not reset: it would empty the state the run ends by reading (reset is tested on its own).
   const doc = createOpenApiDocument(createApi(sandbox), { serverUrl: 'http://127.0.0.1/v1' }) as {
     paths: Record<string, Record<string, any>>
   }
   const out: Operation[] = []
   for (const [path, methods] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(methods)) {
+      if (path.endsWith('/sandbox/reset')) continue
       const parameters = (op.parameters ?? []) as {
         name: string
         in: string
