@@ -37,7 +37,8 @@ export type {
   RouteDefinition,
   AuthContext,
 } from './api/route.js'
-export type { SandboxApi } from './api/dispatcher.js'
+export type { SandboxApi, ApiDispatcherOptions } from './api/dispatcher.js'
+export type { TriggerOptions } from './engines/triggers.js'
 export { createOpenApiDocument } from './api/openapi.js'
 export { bluumRetryScheduleMs, defaultDeliveryOptions } from './delivery/engine.js'
 export type { DeliveryEngine, DeliveryEngineOptions, AttemptListener } from './delivery/engine.js'

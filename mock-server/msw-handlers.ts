@@ -15,6 +15,18 @@ export const BLUUM_SANDBOX_BASE_URL = 'https://sandbox.api.bluumfinance.com/v1'
 export interface BluumHandlersOptions {
   /** Where the app under test sends its requests. Default `https://sandbox.api.bluumfinance.com/v1`. */
   baseUrl?: string
+  /** Largest request body, bytes; larger ones answer 400 `BLUM-400-008`. Default 10485760 (10 MiB). */
+  bodyLimitBytes?: number
+}
+
+/** Whether every segment of a path is valid percent-encoding. */
+function decodable(pathname: string): boolean {
+  try {
+    for (const segment of pathname.split('/')) decodeURIComponent(segment)
+    return true
+  } catch {
+    return false
+  }
 }
 
 function toResponse(response: ApiResponse): Response {
@@ -32,7 +44,9 @@ export function createBluumHandlers(
 ): HttpHandler[] {
   const baseUrl = (options.baseUrl ?? BLUUM_SANDBOX_BASE_URL).replace(/\/$/, '')
   const prefix = new URL(baseUrl).pathname.replace(/\/$/, '')
-  const api = createApi(sandbox, prefix)
+  const api = createApi(sandbox, prefix, {
+    ...(options.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: options.bodyLimitBytes }),
+  })
 
   async function toRaw(request: Request): Promise<RawApiRequest> {
     const url = new URL(request.url)
@@ -56,20 +70,38 @@ export function createBluumHandlers(
     PATCH: http.patch,
     DELETE: http.delete,
   } as const
-  const handlers: HttpHandler[] = api.routes.map((route) =>
-    methods[route.method](baseUrl + route.path, async ({ request, params }) => {
-      const flat: Record<string, string> = {}
-      for (const [name, value] of Object.entries(params)) {
-        if (typeof value === 'string') flat[name] = decodeURIComponent(value)
-      }
-      return toResponse(await api.dispatch(route, flat, await toRaw(request)))
+  // msw decodes path parameters while it looks for a handler, and a path it cannot decode (`%ZZ`)
+  // makes that lookup throw, which msw answers with a 500 of its own. This first handler matches
+  // by a pattern without groups (so msw decodes nothing) and lets the core answer such a path with
+  // its 400; every other request falls through to the handlers below.
+  const escapedBase = baseUrl.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  const handlers: HttpHandler[] = [
+    http.all(new RegExp(`^${escapedBase}/`), async ({ request }) => {
+      if (decodable(new URL(request.url).pathname)) return undefined
+      return toResponse(await api.handle(await toRaw(request)))
     }),
-  )
+  ]
+  for (const route of api.routes) {
+    handlers.push(
+      methods[route.method](baseUrl + route.path, async ({ request, params }) => {
+        // msw has already decoded the parameters: decoding again would turn `%2525` into `%`.
+        const flat: Record<string, string> = {}
+        for (const [name, value] of Object.entries(params)) {
+          if (typeof value === 'string') flat[name] = value
+        }
+        return toResponse(await api.dispatch(route, flat, await toRaw(request)))
+      }),
+    )
+  }
   handlers.push(
     http.get(`${baseUrl}/openapi.json`, () =>
       toResponse({ status: 200, body: createOpenApiDocument(api, { serverUrl: baseUrl }) }),
     ),
-    http.all(`${baseUrl}/*`, async ({ request }) => toResponse(api.notFound(await toRaw(request)))),
+    // A wrong method or an unknown path: the core's matcher answers it (404 BLUM-404-002, with
+    // the methods the path does answer), exactly as the Fastify face does.
+    http.all(`${baseUrl}/*`, async ({ request }) =>
+      toResponse(await api.handle(await toRaw(request))),
+    ),
   )
   return handlers
 }

@@ -29,9 +29,9 @@ import {
 } from './core/event-bus.js'
 import { createInvestorService, type InvestorService } from './engines/investors.js'
 import { createOrderEngine, type OrderEngine } from './engines/orders.js'
-import { sampleEventData } from './core/sample-events.js'
 import { clearState, createState, type SandboxState } from './core/state.js'
 import { createTransferEngine, type TransferEngine } from './engines/transfers.js'
+import { createTriggerService, type TriggerOptions } from './engines/triggers.js'
 import { createHttpTransport } from './delivery/transport-http.js'
 import type { DeliveryTransport } from './delivery/transport.js'
 import { createWebhookService, type WebhookService } from './engines/webhooks.js'
@@ -169,8 +169,13 @@ export interface Sandbox {
   onEvent(listener: EventListener): () => void
   /** Every event emitted so far, oldest first. */
   events(): readonly SandboxEvent[]
-  /** Emits any event (catalog or not) with sample data and `overrides`, like `stripe trigger`. */
-  trigger(name: string, overrides?: Record<string, unknown>): SandboxEvent
+  /**
+   * Emits one catalog event, like `stripe trigger`: `overrides` (checked against the event's
+   * catalog schema) go over sample data, and the engines build the resources behind it, silently
+   * creating what it needs first (its investor, funding, shares). A name outside the catalog
+   * needs `{ custom: true }`. Throws Bluum's coded 400/404/409/422 errors, with no state changed.
+   */
+  trigger(name: string, overrides?: Record<string, unknown>, options?: TriggerOptions): SandboxEvent
   /** Resolves once every delivery in flight has finished its current attempt. */
   idle(): Promise<void>
   /**
@@ -334,6 +339,16 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
         investors.decideKyc(investorId, decision, reason)
     },
   })
+  const triggers = createTriggerService({
+    state,
+    clock,
+    bus,
+    investors,
+    orders,
+    transfers,
+    documents,
+    initialCashCents: toCents(resolved.initialCash),
+  })
   const webhooks = createWebhookService({
     state,
     clock,
@@ -392,7 +407,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     deliveries,
     onEvent: (listener) => bus.subscribe(listener),
     events: () => bus.list(),
-    trigger: (name, overrides) => bus.emitAny(name, sampleEventData(name, clock.now(), overrides)),
+    trigger: (name, overrides, options) => triggers.trigger(name, overrides, options),
     idle: () => clock.settle(),
     reset(resetOptions = {}) {
       const keepAll = resetOptions.keepWebhooks ?? true

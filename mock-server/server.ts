@@ -11,7 +11,13 @@ import Fastify, {
 } from 'fastify'
 import { errorResponse } from './api/error-response.js'
 import type { ApiResponse, RawApiRequest } from './api/route.js'
-import { MalformedBodyError } from './core/errors.js'
+import {
+  EndpointNotFoundError,
+  InternalError,
+  InvalidRequestError,
+  RequestTooLargeError,
+} from './core/errors.js'
+import { defaultBodyLimitBytes } from './api/request-parts.js'
 import { createOpenApiDocument } from './api/openapi.js'
 import { createApi } from './api/routes/index.js'
 import type { Sandbox } from './sandbox.js'
@@ -41,11 +47,32 @@ export function createSandboxServer(
   options: SandboxServerOptions = {},
 ): FastifyInstance {
   const prefix = options.prefix ?? '/v1'
+  const bodyLimitBytes = options.bodyLimitBytes ?? defaultBodyLimitBytes
   const app = Fastify({
     logger: options.logger ?? false,
-    bodyLimit: options.bodyLimitBytes ?? 10_485_760,
+    bodyLimit: bodyLimitBytes,
+    // Fastify answers a path it cannot decode (`%ZZ`) itself, outside the error handler: route it
+    // to the core, which answers it in Bluum's envelope like any other bad request.
+    frameworkErrors: (_error, request, reply) => {
+      void handleUnrouted(request, reply)
+    },
+    // Bytes that are not HTTP (a content-length that lies, a broken header) never reach a route:
+    // answer them in Bluum's envelope too, then close the connection as Node's parser requires.
+    clientErrorHandler: (error, socket) => {
+      if (!socket.writable) return socket.destroy(error)
+      const body = JSON.stringify(
+        errorResponse(
+          new InvalidRequestError(
+            `the bytes received are not a valid HTTP request (${(error as { code?: string }).code ?? error.message})`,
+          ),
+        ).body,
+      )
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      )
+    },
   })
-  const api = createApi(sandbox, prefix)
+  const api = createApi(sandbox, prefix, { bodyLimitBytes })
 
   // Bytes in, bytes to the core: it parses JSON and multipart itself, with Bluum's errors.
   app.removeAllContentTypeParsers()
@@ -89,12 +116,42 @@ export function createSandboxServer(
     send(reply, { status: 200, body: openapi(request) }),
   )
 
-  app.setNotFoundHandler((request, reply) => send(reply, api.notFound(toRaw(request))))
-  app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
-    // Only Fastify's own failures land here (body too large, bad content-length): answer in Bluum's envelope.
-    const status = error.statusCode ?? 500
-    const response = errorResponse(status < 500 ? new MalformedBodyError(error.message) : error)
-    return send(reply, { ...response, status: status < 500 ? status : 500 })
-  })
+  /**
+   * What Fastify's router did not match (an unknown path, a wrong method, an id longer than its
+   * `maxParamLength`, a path it cannot decode) goes through the core's own matcher, so the answer
+   * is the one the msw face gives: 404 `BLUM-404-002`, 404 `BLUM-404-001` or 400 `BLUM-400-001`.
+   */
+  async function handleUnrouted(
+    request: Parameters<typeof toRaw>[0],
+    reply: FastifyReply,
+  ): Promise<FastifyReply> {
+    const raw = toRaw(request)
+    const pathname = request.url.split('?')[0] ?? ''
+    if (!pathname.startsWith(prefix)) {
+      const shown = `${request.method} ${pathname}`.slice(0, 200)
+      return send(reply, errorResponse(new EndpointNotFoundError(shown, '')))
+    }
+    return send(reply, await api.handle(raw))
+  }
+
+  app.setNotFoundHandler((request, reply) => handleUnrouted(request, reply))
+  app.setErrorHandler(
+    (error: { code?: string; statusCode?: number; message: string }, request, reply) => {
+      // Only Fastify's own failures land here (body too large, a bad content-length, an aborted
+      // body): the dispatcher catches everything else. Each answers in Bluum's envelope with a
+      // BLUM-{status}-{seq} code, so the status is the code's, never Fastify's 413 or 415.
+      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+        return send(reply, errorResponse(new RequestTooLargeError(bodyLimitBytes)))
+      const status = error.statusCode ?? 500
+      if (status < 500) {
+        return send(
+          reply,
+          errorResponse(new InvalidRequestError(`${error.message} (${error.code ?? 'no code'})`)),
+        )
+      }
+      request.log.error({ err: error }, 'sandbox server failure')
+      return send(reply, errorResponse(new InternalError()))
+    },
+  )
   return app
 }

@@ -3,7 +3,7 @@
  * 127.0.0.1 verifying every delivery with the webhook's secret. Signing with wall time, the bound.
  */
 import t from 'tap'
-import { sandboxErrors } from '../mock-server/index.js'
+import { sampleInvestorRequest, sandboxErrors } from '../mock-server/index.js'
 import { eventually, startCli, startReceiver } from './helpers/sandbox-cli.js'
 
 interface DeliveryBody {
@@ -89,11 +89,11 @@ t.test(
     const clock = await cli.api('GET', '/sandbox/clock')
     t.equal(clock.status, 200)
     t.ok(clock.body.now_ms - before < 60_000, 'the clock did not move')
-    const investor = await cli.api('POST', '/investors', {
-      first_name: 'Ada',
-      last_name: 'Lovelace',
-      email: 'ada@example.com',
-    })
+    const investor = await cli.api(
+      'POST',
+      '/investors',
+      sampleInvestorRequest({ first_name: 'Ada', last_name: 'Lovelace', email: 'ada@example.com' }),
+    )
     t.equal(investor.status, 201, 'the API answers normally after')
     t.equal((await cli.api('POST', '/sandbox/clock/advance', { duration: '30d' })).status, 200)
     t.equal((await cli.api('GET', `/investors/${investor.body.id}`)).status, 200)

@@ -2,6 +2,7 @@
  * `POST /v1/sandbox/reset` on the standalone sandbox over real HTTP: webhooks (and the
  * `--forward-to` one) stay, the clock comes back, `keep_webhooks: false` drops them.
  */
+import { sampleInvestorRequest } from '../mock-server/index.js'
 import t from 'tap'
 import { eventually, startCli, startReceiver } from './helpers/sandbox-cli.js'
 
@@ -22,7 +23,7 @@ t.test(
     const cli = await startCli(t, ['--forward-to', receiver.url, '--webhook-secret', secret])
     const forwardId = /Webhook: +(wh_\w+)/.exec(cli.output())![1]!
     const own = await register(cli, 'http://127.0.0.1:9/elsewhere')
-    await cli.api('POST', '/investors', { first_name: 'A', last_name: 'B', email: 'a@b.co' })
+    await cli.api('POST', '/investors', sampleInvestorRequest({ email: 'a@b.co' }))
     await cli.api('POST', '/sandbox/clock/advance', { duration: '5d' })
 
     const reset = await cli.api('POST', '/sandbox/reset')

@@ -5,6 +5,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { sampleInvestorRequest } from '../mock-server/index.js'
 import t, { type Test } from 'tap'
 import { eventually, startCli, startReceiver } from './helpers/sandbox-cli.js'
 
@@ -28,14 +29,19 @@ t.test(
       })
     ).body as { id: string; secret: string }
     const investor = (
-      await first.api('POST', '/investors', {
-        first_name: 'Ada',
-        last_name: 'Lovelace',
-        email: 'ada@example.com',
-      })
+      await first.api(
+        'POST',
+        '/investors',
+        sampleInvestorRequest({
+          first_name: 'Ada',
+          last_name: 'Lovelace',
+          email: 'ada@example.com',
+        }),
+      )
     ).body as { id: string }
     const settled = await first.api('POST', `/investors/${investor.id}/deposits`, {
       amount: '250.00',
+      currency: 'USD',
       method: 'ach',
     })
     t.equal(settled.status, 201)
@@ -43,6 +49,7 @@ t.test(
     // This one is still in flight when the sandbox stops: its settlement must resume after.
     const pending = await first.api('POST', `/investors/${investor.id}/deposits`, {
       amount: '40.00',
+      currency: 'USD',
       method: 'ach',
     })
     t.equal(pending.body.status, 'pending')

@@ -237,7 +237,7 @@ t.test(
       'order.accepted',
       'transferx.y',
     ]) {
-      sandbox.trigger(name)
+      sandbox.trigger(name, {}, { custom: name === 'transferx.y' })
     }
     await sandbox.idle()
     t.same(requests.map((r) => `${new URL(r.url).host} ${JSON.parse(r.body).event}`).sort(), [

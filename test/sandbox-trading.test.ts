@@ -433,7 +433,9 @@ t.test(
       object: 'withdrawal',
       status: 'failed',
     })
-    t.match(sandbox.trigger('payment.created', { amount: '1' }).data, { amount: '1' })
+    t.match(sandbox.trigger('payment.created', { amount: '1' }, { custom: true }).data, {
+      amount: '1',
+    })
   },
 )
 

@@ -5,12 +5,23 @@
  * turn their native request into a {@link RawApiRequest} and hand it here. The vocabulary the
  * routes are written in lives in `route.ts`.
  */
-import { EndpointNotFoundError } from '../core/errors.js'
+import {
+  EndpointNotFoundError,
+  InvalidRequestError,
+  NotFoundError,
+  withParam,
+} from '../core/errors.js'
 import type { Sandbox } from '../sandbox.js'
 import { createApiGuard } from './auth.js'
 import { errorResponse } from './error-response.js'
 import { runIdempotent } from './idempotency.js'
-import { flatHeaders, flatQuery, parseBody } from './request-parts.js'
+import {
+  defaultBodyLimitBytes,
+  flatHeaders,
+  flatQuery,
+  parseBody,
+  type BodyLimits,
+} from './request-parts.js'
 import type { ApiRequest, ApiResponse, RawApiRequest, RouteDefinition } from './route.js'
 import { validate } from './validation.js'
 
@@ -30,10 +41,48 @@ export interface SandboxApi {
     params: Record<string, string>,
     request: RawApiRequest,
   ): Promise<ApiResponse>
-  /** Matches and dispatches; unknown routes get Bluum's 404 envelope. */
+  /**
+   * Matches and dispatches; a path no route has gets Bluum's 404 `BLUM-404-002`, a path that
+   * cannot be decoded a 400: every answer is in Bluum's envelope.
+   */
   handle(request: RawApiRequest): Promise<ApiResponse>
-  /** Bluum's 404 envelope for an unknown route. */
+  /** Bluum's 404 `BLUM-404-002` envelope for an unknown route, naming the methods the path has. */
   notFound(request: Pick<RawApiRequest, 'method' | 'path'>): ApiResponse
+}
+
+/** Options of {@link createApiDispatcher}. */
+export interface ApiDispatcherOptions {
+  /** Largest request body, bytes; larger ones answer 400 `BLUM-400-008`. Default 10485760 (10 MiB). */
+  bodyLimitBytes?: number
+}
+
+/** Longest path parameter (an id) the dispatcher looks up; Bluum's ids are about 30 characters. */
+export const maxParamLength = 64
+
+/** A path segment decoded, or a 400 naming it when its percent-encoding is broken (`%ZZ`, `%E0%A4`). */
+function decodeSegment(segment: string, name: string): string {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    throw withParam(
+      new InvalidRequestError(
+        `the path segment '${segment.slice(0, maxParamLength)}' is not valid percent-encoding (each % must start a %XX escape of UTF-8 bytes)`,
+      ),
+      name,
+    )
+  }
+}
+
+/** Throws Bluum's 404 for a parameter longer than any id the sandbox makes, without echoing it whole. */
+function checkParamLengths(params: Record<string, string>): void {
+  for (const [name, value] of Object.entries(params)) {
+    if (value.length <= maxParamLength) continue
+    const kind = name.replace(/_id$/, '')
+    throw withParam(
+      new NotFoundError(kind, `${value.slice(0, 20)}… (${value.length} characters)`),
+      name,
+    )
+  }
 }
 
 interface CompiledRoute {
@@ -60,9 +109,11 @@ export function createApiDispatcher(
   sandbox: Sandbox,
   routes: readonly RouteDefinition[],
   prefix = '/v1',
+  options: ApiDispatcherOptions = {},
 ): SandboxApi {
   const compiled = routes.map(compile)
   const guard = createApiGuard(sandbox)
+  const limits: BodyLimits = { bodyLimitBytes: options.bodyLimitBytes ?? defaultBodyLimitBytes }
 
   async function run(
     route: RouteDefinition,
@@ -72,7 +123,8 @@ export function createApiDispatcher(
     const auth = guard.authenticate(raw.headers)
     guard.authorize(route, auth, params)
     guard.rateLimit(auth)
-    const body = await parseBody(route, raw)
+    checkParamLengths(params)
+    const body = await parseBody(route, raw, limits)
     const query = route.schema.query
       ? validate(route.schema.query, flatQuery(raw.query), 'query')
       : flatQuery(raw.query)
@@ -88,6 +140,10 @@ export function createApiDispatcher(
     return runIdempotent(sandbox, route, raw, request, prefix)
   }
 
+  /** The methods some route answers on `path`, for the 404's hint. */
+  const methodsOf = (path: string) =>
+    [...new Set(compiled.filter((c) => c.pattern.test(path)).map((c) => c.route.method))].sort()
+
   const api: SandboxApi = {
     routes,
     prefix,
@@ -98,7 +154,7 @@ export function createApiDispatcher(
         const found = pattern.exec(path)
         if (!found) continue
         const params: Record<string, string> = {}
-        names.forEach((name, i) => (params[name] = decodeURIComponent(found[i + 1]!)))
+        names.forEach((name, i) => (params[name] = decodeSegment(found[i + 1]!, name)))
         return { route, params }
       }
       return undefined
@@ -114,12 +170,22 @@ export function createApiDispatcher(
       }
     },
     async handle(request) {
-      const found = api.match(request.method, request.path)
+      let found: ReturnType<SandboxApi['match']>
+      try {
+        found = api.match(request.method, request.path)
+      } catch (error) {
+        return errorResponse(error)
+      }
       return found ? api.dispatch(found.route, found.params, request) : api.notFound(request)
     },
     notFound(request) {
+      const methods = methodsOf(request.path)
+      const shown = `${request.method.toUpperCase()} ${prefix}${request.path}`
       return errorResponse(
-        new EndpointNotFoundError(request.method.toUpperCase(), `${prefix}${request.path}`),
+        new EndpointNotFoundError(
+          shown.length > 200 ? `${shown.slice(0, 200)}…` : shown,
+          methods.length ? ` This path answers ${methods.join(', ')}.` : '',
+        ),
       )
     },
   }

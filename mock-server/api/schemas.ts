@@ -494,10 +494,19 @@ export const TriggerBody = Type.Object(
   {
     event: Type.String({
       pattern: '^[a-z0-9_]+(\\.[a-z0-9_]+)+$',
-      description: 'Any event name, catalog or not',
+      description: 'A catalog event name (or any name, with custom: true)',
     }),
     data: Type.Optional(
-      Type.Record(Type.String(), Type.Unknown(), { description: 'Merged over the sample data' }),
+      Type.Record(Type.String(), Type.Unknown(), {
+        description:
+          "Merged over the sample data, checked against the event's catalog schema; the resources behind the event are built to match",
+      }),
+    ),
+    custom: Type.Optional(
+      Type.Boolean({
+        description:
+          'Emit a name outside the catalog (a receiver catch-all) with the data as given; default false, such a name is a 400',
+      }),
     ),
   },
   { additionalProperties: false },

@@ -20,6 +20,7 @@ import {
   ValidationError,
   withParam,
 } from '../core/errors.js'
+import { decimalPattern, maxFractionDigits, maxIntegerDigits } from '../core/decimal.js'
 
 // Fields people send by habit, and what this API calls them.
 const hints: Record<string, string> = {
@@ -73,6 +74,8 @@ function describe(schema: TSchema, value: unknown): string {
   if (options) return `expected one of ${options.join(', ')}; got ${got}`
   if (schema.description && (schema.format || schema.pattern))
     return `expected ${schema.description}; got ${got}`
+  if (schema.pattern === decimalPattern)
+    return `expected a decimal string such as "10.50" (at most ${maxIntegerDigits} digits before the point and ${maxFractionDigits} after); got ${got}`
   if (schema.format === 'date-time') return `expected an ISO-8601 date-time; got ${got}`
   if (schema.format === 'date') return `expected an ISO-8601 date (YYYY-MM-DD); got ${got}`
   const type =

@@ -101,11 +101,6 @@ export const NotFoundError = createError<'BLUM-404-001', 404, [string, string]>(
   "No such %s: '%s'.",
   404,
 )
-export const EndpointNotFoundError = createError<'BLUM-404-002', 404, [string, string]>(
-  'BLUM-404-002',
-  "No endpoint answers %s %s. Check the URL path against the API reference (the API root is '/v1').",
-  404,
-)
 export const AssetNotFoundError = createError<'BLUM-404-003', 404, [string]>(
   'BLUM-404-003',
   "No such asset: '%s'. The sandbox knows the symbols of its price table; add one with POST /v1/sandbox/prices/{symbol} or the createSandbox({ prices }) option.",
@@ -166,6 +161,27 @@ export const InternalError = createError<'BLUM-500-001', 500>(
   'BLUM-500-001',
   'The sandbox failed while handling this request.',
   500,
+)
+// Added for bad input that reaches no route or no schema (issue 10): codes from Bluum's catalog.
+export const InvalidRequestError = createError<'BLUM-400-001', 400, [string]>(
+  'BLUM-400-001',
+  'The request is not valid: %s.',
+  400,
+)
+export const RequestTooLargeError = createError<'BLUM-400-008', 400, [number]>(
+  'BLUM-400-008',
+  'The request body is larger than the %d-byte limit (file uploads: max 10 MB). Send a smaller body; large files are not needed in the sandbox.',
+  400,
+)
+export const EndpointNotFoundError = createError<'BLUM-404-002', 404, [string, string]>(
+  'BLUM-404-002',
+  'No endpoint %s.%s Check the method and path against the API reference (GET /openapi.json).',
+  404,
+)
+export const DecimalRangeError = createError<'BLUM-400-001', 400, [string]>(
+  'BLUM-400-001',
+  'A number is out of the range the sandbox handles: %s. Amounts, prices and quantities are decimal strings of at most 15 digits before the point and 9 after.',
+  400,
 )
 
 // --- Programming errors of the sandbox's caller ---------------------------------------------

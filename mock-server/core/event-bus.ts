@@ -26,6 +26,12 @@ export interface EventBus {
   emitAny(name: string, data: Record<string, unknown>): SandboxEvent
   /** Calls `listener` for every event emitted from now on; returns an unsubscribe function. */
   subscribe(listener: EventListener): () => void
+  /**
+   * Runs `fn` with emission switched off and returns its result: what the engines emit meanwhile
+   * is neither logged nor delivered. The trigger builds an event's prerequisites (an investor, a
+   * funding deposit) this way, so one trigger emits one event.
+   */
+  muted<T>(fn: () => T): T
   /** Every event emitted since creation or the last `clear()`, oldest first. */
   list(): readonly SandboxEvent[]
   clear(): void
@@ -42,6 +48,7 @@ export function isoSeconds(ms: number): string {
 export function createEventBus(clock: Clock, maxLogged = 10_000): EventBus {
   const listeners = new Set<EventListener>()
   let log: SandboxEvent[] = []
+  let mutedDepth = 0
 
   function emitAny(name: string, data: Record<string, unknown>): SandboxEvent {
     const event: SandboxEvent = {
@@ -50,6 +57,7 @@ export function createEventBus(clock: Clock, maxLogged = 10_000): EventBus {
       timestamp: isoSeconds(clock.now()),
       data: structuredClone(data),
     }
+    if (mutedDepth > 0) return event
     log.push(event)
     // Bounded so a long-running CLI sandbox does not grow without limit.
     if (log.length > maxLogged) log = log.slice(-maxLogged)
@@ -63,6 +71,14 @@ export function createEventBus(clock: Clock, maxLogged = 10_000): EventBus {
     subscribe(listener) {
       listeners.add(listener)
       return () => listeners.delete(listener)
+    },
+    muted(fn) {
+      mutedDepth++
+      try {
+        return fn()
+      } finally {
+        mutedDepth--
+      }
     },
     list: () => log,
     clear() {

@@ -1,7 +1,11 @@
 /**
- * Plausible `data` for any catalog event, for the sandbox's `trigger` control (like
- * `stripe trigger`): a receiver can be exercised with every event without building the state
- * that would produce it. Overrides are merged over the sample.
+ * Plausible `data` for any catalog event: the defaults of the sandbox's `trigger` control (like
+ * `stripe trigger`), which then builds the resources behind it with the engines, and of the
+ * testing kit's `buildEvent()`. Overrides are merged over the sample.
+ *
+ * The defaults are chosen so the engines can produce exactly that event: orders that must rest
+ * (accepted, partially filled, cancelled) are limit orders, a rejected order is a sell of shares
+ * the investor does not hold, and an initiated transfer is a manual bank transfer, which waits.
  */
 import { isBluumEventName } from '../../plugin/catalog.js'
 import { isoSeconds } from './event-bus.js'
@@ -17,8 +21,8 @@ export function sampleEventData(
   const created = Math.floor(nowMs / 1000)
   const at = isoSeconds(nowMs)
   const base = { created, livemode: false, metadata: {} }
-  const investorId =
-    typeof overrides.investor_id === 'string' ? overrides.investor_id : createId('inv')
+  const owner = overrides.investor_id ?? overrides.account_id
+  const investorId = typeof owner === 'string' ? owner : createId('inv')
   if (!isBluumEventName(name)) return { id: createId('obj'), ...base, ...overrides }
   const [domain, second, third] = name.split('.') as [string, string, string?]
   let sample: Record<string, unknown>
@@ -29,7 +33,8 @@ export function sampleEventData(
         object: 'investor',
         first_name: 'Ada',
         last_name: 'Lovelace',
-        email: 'ada@example.com',
+        // Unique, since the sandbox refuses a second investor with the same email.
+        email: `ada+${investorId.slice(4, 12)}@example.com`,
         status: 'active',
         kyc_status: 'approved',
       }
@@ -37,26 +42,27 @@ export function sampleEventData(
     case 'order': {
       const status = orderStatusOfEvent(name) ?? 'open'
       const filled = status === 'filled' ? '10' : status === 'partial' ? '5' : '0'
+      const market = status === 'filled' || status === 'failed'
       sample = {
         id: createId('ord'),
         object: 'order',
         investor_id: investorId,
         symbol: 'AAPL',
-        side: 'buy',
-        type: 'market',
-        time_in_force: 'day',
+        side: status === 'failed' ? 'sell' : 'buy',
+        type: market ? 'market' : 'limit',
+        time_in_force: market ? 'day' : 'gtc',
         quantity: '10',
         notional: null,
-        limit_price: null,
+        limit_price: market ? null : '160.00',
         stop_price: null,
         status,
         filled_quantity: filled,
         remaining_quantity: String(10 - Number(filled)),
-        average_price: filled === '0' ? null : '178.50',
+        average_price: filled === '0' ? null : status === 'partial' ? '160.00' : '178.50',
         submitted_at: at,
         filled_at: status === 'filled' ? at : null,
         cancelled_at: status === 'cancelled' ? at : null,
-        failure_reason: status === 'failed' ? 'insufficient_buying_power' : null,
+        failure_reason: status === 'failed' ? 'insufficient_position' : null,
         client_order_id: null,
       }
       break
@@ -70,7 +76,7 @@ export function sampleEventData(
         investor_id: investorId,
         amount: '1000.00',
         currency: 'USD',
-        method: 'ach',
+        method: status === 'pending' ? 'manual_bank_transfer' : 'ach',
         status,
         funding_source_id: createId('fs'),
         failure_reason: status === 'failed' ? 'insufficient_funds_at_bank' : null,

@@ -78,6 +78,10 @@ export interface OrderEngine {
   savedTimers(): SavedTimer[]
   /** Re-arms saved second halves (at once when their time has passed). */
   resume(timers: readonly SavedTimer[]): void
+  /** Shares held by resting sell orders of `symbol`. */
+  reservedShares(investorId: string, symbol: string): number
+  /** Fills `quantity` of a resting order at `price` (how the trigger makes a partially filled order). */
+  fillPart(orderId: string, quantity: number, price: number): Order
 }
 
 /** Starting prices: the assets the sandbox lists (more via options or `setPrice`). */
@@ -412,6 +416,12 @@ export function createOrderEngine({
     price,
     marketOpen,
     setPrice(symbol, next) {
+      // Prices divide notional amounts: a zero, negative or infinite one would put NaN in the state.
+      if (!(next > 0) || !Number.isFinite(next))
+        throw withParam(
+          new ValidationError(`Invalid value for 'price': expected a price above 0, got ${next}`),
+          'price',
+        )
       const upper = symbol.toUpperCase()
       state.prices.set(upper, next)
       for (const order of [...state.orders.values()]) if (order.symbol === upper) evaluate(order)
@@ -434,6 +444,19 @@ export function createOrderEngine({
         if (order?.status === 'partial' && !fillTimers.has(order.id))
           armSecondHalf(order, Math.max(0, timer.at_ms - clock.now()))
       }
+    },
+    reservedShares,
+    fillPart(orderId, quantity, at) {
+      const order = findOrThrow(state.orders, orderId, 'order', 'order_id')
+      if (order.status !== 'open' && order.status !== 'partial')
+        throw withParam(
+          new StateConflictError(
+            `Order '${orderId}' is ${order.status}; only resting orders fill.`,
+          ),
+          'order_id',
+        )
+      fill(order, Math.min(quantity, remaining(order)), at)
+      return order
     },
   }
 }

@@ -1,5 +1,5 @@
 /** The whole emulated API: every route, in matching order, and its dispatcher. */
-import { createApiDispatcher, type SandboxApi } from '../dispatcher.js'
+import { createApiDispatcher, type ApiDispatcherOptions, type SandboxApi } from '../dispatcher.js'
 import type { RouteDefinition } from '../route.js'
 import { documentRoutes } from './documents.js'
 import { investorRoutes } from './investors.js'
@@ -22,6 +22,10 @@ export function createRoutes(sandbox: Sandbox): RouteDefinition[] {
 }
 
 /** The dispatcher both faces mount. @example const api = createApi(sandbox); await api.handle(req) */
-export function createApi(sandbox: Sandbox, prefix = '/v1'): SandboxApi {
-  return createApiDispatcher(sandbox, createRoutes(sandbox), prefix)
+export function createApi(
+  sandbox: Sandbox,
+  prefix = '/v1',
+  options: ApiDispatcherOptions = {},
+): SandboxApi {
+  return createApiDispatcher(sandbox, createRoutes(sandbox), prefix, options)
 }

@@ -4,8 +4,9 @@
  */
 import { Type } from '@sinclair/typebox'
 import { defineRoute, json, type RouteDefinition } from '../route.js'
+import { formatPrice, toNumber } from '../../core/decimal.js'
 import { parseDuration } from '../../core/duration.js'
-import { InvalidFormatError, withParam } from '../../core/errors.js'
+import { InvalidFormatError, ValidationError, withParam } from '../../core/errors.js'
 import type { Sandbox } from '../../sandbox.js'
 import {
   AdvanceClockBody,
@@ -20,12 +21,26 @@ import {
 
 const tag = 'Sandbox controls'
 
-function duration(value: string | number, param: string): number {
+/** The last instant a JavaScript Date can hold, ms: a clock past it cannot print a timestamp. */
+const lastDateMs = 8.64e15
+
+function duration(value: string | number, param: string, nowMs = 0): number {
+  let ms: number
   try {
-    return parseDuration(value)
+    ms = parseDuration(value)
   } catch (error) {
     throw withParam(new InvalidFormatError(param, (error as Error).message), param)
   }
+  // "999…9" parses to Infinity: a clock moved there breaks every later answer, reset included.
+  if (!Number.isFinite(ms) || nowMs + ms > lastDateMs)
+    throw withParam(
+      new ValidationError(
+        `Invalid value for '${param}': ` +
+          'expected a duration that keeps the clock within dates JavaScript can represent',
+      ),
+      param,
+    )
+  return ms
 }
 
 export function sandboxRoutes(sandbox: Sandbox): RouteDefinition[] {
@@ -41,13 +56,17 @@ export function sandboxRoutes(sandbox: Sandbox): RouteDefinition[] {
       method: 'POST',
       path: '/sandbox/trigger',
       operationId: 'triggerEvent',
-      summary: 'Emit any event with sample data and overrides (like `stripe trigger`)',
+      summary:
+        'Emit one catalog event, its resources built by the engines, with data overrides (like `stripe trigger`)',
       tag,
       access: 'tenant',
       successStatus: 201,
       schema: { body: TriggerBody },
       handler: (req) =>
-        json(201, { object: 'event', ...sandbox.trigger(req.body.event, req.body.data) }),
+        json(201, {
+          object: 'event',
+          ...sandbox.trigger(req.body.event, req.body.data, { custom: req.body.custom === true }),
+        }),
     }),
     defineRoute({
       method: 'GET',
@@ -95,9 +114,16 @@ export function sandboxRoutes(sandbox: Sandbox): RouteDefinition[] {
       schema: { body: SetPriceBody },
       handler: (req) => {
         const symbol = req.params.symbol.toUpperCase()
+        const price = toNumber(req.body.price)
+        // A zero price would turn every notional order into an infinite quantity.
+        if (!(price > 0))
+          throw withParam(
+            new ValidationError(`Invalid value for '${'price'}': ` + 'expected a price above 0'),
+            'price',
+          )
         if (req.body.tradable !== undefined) sandbox.orders.setTradable(symbol, req.body.tradable)
-        sandbox.orders.setPrice(symbol, Number(req.body.price))
-        return json(200, { object: 'price', symbol, price: Number(req.body.price).toFixed(2) })
+        sandbox.orders.setPrice(symbol, price)
+        return json(200, { object: 'price', symbol, price: formatPrice(price) })
       },
     }),
     defineRoute({
@@ -120,7 +146,7 @@ export function sandboxRoutes(sandbox: Sandbox): RouteDefinition[] {
       access: 'tenant',
       schema: { body: AdvanceClockBody },
       handler: async (req) => {
-        await sandbox.clock.advance(duration(req.body.duration, 'duration'))
+        await sandbox.clock.advance(duration(req.body.duration, 'duration', sandbox.clock.now()))
         return json(200, clockBody())
       },
     }),
@@ -144,7 +170,9 @@ export function sandboxRoutes(sandbox: Sandbox): RouteDefinition[] {
         const webhook = sandbox.webhooks.setFaults(req.params.webhook_id, {
           ...(duplicates === undefined ? {} : { duplicates }),
           ...(reorder === undefined ? {} : { reorder }),
-          ...(delay === undefined ? {} : { delayMs: duration(delay, 'delay') }),
+          ...(delay === undefined
+            ? {}
+            : { delayMs: duration(delay, 'delay', sandbox.clock.now()) }),
         })
         const { faults } = webhook
         return json(200, {
