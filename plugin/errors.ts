@@ -4,7 +4,10 @@
  * Messages say what was expected, what came, and the likely cause: a webhook sender only sees
  * the answer, and an operator only sees the log, so both must be able to act on it.
  */
-import createError from '@fastify/error'
+// The named import, not the default one: with the default import the emitted .d.ts names the
+// constructor type `createError.FastifyErrorConstructor`, a namespace that consumers on
+// `moduleResolution: bundler` cannot see (test/package-consumer.test.ts).
+import { createError } from '@fastify/error'
 
 // Options, checked once at `register`.
 export const InvalidOptionError = createError<[string, string]>(
