@@ -13,34 +13,35 @@ export {
   DEFAULT_SANDBOX_API_SECRET,
 } from './sandbox.js'
 export type { Sandbox, SandboxOptions, ResolvedSandboxOptions, InvestorKey } from './sandbox.js'
-export { createClock, createVirtualClock, createRealClock } from './clock.js'
-export type { Clock, ClockOptions, TimerHandle } from './clock.js'
-export { parseDuration } from './duration.js'
-export type { Duration } from './duration.js'
+export { createClock, createVirtualClock, createRealClock } from './core/clock.js'
+export type { Clock, ClockOptions, TimerHandle } from './core/clock.js'
+export { parseDuration } from './core/duration.js'
+export type { Duration } from './core/duration.js'
 export { createBluumHandlers, BLUUM_SANDBOX_BASE_URL } from './msw-handlers.js'
 export type { BluumHandlersOptions } from './msw-handlers.js'
 export { createSandboxServer } from './server.js'
 export type { SandboxServerOptions } from './server.js'
-export { createApi, createRoutes } from './routes.js'
-export { defineRoute, errorResponse } from './api.js'
+export { createApi, createRoutes } from './api/routes/index.js'
+export { defineRoute } from './api/route.js'
+export { errorResponse } from './api/error-response.js'
 export type {
   ApiRequest,
   ApiResponse,
   RawApiRequest,
   RouteDefinition,
-  SandboxApi,
   AuthContext,
-} from './api.js'
-export { createOpenApiDocument } from './openapi.js'
-export { bluumRetryScheduleMs, defaultDeliveryOptions } from './delivery-engine.js'
-export type { DeliveryEngine, DeliveryEngineOptions, AttemptListener } from './delivery-engine.js'
-export { createHttpTransport } from './transport-http.js'
-export { createInjectTransport } from './transport-inject.js'
-export type { InjectTarget } from './transport-inject.js'
-export type { DeliveryTransport, DeliveryRequest, DeliveryResponse } from './transport.js'
-export { signEntry, signatureHeader, generateWebhookSecret } from './signer.js'
-export { matchesSubscription } from './event-bus.js'
-export type { SandboxEvent, EventBus, EventListener } from './event-bus.js'
+} from './api/route.js'
+export type { SandboxApi } from './api/dispatcher.js'
+export { createOpenApiDocument } from './api/openapi.js'
+export { bluumRetryScheduleMs, defaultDeliveryOptions } from './delivery/engine.js'
+export type { DeliveryEngine, DeliveryEngineOptions, AttemptListener } from './delivery/engine.js'
+export { createHttpTransport } from './delivery/transport-http.js'
+export { createInjectTransport } from './delivery/transport-inject.js'
+export type { InjectTarget } from './delivery/transport-inject.js'
+export type { DeliveryTransport, DeliveryRequest, DeliveryResponse } from './delivery/transport.js'
+export { signEntry, signatureHeader, generateWebhookSecret } from './delivery/signer.js'
+export { matchesSubscription } from './core/event-bus.js'
+export type { SandboxEvent, EventBus, EventListener } from './core/event-bus.js'
 export type {
   SandboxState,
   Investor,
@@ -51,5 +52,5 @@ export type {
   WebhookFaults,
   Delivery,
   DeliveryAttempt,
-} from './state.js'
-export * as sandboxErrors from './errors.js'
+} from './core/state.js'
+export * as sandboxErrors from './core/errors.js'

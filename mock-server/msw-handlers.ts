@@ -4,9 +4,9 @@
  * through `node:http` (or `inject`), so this msw server never intercepts them.
  */
 import { http, HttpResponse, type HttpHandler } from 'msw'
-import type { ApiResponse, RawApiRequest } from './api.js'
-import { createOpenApiDocument } from './openapi.js'
-import { createApi } from './routes.js'
+import type { ApiResponse, RawApiRequest } from './api/route.js'
+import { createOpenApiDocument } from './api/openapi.js'
+import { createApi } from './api/routes/index.js'
 import type { Sandbox } from './sandbox.js'
 
 /** Bluum's documented sandbox base URL. */

@@ -4,29 +4,29 @@
  * Holds the state, the clock and the engines, and wires them: services emit events on the bus,
  * the delivery engine listens to the bus. Nothing here imports Fastify or msw.
  */
-import { createClock, type Clock } from './clock.js'
-import { toCents } from './decimal.js'
+import { createClock, type Clock } from './core/clock.js'
+import { toCents } from './core/decimal.js'
 import {
   createDeliveryEngine,
   defaultDeliveryOptions,
   type DeliveryEngine,
-} from './delivery-engine.js'
-import { createDocumentService, type DocumentService } from './document-service.js'
-import { ERR_SANDBOX_INVALID_OPTION } from './errors.js'
+} from './delivery/engine.js'
+import { createDocumentService, type DocumentService } from './engines/documents.js'
+import { SandboxInvalidOptionError } from './core/errors.js'
 import {
   createEventBus,
   type EventBus,
   type EventListener,
   type SandboxEvent,
-} from './event-bus.js'
-import { createInvestorService, type InvestorService } from './investor-service.js'
-import { createOrderEngine, type OrderEngine } from './order-engine.js'
-import { sampleEventData } from './sample-events.js'
-import { clearState, createState, type SandboxState } from './state.js'
-import { createTransferEngine, type TransferEngine } from './transfer-engine.js'
-import { createHttpTransport } from './transport-http.js'
-import type { DeliveryTransport } from './transport.js'
-import { createWebhookService, type WebhookService } from './webhook-service.js'
+} from './core/event-bus.js'
+import { createInvestorService, type InvestorService } from './engines/investors.js'
+import { createOrderEngine, type OrderEngine } from './engines/orders.js'
+import { sampleEventData } from './core/sample-events.js'
+import { clearState, createState, type SandboxState } from './core/state.js'
+import { createTransferEngine, type TransferEngine } from './engines/transfers.js'
+import { createHttpTransport } from './delivery/transport-http.js'
+import type { DeliveryTransport } from './delivery/transport.js'
+import { createWebhookService, type WebhookService } from './engines/webhooks.js'
 
 /** The documented default tenant-wide key of every sandbox. */
 export const DEFAULT_SANDBOX_API_KEY = 'bluum_sandbox_key'
@@ -140,7 +140,7 @@ export interface Sandbox {
 
 function nonNegative(name: string, value: number): number {
   if (!Number.isFinite(value) || value < 0)
-    throw new ERR_SANDBOX_INVALID_OPTION(name, `expected a number >= 0, got ${value}`)
+    throw new SandboxInvalidOptionError(name, `expected a number >= 0, got ${value}`)
   return value
 }
 
@@ -149,19 +149,19 @@ export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSan
   const merged = { ...sandboxDefaults, ...stripUndefined(options) }
   // Basic auth splits `key:secret` on the first colon, so a key cannot contain one.
   if (!/^[^\s:]+$/.test(merged.apiKey)) {
-    throw new ERR_SANDBOX_INVALID_OPTION(
+    throw new SandboxInvalidOptionError(
       'apiKey',
       'expected a non-empty string without whitespace or colons',
     )
   }
   if (!/^\S+$/.test(merged.apiSecret)) {
-    throw new ERR_SANDBOX_INVALID_OPTION(
+    throw new SandboxInvalidOptionError(
       'apiSecret',
       'expected a non-empty string without whitespace',
     )
   }
   if (!/^\d+(\.\d+)?$/.test(merged.initialCash)) {
-    throw new ERR_SANDBOX_INVALID_OPTION(
+    throw new SandboxInvalidOptionError(
       'initialCash',
       `expected a decimal string like "100000.00", got ${JSON.stringify(merged.initialCash)}`,
     )
@@ -171,7 +171,7 @@ export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSan
   for (const [symbol, price] of Object.entries(options.prices ?? {})) {
     const value = Number(price)
     if (!(value > 0))
-      throw new ERR_SANDBOX_INVALID_OPTION(
+      throw new SandboxInvalidOptionError(
         `prices.${symbol}`,
         `expected a positive price, got ${price}`,
       )

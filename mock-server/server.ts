@@ -9,10 +9,11 @@ import Fastify, {
   type FastifyReply,
   type FastifyServerOptions,
 } from 'fastify'
-import { errorResponse, type ApiResponse, type RawApiRequest } from './api.js'
-import { ERR_MALFORMED_BODY } from './errors.js'
-import { createOpenApiDocument } from './openapi.js'
-import { createApi } from './routes.js'
+import { errorResponse } from './api/error-response.js'
+import type { ApiResponse, RawApiRequest } from './api/route.js'
+import { MalformedBodyError } from './core/errors.js'
+import { createOpenApiDocument } from './api/openapi.js'
+import { createApi } from './api/routes/index.js'
 import type { Sandbox } from './sandbox.js'
 
 export interface SandboxServerOptions {
@@ -92,7 +93,7 @@ export function createSandboxServer(
   app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
     // Only Fastify's own failures land here (body too large, bad content-length): answer in Bluum's envelope.
     const status = error.statusCode ?? 500
-    const response = errorResponse(status < 500 ? new ERR_MALFORMED_BODY(error.message) : error)
+    const response = errorResponse(status < 500 ? new MalformedBodyError(error.message) : error)
     return send(reply, { ...response, status: status < 500 ? status : 500 })
   })
   return app

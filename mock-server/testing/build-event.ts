@@ -3,9 +3,9 @@
  * your overrides on top. Arguments are never mutated and the result shares nothing with them.
  */
 import type { BluumEvent, BluumEventData, BluumEventName } from '../../plugin/catalog.js'
-import { isoSeconds } from '../event-bus.js'
-import { createId } from '../ids.js'
-import { sampleEventData } from '../sample-events.js'
+import { isoSeconds } from '../core/event-bus.js'
+import { createId } from '../core/ids.js'
+import { sampleEventData } from '../core/sample-events.js'
 
 /** Envelope fields a test may pin. */
 export interface BuildEventOptions {

@@ -8,18 +8,18 @@ import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { setupServer } from 'msw/node'
 import type { BluumEventPattern } from '../../plugin/event-pattern.js'
-import { parseDuration, type Duration } from '../duration.js'
+import { parseDuration, type Duration } from '../core/duration.js'
 import {
-  ERR_HARNESS_INJECTED_FAILURE,
-  ERR_HARNESS_INVALID_OPTION,
-  ERR_HARNESS_NOT_ACKNOWLEDGED,
-  ERR_HARNESS_UNSETTLED,
-} from '../errors.js'
+  HarnessInjectedFailureError,
+  HarnessInvalidOptionError,
+  HarnessNotAcknowledgedError,
+  HarnessUnsettledError,
+} from '../core/errors.js'
 import { BLUUM_SANDBOX_BASE_URL, createBluumHandlers } from '../msw-handlers.js'
 import { createSandbox, type Sandbox, type SandboxOptions } from '../sandbox.js'
-import type { Delivery, DeliveryAttempt, Webhook, WebhookFaults } from '../state.js'
-import { createInjectTransport } from '../transport-inject.js'
-import { createHttpTransport } from '../transport-http.js'
+import type { Delivery, DeliveryAttempt, Webhook, WebhookFaults } from '../core/state.js'
+import { createInjectTransport } from '../delivery/transport-inject.js'
+import { createHttpTransport } from '../delivery/transport-http.js'
 
 /** What the harness hands to the app factory. */
 export interface ContractEnvironment {
@@ -112,13 +112,13 @@ export async function createContractHarness(
   options: ContractHarnessOptions,
 ): Promise<ContractHarness> {
   if (typeof options.app !== 'function') {
-    throw new ERR_HARNESS_INVALID_OPTION('app', 'expected a function (env) => FastifyInstance')
+    throw new HarnessInvalidOptionError('app', 'expected a function (env) => FastifyInstance')
   }
   const path = options.path ?? '/webhooks/bluum'
-  if (!path.startsWith('/')) throw new ERR_HARNESS_INVALID_OPTION('path', 'must start with "/"')
+  if (!path.startsWith('/')) throw new HarnessInvalidOptionError('path', 'must start with "/"')
   const transportKind = options.transport ?? 'inject'
   if (transportKind !== 'inject' && transportKind !== 'http') {
-    throw new ERR_HARNESS_INVALID_OPTION('transport', 'expected "inject" or "http"')
+    throw new HarnessInvalidOptionError('transport', 'expected "inject" or "http"')
   }
   let skewMs = options.clockSkewMs ?? 0
   const baseUrl = (options.baseUrl ?? BLUUM_SANDBOX_BASE_URL).replace(/\/$/, '')
@@ -213,12 +213,12 @@ export async function createContractHarness(
     },
     failHandler(pattern, times) {
       if (!Number.isSafeInteger(times) || times < 1) {
-        throw new ERR_HARNESS_INVALID_OPTION('times', 'expected a positive integer')
+        throw new HarnessInvalidOptionError('times', 'expected a positive integer')
       }
       let failed = 0
       const label = Array.isArray(pattern) ? pattern.join(', ') : String(pattern)
       app.bluum.on(pattern as BluumEventPattern, () => {
-        if (failed < times) throw new ERR_HARNESS_INJECTED_FAILURE(label, ++failed, times)
+        if (failed < times) throw new HarnessInjectedFailureError(label, ++failed, times)
       })
     },
     skewClock(ms) {
@@ -238,7 +238,7 @@ export async function createContractHarness(
         const acked = deliveries(event).filter((d) => d.status === 'succeeded')
         if (acked.length >= count) return acked
         if (!(await step(limit))) {
-          throw new ERR_HARNESS_NOT_ACKNOWLEDGED(
+          throw new HarnessNotAcknowledgedError(
             count === 1 ? event : `${count} × ${event}`,
             describeAttempts(deliveries(event)),
           )
@@ -258,7 +258,7 @@ export async function createContractHarness(
       const open = harness.unsettled()
       if (open.length > 0) {
         const detail = open.map((d) => `${d.event} (${d.event_id}): ${d.status}`).join('; ')
-        throw new ERR_HARNESS_UNSETTLED(open.length, detail)
+        throw new HarnessUnsettledError(open.length, detail)
       }
     },
     async close() {

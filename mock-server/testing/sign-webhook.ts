@@ -2,8 +2,8 @@
  * Signed deliveries for plain `inject` tests, made with the sandbox's own signer (never the
  * plugin's verifier code), exactly as the sandbox sends them.
  */
-import { createId } from '../ids.js'
-import { signatureHeader } from '../signer.js'
+import { createId } from '../core/ids.js'
+import { signedHeaders, type SignedHeaders } from '../delivery/signer.js'
 
 export interface SignBluumWebhookInput {
   /** The envelope (e.g. from `buildEvent`), or the exact body to send. */
@@ -18,12 +18,7 @@ export interface SignBluumWebhookInput {
 
 /** What `app.inject` and `fetch` need: `{ headers, payload }`. */
 export interface SignedBluumWebhook {
-  headers: {
-    'content-type': 'application/json'
-    'webhook-id': string
-    'webhook-timestamp': string
-    'webhook-signature': string
-  }
+  headers: SignedHeaders
   payload: string
 }
 
@@ -43,12 +38,7 @@ export function signBluumWebhook(input: SignBluumWebhookInput): SignedBluumWebho
   const timestamp = input.timestamp ?? Math.floor(Date.now() / 1000)
   const secrets = typeof input.secret === 'string' ? [input.secret] : [...input.secret]
   return {
-    headers: {
-      'content-type': 'application/json',
-      'webhook-id': id,
-      'webhook-timestamp': String(timestamp),
-      'webhook-signature': signatureHeader(secrets, id, timestamp, payload),
-    },
+    headers: signedHeaders(secrets, id, timestamp, payload),
     payload,
   }
 }

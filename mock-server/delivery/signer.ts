@@ -39,3 +39,30 @@ export function signatureHeader(
 ): string {
   return secrets.map((secret) => signEntry(secret, id, timestamp, body)).join(' ')
 }
+
+/** The headers of one signed delivery, as the sandbox sends them (Standard Webhooks v1). */
+// A type, not an interface: it must fit header bags with an index signature (inject, fetch).
+export type SignedHeaders = {
+  'content-type': 'application/json'
+  'webhook-id': string
+  'webhook-timestamp': string
+  'webhook-signature': string
+}
+
+/**
+ * The one place that builds a delivery's signed headers: the delivery engine and the testing
+ * kit's `signBluumWebhook` both use it, so what a test signs is exactly what the sandbox sends.
+ */
+export function signedHeaders(
+  secrets: readonly string[],
+  id: string,
+  timestampSeconds: number,
+  body: string,
+): SignedHeaders {
+  return {
+    'content-type': 'application/json',
+    'webhook-id': id,
+    'webhook-timestamp': String(timestampSeconds),
+    'webhook-signature': signatureHeader(secrets, id, timestampSeconds, body),
+  }
+}

@@ -1,13 +1,13 @@
 /** Webhook endpoints: create, update, delete, rotate secrets, inject faults. */
-import type { Clock } from './clock.js'
-import type { DeliveryEngine } from './delivery-engine.js'
-import { resolveFaults } from './delivery-engine.js'
-import { isoSeconds } from './event-bus.js'
-import { ERR_INVALID_PARAM, withParam } from './errors.js'
-import { createId } from './ids.js'
-import { findOrThrow } from './resource.js'
-import { generateWebhookSecret } from './signer.js'
-import type { SandboxState, Webhook, WebhookFaults } from './state.js'
+import type { Clock } from '../core/clock.js'
+import type { DeliveryEngine } from '../delivery/engine.js'
+import { resolveFaults } from '../delivery/engine.js'
+import { isoSeconds } from '../core/event-bus.js'
+import { InvalidParamError, withParam } from '../core/errors.js'
+import { createId } from '../core/ids.js'
+import { findOrThrow } from '../core/resource.js'
+import { generateWebhookSecret } from '../delivery/signer.js'
+import type { SandboxState, Webhook, WebhookFaults } from '../core/state.js'
 
 export interface CreateWebhookInput {
   name: string
@@ -60,13 +60,13 @@ function checkUrl(url: string): void {
     parsed = new URL(url)
   } catch {
     throw withParam(
-      new ERR_INVALID_PARAM('url', `expected an absolute http(s) URL, got ${JSON.stringify(url)}`),
+      new InvalidParamError('url', `expected an absolute http(s) URL, got ${JSON.stringify(url)}`),
       'url',
     )
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw withParam(
-      new ERR_INVALID_PARAM('url', `expected an http(s) URL, got ${parsed.protocol}`),
+      new InvalidParamError('url', `expected an http(s) URL, got ${parsed.protocol}`),
       'url',
     )
   }
@@ -81,7 +81,7 @@ function checkSecret(secret: string): void {
     bytes.length > 64
   ) {
     throw withParam(
-      new ERR_INVALID_PARAM('secret', 'expected "whsec_" followed by the base64 of 24 to 64 bytes'),
+      new InvalidParamError('secret', 'expected "whsec_" followed by the base64 of 24 to 64 bytes'),
       'secret',
     )
   }
@@ -90,14 +90,14 @@ function checkSecret(secret: string): void {
 function checkSubscriptions(names: string[]): void {
   if (names.length === 0) {
     throw withParam(
-      new ERR_INVALID_PARAM('eventTypeNames', 'expected at least one event name or wildcard'),
+      new InvalidParamError('eventTypeNames', 'expected at least one event name or wildcard'),
       'eventTypeNames',
     )
   }
   for (const name of names) {
     if (!subscriptionPattern.test(name)) {
       throw withParam(
-        new ERR_INVALID_PARAM(
+        new InvalidParamError(
           'eventTypeNames',
           `${JSON.stringify(name)} is neither an event name ("order.filled") nor a domain wildcard ("order.*")`,
         ),

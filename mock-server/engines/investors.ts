@@ -1,11 +1,11 @@
 /** Investors: in the sandbox KYC approves at once and every account starts funded. */
-import type { Clock } from './clock.js'
-import { formatCents, formatQuantity } from './decimal.js'
-import { ERR_CONFLICT, withParam } from './errors.js'
-import type { EventBus } from './event-bus.js'
-import { createId } from './ids.js'
-import { findOrThrow, newResource } from './resource.js'
-import type { Investor, SandboxState } from './state.js'
+import type { Clock } from '../core/clock.js'
+import { formatCents, formatQuantity } from '../core/decimal.js'
+import { ConflictError, withParam } from '../core/errors.js'
+import type { EventBus } from '../core/event-bus.js'
+import { createId } from '../core/ids.js'
+import { findOrThrow, newResource } from '../core/resource.js'
+import type { Investor, SandboxState } from '../core/state.js'
 
 export interface CreateInvestorInput {
   first_name: string
@@ -57,7 +57,7 @@ export function createInvestorService(deps: InvestorServiceDeps): InvestorServic
       for (const existing of state.investors.values()) {
         if (existing.email === email) {
           throw withParam(
-            new ERR_CONFLICT(`An investor with email '${email}' already exists (${existing.id}).`),
+            new ConflictError(`An investor with email '${email}' already exists (${existing.id}).`),
             'email',
           )
         }

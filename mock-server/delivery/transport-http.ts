@@ -10,7 +10,7 @@ import http from 'node:http'
 import https from 'node:https'
 
 const originalRequest = { 'http:': http.request, 'https:': https.request }
-import { ERR_SANDBOX_BAD_URL, ERR_SANDBOX_DELIVERY_TIMEOUT } from './errors.js'
+import { SandboxBadUrlError, SandboxDeliveryTimeoutError } from '../core/errors.js'
 import type { DeliveryTransport } from './transport.js'
 
 export interface HttpTransportOptions {
@@ -34,7 +34,7 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Deliver
       return new Promise((resolve, reject) => {
         const target = new URL(url)
         if (target.protocol !== 'http:' && target.protocol !== 'https:') {
-          reject(new ERR_SANDBOX_BAD_URL(url))
+          reject(new SandboxBadUrlError(url))
           return
         }
         const request = originalRequest[target.protocol](target, {
@@ -43,7 +43,7 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Deliver
           headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
         })
         const timer = setTimeout(
-          () => request.destroy(new ERR_SANDBOX_DELIVERY_TIMEOUT(timeoutMs)),
+          () => request.destroy(new SandboxDeliveryTimeoutError(timeoutMs)),
           timeoutMs,
         )
         request.on('error', (error) => {

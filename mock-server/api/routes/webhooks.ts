@@ -1,9 +1,9 @@
 /** Webhook management routes: tenant-wide keys only, as Bluum documents. */
 import { Type } from '@sinclair/typebox'
-import { defineRoute, json, list, type RouteDefinition } from './api.js'
-import { ERR_NOT_FOUND, withParam } from './errors.js'
-import { eventTypes } from './event-bus.js'
-import type { Sandbox } from './sandbox.js'
+import { defineRoute, json, list, type RouteDefinition } from '../route.js'
+import { NotFoundError, withParam } from '../../core/errors.js'
+import { eventTypes } from '../../core/event-bus.js'
+import type { Sandbox } from '../../sandbox.js'
 import {
   CreateWebhookBody,
   DeliveryListQuery,
@@ -14,8 +14,8 @@ import {
   RotateSecretBody,
   UpdateWebhookBody,
   WebhookSchema,
-} from './schemas.js'
-import type { Delivery } from './state.js'
+} from '../schemas.js'
+import type { Delivery } from '../../core/state.js'
 
 /** A delivery as the API shows it (the internal `createdMs` and payload stay inside). */
 export function toDeliveryResource(delivery: Delivery) {
@@ -183,7 +183,7 @@ export function webhookRoutes(sandbox: Sandbox): RouteDefinition[] {
         webhooks.get(req.params.webhook_id)
         const delivery = deliveries.get(req.params.delivery_id)
         if (!delivery || delivery.webhook_id !== req.params.webhook_id) {
-          throw withParam(new ERR_NOT_FOUND('delivery', req.params.delivery_id), 'delivery_id')
+          throw withParam(new NotFoundError('delivery', req.params.delivery_id), 'delivery_id')
         }
         return json(202, toDeliveryResource(deliveries.replay(delivery.id)))
       },

@@ -6,18 +6,18 @@
  * fails it. A withdrawal holds its amount at once (so two withdrawals cannot spend the same cash)
  * and gives it back if it fails.
  */
-import type { Clock, TimerHandle } from './clock.js'
-import { formatCents, toCents } from './decimal.js'
+import type { Clock, TimerHandle } from '../core/clock.js'
+import { formatCents, toCents } from '../core/decimal.js'
 import {
-  ERR_INSUFFICIENT_FUNDS,
-  ERR_INVALID_PARAM,
-  ERR_INVALID_STATE,
-  ERR_NOT_FOUND,
+  InsufficientFundsError,
+  InvalidParamError,
+  InvalidStateError,
+  NotFoundError,
   withParam,
-} from './errors.js'
-import { isoSeconds, type EventBus } from './event-bus.js'
-import { findOrThrow, newResource } from './resource.js'
-import type { SandboxState, Transfer, TransferMethod } from './state.js'
+} from '../core/errors.js'
+import { isoSeconds, type EventBus } from '../core/event-bus.js'
+import { findOrThrow, newResource } from '../core/resource.js'
+import type { SandboxState, Transfer, TransferMethod } from '../core/state.js'
 
 export interface TransferInput {
   amount: string
@@ -69,14 +69,14 @@ export function createTransferEngine(deps: TransferEngineDeps): TransferEngine {
     const cents = toCents(input.amount)
     if (cents <= 0)
       throw withParam(
-        new ERR_INVALID_PARAM('amount', 'expected an amount of at least 0.01'),
+        new InvalidParamError('amount', 'expected an amount of at least 0.01'),
         'amount',
       )
     const currency = (input.currency ?? 'USD').toUpperCase()
     if (kind === 'withdrawal') {
       const cash = state.cashCents.get(investorId) ?? 0
       if (cents > cash)
-        throw withParam(new ERR_INSUFFICIENT_FUNDS(formatCents(cents), formatCents(cash)), 'amount')
+        throw withParam(new InsufficientFundsError(formatCents(cents), formatCents(cash)), 'amount')
       state.cashCents.set(investorId, cash - cents)
     }
     const transfer: Transfer = {
@@ -135,10 +135,10 @@ export function createTransferEngine(deps: TransferEngineDeps): TransferEngine {
 
   function findAny(transferId: string): Transfer {
     const transfer = state.deposits.get(transferId) ?? state.withdrawals.get(transferId)
-    if (!transfer) throw withParam(new ERR_NOT_FOUND('transfer', transferId), 'transfer_id')
+    if (!transfer) throw withParam(new NotFoundError('transfer', transferId), 'transfer_id')
     if (transfer.status !== 'pending' && transfer.status !== 'processing') {
       throw withParam(
-        new ERR_INVALID_STATE(`Transfer '${transferId}' is already ${transfer.status}.`),
+        new InvalidStateError(`Transfer '${transferId}' is already ${transfer.status}.`),
         'transfer_id',
       )
     }
@@ -152,7 +152,7 @@ export function createTransferEngine(deps: TransferEngineDeps): TransferEngine {
       findOrThrow(state.investors, investorId, 'investor', 'investor_id')
       const transfer = mapOf(kind).get(transferId)
       if (!transfer || transfer.investor_id !== investorId)
-        throw withParam(new ERR_NOT_FOUND(kind, transferId), `${kind}_id`)
+        throw withParam(new NotFoundError(kind, transferId), `${kind}_id`)
       return transfer
     },
     list(kind, investorId) {

@@ -8,12 +8,23 @@
  * ladder's place; `410 Gone` disables the webhook; an exhausted delivery is parked for replay.
  * All waiting happens on the sandbox clock, so a virtual clock replays the whole ladder at once.
  */
-import type { Clock, TimerHandle } from './clock.js'
-import { ERR_INVALID_STATE, ERR_NOT_FOUND } from './errors.js'
-import { isoSeconds, matchesSubscription, type EventBus, type SandboxEvent } from './event-bus.js'
-import { createId } from './ids.js'
-import { signatureHeader } from './signer.js'
-import type { Delivery, DeliveryAttempt, SandboxState, Webhook, WebhookFaults } from './state.js'
+import type { Clock, TimerHandle } from '../core/clock.js'
+import { InvalidStateError, NotFoundError } from '../core/errors.js'
+import {
+  isoSeconds,
+  matchesSubscription,
+  type EventBus,
+  type SandboxEvent,
+} from '../core/event-bus.js'
+import { createId } from '../core/ids.js'
+import { signedHeaders } from './signer.js'
+import type {
+  Delivery,
+  DeliveryAttempt,
+  SandboxState,
+  Webhook,
+  WebhookFaults,
+} from '../core/state.js'
 import type { DeliveryResponse, DeliveryTransport } from './transport.js'
 
 /** Bluum's documented retry ladder: waits between attempts, ms. */
@@ -178,16 +189,8 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
     const nowMs = clock.now()
     const timestamp = Math.floor((options.signingClock?.() ?? nowMs) / 1000)
     const headers = {
-      'content-type': 'application/json',
+      ...signedHeaders(liveSecrets(webhook), delivery.event_id, timestamp, delivery.payload),
       'user-agent': options.userAgent,
-      'webhook-id': delivery.event_id,
-      'webhook-timestamp': String(timestamp),
-      'webhook-signature': signatureHeader(
-        liveSecrets(webhook),
-        delivery.event_id,
-        timestamp,
-        delivery.payload,
-      ),
     }
     const started = performance.now()
     let response: DeliveryResponse | undefined
@@ -267,11 +270,11 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
   function restart(delivery: Delivery): void {
     const webhook = state.webhooks.get(delivery.webhook_id)
     if (!webhook)
-      throw new ERR_INVALID_STATE(
+      throw new InvalidStateError(
         `Webhook '${delivery.webhook_id}' was deleted; its deliveries cannot be replayed.`,
       )
     if (webhook.status !== 'active') {
-      throw new ERR_INVALID_STATE(
+      throw new InvalidStateError(
         `Webhook '${webhook.id}' is inactive; reactivate it (PATCH status "active") before replaying.`,
       )
     }
@@ -294,9 +297,9 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
     get: (id) => state.deliveries.get(id),
     replay(deliveryId) {
       const delivery = state.deliveries.get(deliveryId)
-      if (!delivery) throw new ERR_NOT_FOUND('delivery', deliveryId)
+      if (!delivery) throw new NotFoundError('delivery', deliveryId)
       if (delivery.status === 'pending') {
-        throw new ERR_INVALID_STATE(
+        throw new InvalidStateError(
           `Delivery '${deliveryId}' is still pending; it can be replayed once it succeeded or was parked.`,
         )
       }

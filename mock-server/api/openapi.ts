@@ -1,6 +1,6 @@
 /** The OpenAPI 3.1 document of the emulated API, generated from the route declarations. */
 import type { TSchema } from '@sinclair/typebox'
-import type { SandboxApi } from './api.js'
+import type { SandboxApi } from './dispatcher.js'
 import { ErrorEnvelope } from './schemas.js'
 
 export interface OpenApiOptions {

@@ -1,5 +1,5 @@
 /** Durations as tests and the CLI write them: milliseconds, or `'500ms'`, `'30s'`, `'1h30m'`. */
-import { ERR_SANDBOX_INVALID_DURATION } from './errors.js'
+import { SandboxInvalidDurationError } from './errors.js'
 
 /** Milliseconds as a number, or a string of `<number><unit>` parts (ms, s, m, h, d). */
 export type Duration = number | string
@@ -12,7 +12,7 @@ const part = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/y
 export function parseDuration(duration: Duration): number {
   if (typeof duration === 'number') {
     if (!Number.isFinite(duration) || duration < 0)
-      throw new ERR_SANDBOX_INVALID_DURATION(String(duration))
+      throw new SandboxInvalidDurationError(String(duration))
     return duration
   }
   const text = duration.trim()
@@ -26,7 +26,7 @@ export function parseDuration(duration: Duration): number {
     consumed = part.lastIndex
   }
   if (text === '' || consumed !== text.length) {
-    throw new ERR_SANDBOX_INVALID_DURATION(JSON.stringify(duration))
+    throw new SandboxInvalidDurationError(JSON.stringify(duration))
   }
   return total
 }

@@ -4,7 +4,7 @@
  * Each event gets its stable `evt_` id once, at emission, so every attempt, duplicate and replay
  * of it carries the same identity (the receiver's dedupe key).
  */
-import { bluumEventCatalog, type BluumEvent, type BluumEventName } from '../plugin/catalog.js'
+import { bluumEventCatalog, type BluumEvent, type BluumEventName } from '../../plugin/catalog.js'
 import type { Clock } from './clock.js'
 import { createId } from './ids.js'
 

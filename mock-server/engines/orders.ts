@@ -7,18 +7,19 @@
  * pay for, or a sell of more than the position, fails with `order.rejected`. In partial-fill mode
  * a fill happens in two halves, `partialFillDelayMs` apart, with `order.partially_filled` between.
  */
-import type { Clock, TimerHandle } from './clock.js'
-import { formatPrice, formatQuantity, toCents } from './decimal.js'
+import type { Clock, TimerHandle } from '../core/clock.js'
+import { formatPrice, formatQuantity, toCents } from '../core/decimal.js'
 import {
-  ERR_ASSET_NOT_TRADABLE,
-  ERR_INVALID_PARAM,
-  ERR_INVALID_STATE,
-  ERR_MISSING_PARAM,
+  AssetNotTradableError,
+  InvalidParamError,
+  InvalidStateError,
+  MissingParamError,
   withParam,
-} from './errors.js'
-import { isoSeconds, type EventBus } from './event-bus.js'
-import { findOrThrow, newResource } from './resource.js'
-import type { Order, OrderStatus, SandboxState } from './state.js'
+} from '../core/errors.js'
+import { isoSeconds, type EventBus } from '../core/event-bus.js'
+import { findOrThrow, newResource } from '../core/resource.js'
+import type { Order, OrderStatus, SandboxState } from '../core/state.js'
+import { orderEventByStatus } from '../core/order-events.js'
 
 export interface PlaceOrderInput {
   symbol: string
@@ -131,12 +132,12 @@ export function createOrderEngine({
   }
 
   function checkShape(input: PlaceOrderInput): void {
-    const bad = (param: string, why: string) => withParam(new ERR_INVALID_PARAM(param, why), param)
+    const bad = (param: string, why: string) => withParam(new InvalidParamError(param, why), param)
     if (input.quantity !== undefined && input.notional !== undefined) {
       throw bad('notional', 'send either quantity or notional, never both')
     }
     if (input.quantity === undefined && input.notional === undefined) {
-      throw withParam(new ERR_MISSING_PARAM('quantity'), 'quantity')
+      throw withParam(new MissingParamError('quantity'), 'quantity')
     }
     if (input.quantity !== undefined && !(Number(input.quantity) > 0))
       throw bad('quantity', 'expected a quantity above 0')
@@ -148,28 +149,20 @@ export function createOrderEngine({
     const needsLimit = input.type === 'limit' || input.type === 'stop_limit'
     const needsStop = input.type === 'stop' || input.type === 'stop_limit'
     if (needsLimit && input.limit_price === undefined)
-      throw withParam(new ERR_MISSING_PARAM('limit_price'), 'limit_price')
+      throw withParam(new MissingParamError('limit_price'), 'limit_price')
     if (needsStop && input.stop_price === undefined)
-      throw withParam(new ERR_MISSING_PARAM('stop_price'), 'stop_price')
+      throw withParam(new MissingParamError('stop_price'), 'stop_price')
     if (
       input.type === 'trailing_stop' &&
       input.trail_percent === undefined &&
       input.trail_price === undefined
     ) {
-      throw withParam(new ERR_MISSING_PARAM('trail_percent'), 'trail_percent')
+      throw withParam(new MissingParamError('trail_percent'), 'trail_percent')
     }
   }
 
   function emit(order: Order): void {
-    const name = (
-      {
-        open: 'order.accepted',
-        partial: 'order.partially_filled',
-        filled: 'order.filled',
-        cancelled: 'order.canceled',
-        failed: 'order.rejected',
-      } as const
-    )[order.status as Exclude<OrderStatus, 'pending'>]
+    const name = order.status === 'pending' ? undefined : orderEventByStatus[order.status]
     if (name) bus.emit(name, order)
   }
 
@@ -259,7 +252,7 @@ export function createOrderEngine({
   function cancel(order: Order): Order {
     if (!open.has(order.status)) {
       throw withParam(
-        new ERR_INVALID_STATE(
+        new InvalidStateError(
           `Order '${order.id}' is ${order.status}; only pending, open or partially filled orders can be cancelled.`,
         ),
         'order_id',
@@ -285,7 +278,7 @@ export function createOrderEngine({
       findOrThrow(state.investors, investorId, 'investor', 'investor_id')
       const symbol = input.symbol.trim().toUpperCase()
       if (!/^[A-Z][A-Z0-9.]{0,11}$/.test(symbol) || state.untradable.has(symbol)) {
-        throw withParam(new ERR_ASSET_NOT_TRADABLE(symbol), 'symbol')
+        throw withParam(new AssetNotTradableError(symbol), 'symbol')
       }
       checkShape(input)
       const current = price(symbol)

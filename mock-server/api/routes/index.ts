@@ -1,12 +1,13 @@
 /** The whole emulated API: every route, in matching order, and its dispatcher. */
-import { createApiDispatcher, type RouteDefinition, type SandboxApi } from './api.js'
-import { documentRoutes } from './routes-documents.js'
-import { investorRoutes } from './routes-investors.js'
-import { orderRoutes } from './routes-orders.js'
-import { sandboxRoutes } from './routes-sandbox.js'
-import { transferRoutes } from './routes-transfers.js'
-import { webhookRoutes } from './routes-webhooks.js'
-import type { Sandbox } from './sandbox.js'
+import { createApiDispatcher, type SandboxApi } from '../dispatcher.js'
+import type { RouteDefinition } from '../route.js'
+import { documentRoutes } from './documents.js'
+import { investorRoutes } from './investors.js'
+import { orderRoutes } from './orders.js'
+import { sandboxRoutes } from './sandbox.js'
+import { transferRoutes } from './transfers.js'
+import { webhookRoutes } from './webhooks.js'
+import type { Sandbox } from '../../sandbox.js'
 
 /** Every route of the emulated API, bound to `sandbox`. */
 export function createRoutes(sandbox: Sandbox): RouteDefinition[] {

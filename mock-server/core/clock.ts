@@ -8,7 +8,7 @@
  * wall time, optionally sped up by `timeScale`, so a 1 minute retry takes 1 s at `timeScale: 60`.
  */
 import { parseDuration, type Duration } from './duration.js'
-import { ERR_SANDBOX_INVALID_OPTION } from './errors.js'
+import { SandboxInvalidOptionError } from './errors.js'
 
 /** A scheduled callback; pass it to {@link Clock.clearTimer} to cancel it. */
 export interface TimerHandle {
@@ -62,10 +62,7 @@ export function createClock(options: ClockOptions = {}): Clock {
   const kind = options.kind ?? 'virtual'
   const timeScale = options.timeScale ?? 1
   if (!(timeScale > 0) || !Number.isFinite(timeScale)) {
-    throw new ERR_SANDBOX_INVALID_OPTION(
-      'timeScale',
-      `expected a positive number, got ${timeScale}`,
-    )
+    throw new SandboxInvalidOptionError('timeScale', `expected a positive number, got ${timeScale}`)
   }
   const startMs = options.startMs ?? Date.now()
   const wallStart = Date.now()

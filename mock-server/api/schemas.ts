@@ -9,8 +9,8 @@ import {
   InvestorSchema,
   OrderSchema,
   WithdrawalSchema,
-} from '../plugin/catalog.js'
-import { decimalPattern } from './decimal.js'
+} from '../../plugin/catalog.js'
+import { decimalPattern } from '../core/decimal.js'
 
 const Decimal = (description: string) => Type.String({ pattern: decimalPattern, description })
 const Metadata = Type.Record(Type.String(), Type.Unknown(), {

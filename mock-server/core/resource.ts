@@ -1,6 +1,6 @@
 /** Helpers shared by the services that create Bluum resources. */
 import type { Clock } from './clock.js'
-import { ERR_NOT_FOUND, withParam } from './errors.js'
+import { NotFoundError, withParam } from './errors.js'
 import { createId } from './ids.js'
 import type { Resource } from './state.js'
 
@@ -24,7 +24,7 @@ export function newResource<O extends string>(
 export function findOrThrow<T>(map: Map<string, T>, id: string, kind: string, param?: string): T {
   const found = map.get(id)
   if (found === undefined) {
-    const error = new ERR_NOT_FOUND(kind, id)
+    const error = new NotFoundError(kind, id)
     throw param ? withParam(error, param) : error
   }
   return found

@@ -1,8 +1,8 @@
 /** Identity documents: reviewed at once, approved unless the sandbox was told to reject. */
-import type { Clock } from './clock.js'
-import { isoSeconds, type EventBus } from './event-bus.js'
-import { findOrThrow, newResource } from './resource.js'
-import type { BluumDocument, DocumentFile, SandboxState } from './state.js'
+import type { Clock } from '../core/clock.js'
+import { isoSeconds, type EventBus } from '../core/event-bus.js'
+import { findOrThrow, newResource } from '../core/resource.js'
+import type { BluumDocument, DocumentFile, SandboxState } from '../core/state.js'
 
 export interface SubmitDocumentInput {
   investor_id: string

@@ -1,8 +1,8 @@
 /** Investor routes (G3). */
 import { Type } from '@sinclair/typebox'
-import { defineRoute, json, list, type RouteDefinition } from './api.js'
-import type { Sandbox } from './sandbox.js'
-import { CreateInvestorBody, InvestorSchema, ListOf, ListQuery } from './schemas.js'
+import { defineRoute, json, list, type RouteDefinition } from '../route.js'
+import type { Sandbox } from '../../sandbox.js'
+import { CreateInvestorBody, InvestorSchema, ListOf, ListQuery } from '../schemas.js'
 
 const tag = 'Investors'
 

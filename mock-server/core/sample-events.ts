@@ -3,17 +3,10 @@
  * `stripe trigger`): a receiver can be exercised with every event without building the state
  * that would produce it. Overrides are merged over the sample.
  */
-import { isBluumEventName } from '../plugin/catalog.js'
+import { isBluumEventName } from '../../plugin/catalog.js'
 import { isoSeconds } from './event-bus.js'
 import { createId } from './ids.js'
-
-const orderStatus: Record<string, string> = {
-  accepted: 'open',
-  partially_filled: 'partial',
-  filled: 'filled',
-  canceled: 'cancelled',
-  rejected: 'failed',
-}
+import { orderStatusOfEvent } from './order-events.js'
 
 /** Sample `data` for `name` at sandbox time `nowMs`, with `overrides` merged on top. */
 export function sampleEventData(
@@ -42,7 +35,7 @@ export function sampleEventData(
       }
       break
     case 'order': {
-      const status = orderStatus[second] ?? 'open'
+      const status = orderStatusOfEvent(name) ?? 'open'
       const filled = status === 'filled' ? '10' : status === 'partial' ? '5' : '0'
       sample = {
         id: createId('ord'),

@@ -6,12 +6,12 @@
 import { FormatRegistry, Kind, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import {
-  ERR_INVALID_PARAM,
-  ERR_MALFORMED_BODY,
-  ERR_MISSING_PARAM,
-  ERR_UNKNOWN_PARAM,
+  InvalidParamError,
+  MalformedBodyError,
+  MissingParamError,
+  UnknownParamError,
   withParam,
-} from './errors.js'
+} from '../core/errors.js'
 
 // Fields people send by habit, and what this API calls them.
 const hints: Record<string, string> = {
@@ -70,7 +70,7 @@ export function validate(schema: TSchema, input: unknown, location: 'body' | 'qu
   const objectSchema = schema as ObjectSchema
   if (objectSchema.type === 'object') {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new ERR_MALFORMED_BODY('expected a JSON object')
+      throw new MalformedBodyError('expected a JSON object')
     }
     if (objectSchema.additionalProperties === false && objectSchema.properties) {
       for (const key of Object.keys(value)) {
@@ -79,13 +79,13 @@ export function validate(schema: TSchema, input: unknown, location: 'body' | 'qu
           hints[key] && Object.hasOwn(objectSchema.properties, hints[key])
             ? ` Did you mean '${hints[key]}'?`
             : ''
-        throw withParam(new ERR_UNKNOWN_PARAM(key, hint), key)
+        throw withParam(new UnknownParamError(key, hint), key)
       }
     }
   }
   const error = Value.Errors(schema, value).First()
   if (!error) return value
   const param = error.path.split('/').filter(Boolean).join('.') || location
-  if (error.value === undefined) throw withParam(new ERR_MISSING_PARAM(param), param)
-  throw withParam(new ERR_INVALID_PARAM(param, describe(error.schema, error.value)), param)
+  if (error.value === undefined) throw withParam(new MissingParamError(param), param)
+  throw withParam(new InvalidParamError(param, describe(error.schema, error.value)), param)
 }

@@ -1,8 +1,8 @@
 /** Deposit and withdrawal routes; both require an Idempotency-Key. */
-import { defineRoute, json, list, type RouteDefinition } from './api.js'
-import type { Sandbox } from './sandbox.js'
-import { DepositSchema, ListOf, ListQuery, TransferBody, WithdrawalSchema } from './schemas.js'
-import type { TransferKind } from './transfer-engine.js'
+import { defineRoute, json, list, type RouteDefinition } from '../route.js'
+import type { Sandbox } from '../../sandbox.js'
+import { DepositSchema, ListOf, ListQuery, TransferBody, WithdrawalSchema } from '../schemas.js'
+import type { TransferKind } from '../../engines/transfers.js'
 
 const tag = 'Transfers'
 

@@ -3,10 +3,10 @@
  * transfers, move prices and time, inject delivery faults, reset.
  */
 import { Type } from '@sinclair/typebox'
-import { defineRoute, json, type RouteDefinition } from './api.js'
-import { parseDuration } from './duration.js'
-import { ERR_INVALID_PARAM, withParam } from './errors.js'
-import type { Sandbox } from './sandbox.js'
+import { defineRoute, json, type RouteDefinition } from '../route.js'
+import { parseDuration } from '../../core/duration.js'
+import { InvalidParamError, withParam } from '../../core/errors.js'
+import type { Sandbox } from '../../sandbox.js'
 import {
   AdvanceClockBody,
   FailTransferBody,
@@ -15,7 +15,7 @@ import {
   SetPriceBody,
   SettingsBody,
   TriggerBody,
-} from './schemas.js'
+} from '../schemas.js'
 
 const tag = 'Sandbox controls'
 
@@ -23,7 +23,7 @@ function duration(value: string | number, param: string): number {
   try {
     return parseDuration(value)
   } catch (error) {
-    throw withParam(new ERR_INVALID_PARAM(param, (error as Error).message), param)
+    throw withParam(new InvalidParamError(param, (error as Error).message), param)
   }
 }
 

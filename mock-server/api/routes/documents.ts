@@ -1,7 +1,7 @@
 /** Document upload (multipart) and retrieval. */
-import { assertInvestorAccess, defineRoute, json, type RouteDefinition } from './api.js'
-import type { Sandbox } from './sandbox.js'
-import { DocumentSchema, DocumentUpload } from './schemas.js'
+import { assertInvestorAccess, defineRoute, json, type RouteDefinition } from '../route.js'
+import type { Sandbox } from '../../sandbox.js'
+import { DocumentSchema, DocumentUpload } from '../schemas.js'
 
 const tag = 'Documents'
 

@@ -14,83 +14,83 @@ import { createError } from '@fastify/error'
 
 // --- The emulated API's answers -------------------------------------------------------------
 
-export const ERR_MISSING_PARAM = createError<'BLUM-400-001', 400, [string]>(
+export const MissingParamError = createError<'BLUM-400-001', 400, [string]>(
   'BLUM-400-001',
   "Missing required parameter '%s'.",
   400,
 )
-export const ERR_INVALID_PARAM = createError<'BLUM-400-002', 400, [string, string]>(
+export const InvalidParamError = createError<'BLUM-400-002', 400, [string, string]>(
   'BLUM-400-002',
   "Invalid value for '%s': %s.",
   400,
 )
-export const ERR_MALFORMED_BODY = createError<'BLUM-400-003', 400, [string]>(
+export const MalformedBodyError = createError<'BLUM-400-003', 400, [string]>(
   'BLUM-400-003',
   'The request body could not be parsed: %s. Send a JSON object with content-type application/json (multipart/form-data for documents).',
   400,
 )
-export const ERR_IDEMPOTENCY_KEY_REQUIRED = createError<'BLUM-400-004', 400, [string]>(
+export const IdempotencyKeyRequiredError = createError<'BLUM-400-004', 400, [string]>(
   'BLUM-400-004',
   "An 'Idempotency-Key' header is required on %s, so a retried request cannot move money twice.",
   400,
 )
-export const ERR_UNKNOWN_PARAM = createError<'BLUM-400-005', 400, [string, string]>(
+export const UnknownParamError = createError<'BLUM-400-005', 400, [string, string]>(
   'BLUM-400-005',
   "Unknown parameter '%s'.%s",
   400,
 )
-export const ERR_MISSING_CREDENTIALS = createError<'BLUM-401-001', 401>(
+export const MissingCredentialsError = createError<'BLUM-401-001', 401>(
   'BLUM-401-001',
   "No API credentials were sent. Use HTTP Basic auth: 'Authorization: Basic base64(API_KEY:API_SECRET)'.",
   401,
 )
-export const ERR_INVALID_CREDENTIALS = createError<'BLUM-401-002', 401>(
+export const InvalidCredentialsError = createError<'BLUM-401-002', 401>(
   'BLUM-401-002',
   'The API key or secret is not valid for this sandbox. Check that the key and secret belong together and carry no whitespace.',
   401,
 )
-export const ERR_TENANT_KEY_REQUIRED = createError<'BLUM-403-001', 403, [string]>(
+export const TenantKeyRequiredError = createError<'BLUM-403-001', 403, [string]>(
   'BLUM-403-001',
   '%s requires a tenant-wide API key; investor-scoped keys are not permitted.',
   403,
 )
-export const ERR_OTHER_INVESTOR = createError<'BLUM-403-002', 403, [string]>(
+export const OtherInvestorError = createError<'BLUM-403-002', 403, [string]>(
   'BLUM-403-002',
   "This investor-scoped key may not access investor '%s'.",
   403,
 )
-export const ERR_NOT_FOUND = createError<'BLUM-404-001', 404, [string, string]>(
+export const NotFoundError = createError<'BLUM-404-001', 404, [string, string]>(
   'BLUM-404-001',
   "No such %s: '%s'.",
   404,
 )
-export const ERR_CONFLICT = createError<'BLUM-409-001', 409, [string]>('BLUM-409-001', '%s', 409)
-export const ERR_IDEMPOTENCY_CONFLICT = createError<'BLUM-409-002', 409, [string]>(
+export const ConflictError = createError<'BLUM-409-001', 409, [string]>('BLUM-409-001', '%s', 409)
+export const IdempotencyConflictError = createError<'BLUM-409-002', 409, [string]>(
   'BLUM-409-002',
   "Idempotency-Key '%s' was already used with a different request. Use a new key for a new request.",
   409,
 )
-export const ERR_INSUFFICIENT_FUNDS = createError<'BLUM-422-001', 422, [string, string]>(
+export const InsufficientFundsError = createError<'BLUM-422-001', 422, [string, string]>(
   'BLUM-422-001',
   'Insufficient funds: %s requested, %s available.',
   422,
 )
-export const ERR_ASSET_NOT_TRADABLE = createError<'BLUM-422-003', 422, [string]>(
+export const AssetNotTradableError = createError<'BLUM-422-003', 422, [string]>(
   'BLUM-422-003',
   "Asset '%s' is not tradable in the sandbox.",
   422,
 )
-export const ERR_INVALID_STATE = createError<'BLUM-422-004', 422, [string]>(
+export const InvalidStateError = createError<'BLUM-422-004', 422, [string]>(
   'BLUM-422-004',
   '%s',
   422,
 )
-export const ERR_RATE_LIMITED = createError<'BLUM-429-001', 429, [number]>(
+export const RateLimitedError = createError<'BLUM-429-001', 429, [number]>(
   'BLUM-429-001',
   'Too many requests: the sandbox allows %d requests per second per API key. Retry after the delay in Retry-After.',
   429,
 )
-export const ERR_INTERNAL = createError<'BLUM-500-001', 500>(
+export const InternalError = createError<'BLUM-500-001', 500>(
   'BLUM-500-001',
   'The sandbox failed while handling this request.',
   500,
@@ -98,12 +98,12 @@ export const ERR_INTERNAL = createError<'BLUM-500-001', 500>(
 
 // --- Programming errors of the sandbox's caller ---------------------------------------------
 
-export const ERR_SANDBOX_INVALID_OPTION = createError<
+export const SandboxInvalidOptionError = createError<
   'BLUUM_SANDBOX_INVALID_OPTION',
   500,
   [string, string]
 >('BLUUM_SANDBOX_INVALID_OPTION', "Invalid sandbox option '%s': %s.", 500)
-export const ERR_SANDBOX_INVALID_DURATION = createError<
+export const SandboxInvalidDurationError = createError<
   'BLUUM_SANDBOX_INVALID_DURATION',
   400,
   [string]
@@ -112,17 +112,17 @@ export const ERR_SANDBOX_INVALID_DURATION = createError<
   "Invalid duration %s: expected milliseconds as a number, or a string like '500ms', '30s', '5m', '2h', '1d' or '1h30m'.",
   400,
 )
-export const ERR_SANDBOX_CLOSED = createError<'BLUUM_SANDBOX_CLOSED', 500>(
+export const SandboxClosedError = createError<'BLUUM_SANDBOX_CLOSED', 500>(
   'BLUUM_SANDBOX_CLOSED',
   'The sandbox was closed; create a new one with createSandbox().',
   500,
 )
-export const ERR_SANDBOX_DELIVERY_TIMEOUT = createError<
+export const SandboxDeliveryTimeoutError = createError<
   'BLUUM_SANDBOX_DELIVERY_TIMEOUT',
   504,
   [number]
 >('BLUUM_SANDBOX_DELIVERY_TIMEOUT', 'The receiver did not answer within %d ms.', 504)
-export const ERR_SANDBOX_BAD_URL = createError<'BLUUM_SANDBOX_BAD_URL', 500, [string]>(
+export const SandboxBadUrlError = createError<'BLUUM_SANDBOX_BAD_URL', 500, [string]>(
   'BLUUM_SANDBOX_BAD_URL',
   "Cannot deliver to '%s': only http: and https: URLs are supported.",
   500,
@@ -170,12 +170,12 @@ export function errorTypeFor(status: number, code = ''): string {
 
 // --- The contract-testing harness -------------------------------------------------------------
 
-export const ERR_HARNESS_INVALID_OPTION = createError<
+export const HarnessInvalidOptionError = createError<
   'BLUUM_HARNESS_INVALID_OPTION',
   500,
   [string, string]
 >('BLUUM_HARNESS_INVALID_OPTION', 'Invalid harness option "%s": %s', 500, TypeError)
-export const ERR_HARNESS_NOT_ACKNOWLEDGED = createError<
+export const HarnessNotAcknowledgedError = createError<
   'BLUUM_HARNESS_NOT_ACKNOWLEDGED',
   500,
   [string, string]
@@ -184,12 +184,12 @@ export const ERR_HARNESS_NOT_ACKNOWLEDGED = createError<
   'No delivery of %s was acknowledged by the app, and nothing is left to retry. Attempts: %s',
   500,
 )
-export const ERR_HARNESS_UNSETTLED = createError<'BLUUM_HARNESS_UNSETTLED', 500, [number, string]>(
+export const HarnessUnsettledError = createError<'BLUUM_HARNESS_UNSETTLED', 500, [number, string]>(
   'BLUUM_HARNESS_UNSETTLED',
   '%d delivery(ies) not acknowledged by the app: %s',
   500,
 )
-export const ERR_HARNESS_INJECTED_FAILURE = createError<
+export const HarnessInjectedFailureError = createError<
   'BLUUM_HARNESS_INJECTED_FAILURE',
   500,
   [string, number, number]

@@ -1,15 +1,15 @@
 /** Order routes: G3 `/investors/{id}/orders` (`quantity`) and the legacy G2 alias (`qty`). */
-import { defineRoute, json, list, type RouteDefinition } from './api.js'
-import type { PlaceOrderInput } from './order-engine.js'
-import type { Sandbox } from './sandbox.js'
+import { defineRoute, json, list, type RouteDefinition } from '../route.js'
+import type { PlaceOrderInput } from '../../engines/orders.js'
+import type { Sandbox } from '../../sandbox.js'
 import {
   LegacyPlaceOrderBody,
   ListOf,
   OrderListQuery,
   OrderSchema,
   PlaceOrderBody,
-} from './schemas.js'
-import type { Order } from './state.js'
+} from '../schemas.js'
+import type { Order } from '../../core/state.js'
 
 const tag = 'Orders'
 

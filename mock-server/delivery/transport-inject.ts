@@ -3,7 +3,7 @@
  *
  * Typed structurally so this module does not import Fastify: the core stays framework-free.
  */
-import { ERR_SANDBOX_DELIVERY_TIMEOUT } from './errors.js'
+import { SandboxDeliveryTimeoutError } from '../core/errors.js'
 import type { DeliveryTransport } from './transport.js'
 
 /** The part of Fastify's `inject` that the transport uses. */
@@ -23,7 +23,7 @@ export function createInjectTransport(app: InjectTarget): DeliveryTransport {
       const target = new URL(url)
       let timer: NodeJS.Timeout | undefined
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new ERR_SANDBOX_DELIVERY_TIMEOUT(timeoutMs)), timeoutMs)
+        timer = setTimeout(() => reject(new SandboxDeliveryTimeoutError(timeoutMs)), timeoutMs)
       })
       try {
         const response = await Promise.race([

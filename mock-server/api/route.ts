@@ -1,0 +1,112 @@
+/**
+ * The vocabulary the routes are written in: requests, answers, route definitions and the small
+ * answer helpers. Pure data and types; the machine that runs routes is `dispatcher.ts`.
+ */
+import type { Static, TSchema } from '@sinclair/typebox'
+import { OtherInvestorError, withParam } from '../core/errors.js'
+
+/** Who is calling. */
+export type AuthContext =
+  | { kind: 'tenant'; apiKey: string }
+  | { kind: 'investor'; apiKey: string; investorId: string | undefined }
+
+/** A request as a face received it, before any parsing. */
+export interface RawApiRequest {
+  method: string
+  /** Path below the API root, e.g. `/webhooks/wh_123` (no `/v1`). */
+  path: string
+  query: Record<string, string | string[] | undefined>
+  /** Header names in lower case. */
+  headers: Record<string, string | string[] | undefined>
+  /** The raw body bytes (or text), exactly as received. */
+  body?: Uint8Array | string | undefined
+}
+
+/** What a handler or the dispatcher answers. */
+export interface ApiResponse {
+  status: number
+  headers?: Record<string, string>
+  body?: unknown
+}
+
+/** `:name` segments of a path, as an object type. */
+export type PathParams<P extends string> = P extends `${string}:${infer Name}/${infer Rest}`
+  ? { [K in Name]: string } & PathParams<`/${Rest}`>
+  : P extends `${string}:${infer Name}`
+    ? { [K in Name]: string }
+    : Record<never, string>
+
+type StaticOr<T, D> = T extends TSchema ? Static<T> : D
+
+export interface RouteSchemas {
+  query?: TSchema
+  body?: TSchema
+  /** The success answer, for the OpenAPI document. */
+  response?: TSchema
+}
+
+/** The parsed, validated request a handler receives. */
+export interface ApiRequest<P extends string = string, S extends RouteSchemas = RouteSchemas> {
+  method: string
+  /** The full path as the client sent it, with the API prefix (`/v1/...`). */
+  url: string
+  params: PathParams<P>
+  query: StaticOr<S['query'], Record<string, unknown>>
+  headers: Record<string, string>
+  body: StaticOr<S['body'], undefined>
+  auth: AuthContext
+}
+
+export interface RouteDefinition<P extends string = string, S extends RouteSchemas = RouteSchemas> {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE'
+  /** Below the API root, with `:param` segments: `/webhooks/:webhook_id`. */
+  path: P
+  operationId: string
+  summary: string
+  tag: string
+  /** `tenant`: tenant-wide keys only; `investor`: investor keys too, for their own investor. */
+  access: 'tenant' | 'investor'
+  /** `Idempotency-Key` handling: required (deposits, withdrawals) or honoured when sent (orders). */
+  idempotency?: 'required' | 'optional'
+  /** Multipart bodies (documents) are parsed into fields; files become `{ filename, size, content_type }`. */
+  bodyType?: 'json' | 'multipart'
+  /** Success status, for the OpenAPI document. Default 200. */
+  successStatus?: number
+  schema: S
+  handler(request: ApiRequest<P, S>): ApiResponse | Promise<ApiResponse>
+}
+
+/** Declares a route with its handler typed from its path and schemas. */
+export function defineRoute<const P extends string, S extends RouteSchemas>(
+  route: RouteDefinition<P, S>,
+): RouteDefinition {
+  return route as unknown as RouteDefinition
+}
+
+/** Helper for handlers: a JSON answer. */
+export function json(status: number, body: unknown): ApiResponse {
+  return { status, headers: { 'content-type': 'application/json' }, body }
+}
+
+/** Helper for list handlers: Bluum's list envelope with `limit`/`offset` paging. */
+export function list<T>(
+  url: string,
+  items: readonly T[],
+  query: { limit?: number; offset?: number },
+): ApiResponse {
+  const limit = query.limit ?? 10
+  const offset = query.offset ?? 0
+  return json(200, {
+    object: 'list',
+    url,
+    has_more: offset + limit < items.length,
+    data: items.slice(offset, offset + limit),
+  })
+}
+
+/** Investor-scoped keys may only act for their own investor (for routes with no `:investor_id`). */
+export function assertInvestorAccess(auth: AuthContext, investorId: string): void {
+  if (auth.kind === 'investor' && auth.investorId !== investorId) {
+    throw withParam(new OtherInvestorError(investorId), 'investor_id')
+  }
+}
