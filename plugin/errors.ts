@@ -97,3 +97,12 @@ export const AckTimeoutError = createError<[string, number]>(
   'Event %s: handlers still running after %d ms; the work goes on and is recorded when it ends.',
   503,
 )
+
+// Packaging: an optional peer dependency (msw, ioredis) that a feature needs is not installed.
+export const MissingPeerDependencyError = createError<
+  [feature: string, name: string, install: string, cause?: { cause: unknown }]
+>(
+  'BLUUM_MISSING_PEER_DEPENDENCY',
+  '%s needs the optional peer dependency "%s", which is not installed. Install it in your app: %s',
+  500,
+)

