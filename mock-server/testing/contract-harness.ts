@@ -146,7 +146,9 @@ export async function createContractHarness(
   })
   const handlers = createBluumHandlers(sandbox, { baseUrl })
   const server = options.msw === false ? undefined : setupServer(...handlers)
-  server?.listen({ onUnhandledRequest: 'bypass' })
+  // msw 3 renamed `onUnhandledRequest` to `onUnhandledFrame`; each major reads its own name.
+  const unhandled = { onUnhandledRequest: 'bypass', onUnhandledFrame: 'bypass' } as const
+  server?.listen(unhandled)
 
   // The webhook exists before the app, so the app is built with its secret, as in production.
   const webhook = sandbox.webhooks.create({
