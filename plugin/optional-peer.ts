@@ -20,9 +20,15 @@ export interface OptionalPeer {
 /** True when `error` says that the package `name` itself (not one of its own imports) is absent. */
 function isPackageMissing(error: unknown, name: string): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown }
-  if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') return false
+  if (typeof message !== 'string') return false
   // Node: "Cannot find package 'msw' imported from /app/node_modules/fastify-bluum-webhooks/...".
-  return typeof message === 'string' && message.includes(`'${name}'`)
+  // The code is lost when the error crosses from off-thread loader hooks (tsx, tap; Node >= 22),
+  // so the message alone counts too.
+  const notFound =
+    code === 'ERR_MODULE_NOT_FOUND' ||
+    code === 'MODULE_NOT_FOUND' ||
+    /^Cannot find (package|module) /.test(message)
+  return notFound && message.includes(`'${name}'`)
 }
 
 /**
