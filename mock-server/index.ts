@@ -2,7 +2,8 @@
  * `fastify-bluum-webhooks/sandbox`: a local Bluum sandbox with one core and two faces.
  *
  * - `createSandbox()` holds the state, the clock and the engines (no HTTP, no msw).
- * - `createBluumHandlers(sandbox)` mounts the API in-process under msw.
+ * - `createBluumHandlers(sandbox)` mounts the API in-process under msw; it lives in
+ *   `fastify-bluum-webhooks/sandbox/msw`, so that this entry point loads without msw installed.
  * - `createSandboxServer(sandbox)` mounts it on a Fastify server (`bluum-sandbox` CLI).
  */
 export {
@@ -11,6 +12,7 @@ export {
   sandboxDefaults,
   DEFAULT_SANDBOX_API_KEY,
   DEFAULT_SANDBOX_API_SECRET,
+  BLUUM_SANDBOX_BASE_URL,
 } from './sandbox.js'
 export type {
   Sandbox,
@@ -23,8 +25,6 @@ export { createClock, createVirtualClock, createRealClock } from './core/clock.j
 export type { Clock, ClockOptions, TimerHandle } from './core/clock.js'
 export { parseDuration } from './core/duration.js'
 export type { Duration } from './core/duration.js'
-export { createBluumHandlers, BLUUM_SANDBOX_BASE_URL } from './msw-handlers.js'
-export type { BluumHandlersOptions } from './msw-handlers.js'
 export { createSandboxServer } from './server.js'
 export type { SandboxServerOptions } from './server.js'
 export { createApi, createRoutes } from './api/routes/index.js'

@@ -1,16 +1,29 @@
 /**
- * The in-process face: the route table as msw handlers, so app code calling the sandbox base URL
- * with `fetch` reaches the sandbox inside the test process. The sandbox's own deliveries go out
- * through `node:http` (or `inject`), so this msw server never intercepts them.
+ * `fastify-bluum-webhooks/sandbox/msw`, the in-process face: the route table as msw handlers, so
+ * app code calling the sandbox base URL with `fetch` reaches the sandbox inside the test process.
+ * The sandbox's own deliveries go out through `node:http` (or `inject`), so this msw server never
+ * intercepts them.
+ *
+ * msw is an optional peer, so this face has its own entry point: `./sandbox` loads without msw,
+ * and importing this one without msw fails with `BLUUM_MISSING_PEER_DEPENDENCY` and the install
+ * command (the reason for the awaited import below instead of a static one).
  */
-import { http, HttpResponse, type HttpHandler } from 'msw'
+import type { HttpHandler } from 'msw'
+import { importOptionalPeer } from '../plugin/optional-peer.js'
 import type { ApiResponse, RawApiRequest } from './api/route.js'
 import { createOpenApiDocument } from './api/openapi.js'
 import { createApi } from './api/routes/index.js'
-import type { Sandbox } from './sandbox.js'
+// Evaluated before any msw server can listen: the real `http.request` is captured for deliveries.
+import './delivery/transport-http.js'
+import { BLUUM_SANDBOX_BASE_URL, type Sandbox } from './sandbox.js'
 
-/** Bluum's documented sandbox base URL. */
-export const BLUUM_SANDBOX_BASE_URL = 'https://sandbox.api.bluumfinance.com/v1'
+const { http, HttpResponse } = await importOptionalPeer(() => import('msw'), {
+  name: 'msw',
+  feature: 'The msw face of the sandbox (fastify-bluum-webhooks/sandbox/msw)',
+  install: 'npm install --save-dev msw',
+})
+
+export { BLUUM_SANDBOX_BASE_URL }
 
 export interface BluumHandlersOptions {
   /** Where the app under test sends its requests. Default `https://sandbox.api.bluumfinance.com/v1`. */

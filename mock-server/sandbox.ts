@@ -40,6 +40,8 @@ import { createWebhookService, type WebhookService } from './engines/webhooks.js
 export const DEFAULT_SANDBOX_API_KEY = 'bluum_sandbox_key'
 /** The documented default secret of every sandbox. */
 export const DEFAULT_SANDBOX_API_SECRET = 'bluum_sandbox_secret'
+/** Bluum's documented sandbox base URL, the one the msw face answers by default. */
+export const BLUUM_SANDBOX_BASE_URL = 'https://sandbox.api.bluumfinance.com/v1'
 
 /** An extra key pair limited to one investor; it gets 403 on webhook management. */
 export interface InvestorKey {

@@ -4,7 +4,10 @@
  * Messages say what was expected, what came, and the likely cause: a webhook sender only sees
  * the answer, and an operator only sees the log, so both must be able to act on it.
  */
-import createError from '@fastify/error'
+// The named import, not the default one: with the default import the emitted .d.ts names the
+// constructor type `createError.FastifyErrorConstructor`, a namespace that consumers on
+// `moduleResolution: bundler` cannot see (test/package-consumer.test.ts).
+import { createError } from '@fastify/error'
 
 // Options, checked once at `register`.
 export const InvalidOptionError = createError<[string, string]>(
@@ -98,4 +101,13 @@ export const AckTimeoutError = createError<[string, number]>(
   'BLUUM_ACK_TIMEOUT',
   'Event %s: handlers still running after %d ms; the work goes on and is recorded when it ends.',
   503,
+)
+
+// Packaging: an optional peer dependency (msw, ioredis) that a feature needs is not installed.
+export const MissingPeerDependencyError = createError<
+  [feature: string, name: string, install: string, cause?: { cause: unknown }]
+>(
+  'BLUUM_MISSING_PEER_DEPENDENCY',
+  '%s needs the optional peer dependency "%s", which is not installed. Install it in your app: %s',
+  500,
 )

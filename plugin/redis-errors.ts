@@ -7,7 +7,10 @@ type Cause = { cause: unknown }
  * The plugin answers any rejected store call with 503 `BLUUM_STORE_UNAVAILABLE`, so these codes
  * are for the operator reading the log (the original ioredis error travels as `cause`).
  */
-import createError from '@fastify/error'
+// The named import, not the default one: with the default import the emitted .d.ts names the
+// constructor type `createError.FastifyErrorConstructor`, a namespace that consumers on
+// `moduleResolution: bundler` cannot see (test/package-consumer.test.ts).
+import { createError } from '@fastify/error'
 
 /** A bad option of `createRedisStore`, thrown at creation, never on the request path. */
 export const RedisInvalidOptionError = createError<[string, string]>(

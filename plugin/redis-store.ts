@@ -12,7 +12,7 @@
  * safer than holding a delivery while Redis is away.
  */
 import { randomUUID } from 'node:crypto'
-import { Redis } from 'ioredis'
+import { Redis } from './ioredis-peer.js'
 import {
   RedisInvalidArgumentError,
   RedisInvalidOptionError,

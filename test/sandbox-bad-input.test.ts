@@ -8,12 +8,12 @@ import { setupServer } from 'msw/node'
 import t, { type Test } from 'tap'
 import {
   BLUUM_SANDBOX_BASE_URL,
-  createBluumHandlers,
   createSandbox,
   createSandboxServer,
   sandboxErrors,
   type Sandbox,
 } from '../mock-server/index.js'
+import { createBluumHandlers } from '../mock-server/msw-handlers.js'
 
 const authorization =
   'Basic ' + Buffer.from('bluum_sandbox_key:bluum_sandbox_secret').toString('base64')
@@ -312,7 +312,10 @@ t.test('the Fastify face maps its own body-limit error to BLUM-400-008', async (
 t.test('the msw face: every bad input answers the envelope', async (t) => {
   const sandbox = createSandbox()
   const server = setupServer(...createBluumHandlers(sandbox, { bodyLimitBytes }))
-  server.listen({ onUnhandledRequest: 'error' })
+  // msw 2 reads onUnhandledRequest, msw 3 onUnhandledFrame.
+  server.listen({ onUnhandledRequest: 'error', onUnhandledFrame: 'error' } as Parameters<
+    typeof server.listen
+  >[0])
   t.teardown(async () => {
     server.close()
     await sandbox.close()

@@ -8,11 +8,15 @@ import { setupServer } from 'msw/node'
 import t from 'tap'
 import {
   BLUUM_SANDBOX_BASE_URL,
-  createBluumHandlers,
   createSandbox,
   sampleInvestorRequest,
 } from '../mock-server/index.js'
+import { createBluumHandlers } from '../mock-server/msw-handlers.js'
 import { signatureEntry } from './helpers/sign.js'
+
+// A request no handler answers fails the test (msw 2 calls the option onUnhandledRequest, msw 3
+// onUnhandledFrame; each reads its own).
+const failOnUnhandled = { onUnhandledRequest: 'error', onUnhandledFrame: 'error' } as const
 
 const authorization =
   'Basic ' + Buffer.from('bluum_sandbox_key:bluum_sandbox_secret').toString('base64')
@@ -40,7 +44,7 @@ t.test('fetch to the sandbox URL is served in-process; deliveries go around msw'
   const sandbox = createSandbox()
   const server = setupServer(...createBluumHandlers(sandbox))
   // 'error' proves the delivery below never passes through msw: an unhandled request would fail.
-  server.listen({ onUnhandledRequest: 'error' })
+  server.listen(failOnUnhandled)
   const receiver = Fastify()
   const got: { signed: boolean; event: string }[] = []
   receiver.post('/hook', async (request) => {
@@ -93,7 +97,7 @@ t.test('fetch to the sandbox URL is served in-process; deliveries go around msw'
 t.test('a test can override one answer with server.use(..., once)', async (t) => {
   const sandbox = createSandbox()
   const server = setupServer(...createBluumHandlers(sandbox))
-  server.listen({ onUnhandledRequest: 'error' })
+  server.listen(failOnUnhandled)
   t.teardown(async () => {
     server.close()
     await sandbox.close()
@@ -121,7 +125,7 @@ t.test('the signature a receiver gets verifies with an independent signer', asyn
   })
   const captured: { headers: Record<string, string>; body: string }[] = []
   const server = setupServer(...createBluumHandlers(sandbox, { baseUrl: 'http://bluum.local/v1' }))
-  server.listen({ onUnhandledRequest: 'error' })
+  server.listen(failOnUnhandled)
   t.teardown(async () => {
     server.close()
     await sandbox.close()

@@ -9,7 +9,10 @@
  * what an HTTP client would see. `BLUUM_SANDBOX_*` errors are programming errors of the caller
  * (bad options, bad durations).
  */
-import createError from '@fastify/error'
+// The named import, not the default one: with the default import the emitted .d.ts names the
+// constructor type `createError.FastifyErrorConstructor`, a namespace that consumers on
+// `moduleResolution: bundler` cannot see (test/package-consumer.test.ts).
+import { createError } from '@fastify/error'
 
 // --- The emulated API's answers, in the catalog's order ---------------------------------------
 

@@ -1,15 +1,19 @@
 /**
  * Real HTTP delivery through `node:http`/`node:https`, invisible to msw.
  *
- * msw's `setupServer().listen()` replaces `http.request` and `https.request` on the module objects
- * with interceptors. The originals are captured here, when this module is evaluated, which is
- * before any test can call `listen()` (handlers come from `createBluumHandlers`, imported from
- * this package), so the sandbox's deliveries reach the real receiver and never the app's mocks.
+ * msw 2's `setupServer().listen()` replaces `http.request` and `https.request` on the module
+ * objects with interceptors. The originals are captured here, when this module is evaluated, which
+ * is before any test can call `listen()` (`fastify-bluum-webhooks/sandbox/msw` imports this module
+ * first). msw 3 intercepts lower, at the socket, so every delivery also carries msw's own bypass
+ * marker (`accept: msw/passthrough`, what msw's `bypass()` sets; msw 2 and 3 both send such a
+ * request as it is). Either way the sandbox's deliveries reach the real receiver and never the
+ * app's mocks, whatever its `onUnhandledRequest`/`onUnhandledFrame` says.
  */
 import http from 'node:http'
 import https from 'node:https'
 
 const originalRequest = { 'http:': http.request, 'https:': https.request }
+const MSW_BYPASS = 'msw/passthrough'
 import { SandboxBadUrlError, SandboxDeliveryTimeoutError } from '../core/errors.js'
 import type { DeliveryTransport } from './transport.js'
 
@@ -40,7 +44,11 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Deliver
         const request = originalRequest[target.protocol](target, {
           method: 'POST',
           agent: agents[target.protocol],
-          headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+          headers: {
+            ...headers,
+            accept: headers.accept ? `${headers.accept}, ${MSW_BYPASS}` : MSW_BYPASS,
+            'content-length': String(Buffer.byteLength(body)),
+          },
         })
         const timer = setTimeout(
           () => request.destroy(new SandboxDeliveryTimeoutError(timeoutMs)),

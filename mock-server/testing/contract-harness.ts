@@ -6,7 +6,8 @@
  */
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
-import { setupServer } from 'msw/node'
+import type { HttpHandler } from 'msw'
+import { importOptionalPeer } from '../../plugin/optional-peer.js'
 import type { BluumEventPattern } from '../../plugin/event-pattern.js'
 import { parseDuration, type Duration } from '../core/duration.js'
 import {
@@ -15,8 +16,12 @@ import {
   HarnessNotAcknowledgedError,
   HarnessUnsettledError,
 } from '../core/errors.js'
-import { BLUUM_SANDBOX_BASE_URL, createBluumHandlers } from '../msw-handlers.js'
-import { createSandbox, type Sandbox, type SandboxOptions } from '../sandbox.js'
+import {
+  BLUUM_SANDBOX_BASE_URL,
+  createSandbox,
+  type Sandbox,
+  type SandboxOptions,
+} from '../sandbox.js'
 import type { Delivery, DeliveryAttempt, Webhook, WebhookFaults } from '../core/state.js'
 import { createInjectTransport } from '../delivery/transport-inject.js'
 import { createHttpTransport } from '../delivery/transport-http.js'
@@ -63,7 +68,7 @@ export interface ContractHarness {
   /** The webhook registered for the app. */
   readonly webhook: Webhook
   /** The msw handlers, to mount in your own msw server when `msw: false`. */
-  readonly handlers: ReturnType<typeof createBluumHandlers>
+  readonly handlers: HttpHandler[]
   /** Calls the sandbox API with the tenant credentials; resolves `{ status, body }`. */
   api<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>
   /** Replaces the webhook's faults (duplicates, reorder, delayMs). */
@@ -121,6 +126,14 @@ export async function createContractHarness(
     throw new HarnessInvalidOptionError('transport', 'expected "inject" or "http"')
   }
   let skewMs = options.clockSkewMs ?? 0
+  // msw is an optional peer of the package, but the harness always needs it (the handlers are
+  // built even with `msw: false`): checked before anything is created.
+  const { setupServer } = await importOptionalPeer(() => import('msw/node'), {
+    name: 'msw',
+    feature: 'createContractHarness (fastify-bluum-webhooks/testing)',
+    install: 'npm install --save-dev msw',
+  })
+  const { createBluumHandlers } = await import('../msw-handlers.js')
   const baseUrl = (options.baseUrl ?? BLUUM_SANDBOX_BASE_URL).replace(/\/$/, '')
 
   // Deliveries are signed with wall time (the sandbox's default), plus any skew the test asks for,
@@ -133,7 +146,9 @@ export async function createContractHarness(
   })
   const handlers = createBluumHandlers(sandbox, { baseUrl })
   const server = options.msw === false ? undefined : setupServer(...handlers)
-  server?.listen({ onUnhandledRequest: 'bypass' })
+  // msw 3 renamed `onUnhandledRequest` to `onUnhandledFrame`; each major reads its own name.
+  const unhandled = { onUnhandledRequest: 'bypass', onUnhandledFrame: 'bypass' } as const
+  server?.listen(unhandled)
 
   // The webhook exists before the app, so the app is built with its secret, as in production.
   const webhook = sandbox.webhooks.create({

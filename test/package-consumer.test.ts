@@ -1,0 +1,383 @@
+/**
+ * The package as a consumer receives it: `npm pack` (whose `prepack` builds `dist/`) from a copy
+ * of the sources, the tarball unpacked into a consumer project's node_modules beside the peers
+ * it declares, then the consumer's TypeScript checked the strict way (`skipLibCheck: false`)
+ * under both module resolutions apps use today, and its JavaScript run under this Node.
+ *
+ * Offline by design: the consumer's node_modules links the packages this repository already
+ * has, and only those the packed manifest declares (dependencies and peers), so an import the
+ * manifest forgot fails here instead of in a user's install.
+ */
+import { execFile } from 'node:child_process'
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import t from 'tap'
+
+const run = promisify(execFile)
+const repo = fileURLToPath(new URL('..', import.meta.url))
+const repoModules = join(repo, 'node_modules')
+const tsc = join(repoModules, 'typescript', 'bin', 'tsc')
+
+interface Manifest {
+  name: string
+  dependencies?: Record<string, string>
+  peerDependencies?: Record<string, string>
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>
+  devDependencies?: Record<string, string>
+}
+
+/** Runs a command; resolves its exit code and output instead of throwing, for the assertion. */
+async function exec(file: string, args: string[], cwd: string) {
+  try {
+    const { stdout, stderr } = await run(file, args, { cwd, maxBuffer: 64 * 1024 * 1024 })
+    return { code: 0, stdout, stderr }
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string }
+    return {
+      code: typeof e.code === 'number' ? e.code : 1,
+      stdout: e.stdout ?? '',
+      stderr: e.stderr ?? '',
+    }
+  }
+}
+
+// One build for the whole file; on a busy machine it takes a while, which is not a failure.
+t.setTimeout(600_000)
+
+const work = mkdtempSync(join(tmpdir(), 'bluum-package-'))
+t.teardown(() => rmSync(work, { recursive: true, force: true }))
+
+// 1. Pack from a copy, so the build neither depends on nor touches this checkout's dist/.
+const source = join(work, 'source')
+mkdirSync(source)
+for (const entry of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md']) {
+  cpSync(join(repo, entry), join(source, entry))
+}
+for (const dir of ['plugin', 'mock-server']) {
+  cpSync(join(repo, dir), join(source, dir), { recursive: true })
+}
+symlinkSync(repoModules, join(source, 'node_modules'), 'dir')
+const packed = await exec('npm', ['pack', '--json', '--pack-destination', work], source)
+if (packed.code !== 0) throw new Error(`npm pack failed:\n${packed.stdout}\n${packed.stderr}`)
+// npm prints the prepack script's output before the JSON report.
+const report = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('\n[') + 1)) as Array<{
+  filename: string
+  size: number
+  unpackedSize: number
+  files: Array<{ path: string }>
+}>
+const tarball = join(work, report[0]!.filename)
+const files = report[0]!.files.map((f) => f.path)
+
+/** A consumer project whose node_modules holds the unpacked tarball and the given packages. */
+function createConsumer(name: string, packages: readonly string[]) {
+  const dir = join(work, name)
+  const modules = join(dir, 'node_modules')
+  const unpacked = join(modules, 'fastify-bluum-webhooks')
+  mkdirSync(unpacked, { recursive: true })
+  for (const pkg of packages) {
+    mkdirSync(dirname(join(modules, pkg)), { recursive: true })
+    symlinkSync(join(repoModules, pkg), join(modules, pkg), 'dir')
+  }
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, private: true, type: 'module' }))
+  return { dir, unpacked }
+}
+
+const manifest = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as Manifest
+const dependencies = Object.keys(manifest.dependencies ?? {})
+const peers = Object.keys(manifest.peerDependencies ?? {})
+const requiredPeers = peers.filter((p) => !manifest.peerDependenciesMeta?.[p]?.optional)
+
+const full = createConsumer('consumer', [...dependencies, ...peers, '@types/node'])
+const bare = createConsumer('consumer-bare', [...dependencies, ...requiredPeers, '@types/node'])
+for (const consumer of [full, bare]) {
+  const untar = await exec(
+    'tar',
+    ['-xzf', tarball, '-C', consumer.unpacked, '--strip-components=1'],
+    work,
+  )
+  if (untar.code !== 0) throw new Error(`tar failed: ${untar.stderr}`)
+}
+
+/** Every bare specifier the shipped JavaScript imports, as a package name. */
+function importedPackages() {
+  const names = new Set<string>()
+  const specifier =
+    /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*'([^'.][^']*)'|import\('([^'.][^']*)'\)/g
+  for (const file of files.filter((f) => f.endsWith('.js'))) {
+    // Comments may quote imports (`import('msw')` in a JSDoc); only code counts.
+    const text = readFileSync(join(full.unpacked, file), 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/^\s*\/\/.*$/gm, '')
+    for (const match of text.matchAll(specifier)) {
+      const spec = (match[1] ?? match[2])!
+      if (spec.startsWith('node:')) continue
+      const parts = spec.split('/')
+      names.add(spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!)
+    }
+  }
+  return names
+}
+
+t.test('the manifest declares exactly what the shipped code imports', async (t) => {
+  const imported = importedPackages()
+  const declared = new Set([...dependencies, ...peers])
+  t.same(
+    [...imported].filter((name) => !declared.has(name)),
+    [],
+    'every imported package is a dependency or a peer',
+  )
+  t.same(
+    dependencies.filter((name) => !imported.has(name)),
+    [],
+    'every dependency is imported by the shipped code',
+  )
+  t.same(
+    { fastify: manifest.peerDependencies?.fastify, msw: manifest.peerDependencies?.msw },
+    { fastify: '^5', msw: '^2 || ^3' },
+    "fastify is a peer (the app's own copy), msw 2 and 3 are accepted",
+  )
+  t.notOk(manifest.dependencies?.fastify, 'fastify is not a dependency: one copy, the app’s')
+  t.ok(manifest.devDependencies?.fastify, 'the tests have their own fastify')
+})
+
+t.test(
+  'the tarball ships compiled code, declarations and self-contained source maps only',
+  async (t) => {
+    t.same(
+      files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')),
+      [],
+      'no TypeScript sources',
+    )
+    t.same(
+      files.filter((f) => f.startsWith('dist/') && f.includes('.test.')),
+      [],
+      'no tests',
+    )
+    const maps = files.filter((f) => f.endsWith('.js.map'))
+    t.ok(maps.length > 0, 'the compiled files have source maps')
+    const withoutSources = maps.filter((file) => {
+      const map = JSON.parse(readFileSync(join(full.unpacked, file), 'utf8')) as {
+        sources: string[]
+        sourcesContent?: Array<string | null>
+      }
+      return map.sourcesContent?.length !== map.sources.length || map.sourcesContent.includes(null)
+    })
+    t.same(withoutSources, [], 'every map carries the sources it points at')
+    t.comment(
+      `tarball ${(report[0]!.size / 1024).toFixed(0)} KiB, unpacked ${(report[0]!.unpackedSize / 1024).toFixed(0)} KiB, ${files.length} files`,
+    )
+  },
+)
+
+const consumerSource = `import Fastify from 'fastify'
+import bluumWebhooks, { createMemoryStore, type BluumEvent } from 'fastify-bluum-webhooks'
+import { createRedisStore } from 'fastify-bluum-webhooks/redis'
+import { createSandbox, createSandboxServer } from 'fastify-bluum-webhooks/sandbox'
+import { createBluumHandlers } from 'fastify-bluum-webhooks/sandbox/msw'
+import { buildEvent, createContractHarness, signBluumWebhook } from 'fastify-bluum-webhooks/testing'
+
+export async function buildApp(secret: string) {
+  const app = Fastify()
+  await app.register(bluumWebhooks, { secret, path: '/hooks/bluum', store: createMemoryStore() })
+  app.bluum.on('order.filled', async (event, context) => {
+    const symbol: string = event.data.symbol
+    const side: 'buy' | 'sell' = event.data.side
+    const id: string = context.deliveryId
+    // @ts-expect-error decimals are strings, never numbers (would pass if the types were any)
+    const quantity: number = event.data.filled_quantity
+    void [symbol, side, id, quantity]
+  })
+  // @ts-expect-error not an event of the catalog
+  app.bluum.on('order.teleported', async () => undefined)
+  // @ts-expect-error the secret is a whsec_ string, not a number
+  await Fastify().register(bluumWebhooks, { secret: 42 })
+  return app
+}
+
+export function stores() {
+  const redis = createRedisStore({ url: 'redis://127.0.0.1:6379', keyPrefix: 'app:' })
+  // @ts-expect-error the command timeout is a number of milliseconds
+  createRedisStore({ url: 'redis://127.0.0.1:6379', commandTimeoutMs: '1s' })
+  return redis
+}
+
+export async function sandboxFaces() {
+  const sandbox = createSandbox()
+  const server = await createSandboxServer(sandbox)
+  const handlers = createBluumHandlers(sandbox)
+  const filled: BluumEvent<'order.filled'> = buildEvent('order.filled')
+  const signed = signBluumWebhook({ event: filled, secret: 'whsec_x' })
+  const harness = await createContractHarness({ app: (env) => buildApp(env.webhookSecret) })
+  return { server, handlers, signed, harness }
+}
+`
+
+/** Writes the consumer's tsconfig for one module resolution and runs tsc on it. */
+function typecheck(label: string, compilerOptions: Record<string, string>) {
+  const config = `tsconfig.${label}.json`
+  writeFileSync(
+    join(full.dir, config),
+    JSON.stringify({
+      compilerOptions: {
+        ...compilerOptions,
+        target: 'es2022',
+        strict: true,
+        skipLibCheck: false,
+        noEmit: true,
+        types: ['node'],
+      },
+      files: ['consumer.ts'],
+    }),
+  )
+  return exec(process.execPath, [tsc, '-p', config], full.dir)
+}
+
+// One check after the other: each reads every declaration file involved (Fastify's, msw's,
+// Node's) and is the slowest part of this file; tap already runs another test file beside it.
+writeFileSync(join(full.dir, 'consumer.ts'), consumerSource)
+const checks = {
+  nodenext: () => typecheck('nodenext', { module: 'nodenext', moduleResolution: 'nodenext' }),
+  bundler: () => typecheck('bundler', { module: 'esnext', moduleResolution: 'bundler' }),
+}
+
+for (const [label, check] of Object.entries(checks)) {
+  t.test(`a consumer typechecks under ${label} with skipLibCheck off and strict`, async (t) => {
+    const checked = await check()
+    t.equal(checked.stdout + checked.stderr, '', 'no diagnostics, every @ts-expect-error used')
+    t.equal(checked.code, 0)
+  })
+}
+
+const runtimeSource = `import Fastify from 'fastify'
+import bluumWebhooks from 'fastify-bluum-webhooks'
+import { createRedisStore } from 'fastify-bluum-webhooks/redis'
+import {
+  BLUUM_SANDBOX_BASE_URL,
+  createSandbox,
+  createSandboxServer,
+  generateWebhookSecret,
+} from 'fastify-bluum-webhooks/sandbox'
+import { createBluumHandlers } from 'fastify-bluum-webhooks/sandbox/msw'
+import { buildEvent, signBluumWebhook } from 'fastify-bluum-webhooks/testing'
+import { setupServer } from 'msw/node'
+
+const secret = generateWebhookSecret()
+const app = Fastify()
+await app.register(bluumWebhooks, { secret })
+const seen = []
+app.bluum.on('order.filled', async (event) => void seen.push(event.event))
+const signed = signBluumWebhook({ event: buildEvent('order.filled'), secret })
+const delivery = await app.inject({ method: 'POST', url: '/webhooks/bluum', ...signed })
+await app.close()
+
+let redis
+try {
+  createRedisStore({ client: {} })
+} catch (error) {
+  redis = error.code
+}
+
+const sandbox = createSandbox()
+const server = createSandboxServer(sandbox)
+const health = await server.inject({ method: 'GET', url: '/v1/nowhere' })
+await server.close()
+const msw = setupServer(...createBluumHandlers(sandbox))
+msw.listen({ onUnhandledRequest: 'error', onUnhandledFrame: 'error' })
+const intercepted = await fetch(BLUUM_SANDBOX_BASE_URL + '/nowhere')
+msw.close()
+await sandbox.close()
+
+console.log(JSON.stringify({
+  delivery: delivery.statusCode,
+  seen,
+  redis,
+  standalone: health.statusCode,
+  msw: intercepted.status,
+}))
+`
+
+t.test('the packed entry points run under this Node', async (t) => {
+  writeFileSync(join(full.dir, 'run.mjs'), runtimeSource)
+  const ran = await exec(process.execPath, ['run.mjs'], full.dir)
+  t.equal(ran.stderr, '', 'nothing on stderr')
+  t.equal(ran.code, 0)
+  t.same(JSON.parse(ran.stdout || '{}'), {
+    delivery: 200,
+    seen: ['order.filled'],
+    redis: 'BLUUM_REDIS_INVALID_OPTION',
+    standalone: 404,
+    msw: 404,
+  })
+})
+
+// The same app, with only the required packages: no msw, no ioredis.
+const bareSource = `import Fastify from 'fastify'
+import bluumWebhooks from 'fastify-bluum-webhooks'
+import { createSandbox, createSandboxServer, generateWebhookSecret } from 'fastify-bluum-webhooks/sandbox'
+import { buildEvent, createContractHarness, signBluumWebhook } from 'fastify-bluum-webhooks/testing'
+
+const failure = (error) => ({ code: error.code, message: error.message })
+const result = {}
+
+const secret = generateWebhookSecret()
+const app = Fastify()
+await app.register(bluumWebhooks, { secret })
+const signed = signBluumWebhook({ event: buildEvent('order.filled'), secret })
+result.plugin = (await app.inject({ method: 'POST', url: '/webhooks/bluum', ...signed })).statusCode
+await app.close()
+
+const sandbox = createSandbox()
+const server = createSandboxServer(sandbox)
+result.sandbox = (await server.inject({ method: 'GET', url: '/v1/nowhere' })).statusCode
+await server.close()
+await sandbox.close()
+
+let built = false
+result.harness = await createContractHarness({ app: () => (built = true) }).then(() => 'created', failure)
+result.harnessBuiltTheApp = built
+result.msw = await import('fastify-bluum-webhooks/sandbox/msw').then(() => 'loaded', failure)
+result.redis = await import('fastify-bluum-webhooks/redis').then(() => 'loaded', failure)
+console.log(JSON.stringify(result))
+`
+
+t.test(
+  'without the optional peers, the other entry points work and each face that needs one says how to install it',
+  async (t) => {
+    writeFileSync(join(bare.dir, 'run.mjs'), bareSource)
+    const ran = await exec(process.execPath, ['run.mjs'], bare.dir)
+    t.equal(ran.stderr, '', 'nothing on stderr')
+    t.equal(ran.code, 0)
+    const result = JSON.parse(ran.stdout || '{}') as Record<string, unknown>
+    t.equal(result.plugin, 200, 'the plugin verifies and acknowledges a delivery')
+    t.equal(result.sandbox, 404, 'the sandbox core and its Fastify face answer')
+    t.equal(result.harnessBuiltTheApp, false, 'the harness stopped before building anything')
+    for (const [face, peer, install] of [
+      [
+        'harness',
+        'createContractHarness (fastify-bluum-webhooks/testing)',
+        'npm install --save-dev msw',
+      ],
+      ['msw', 'fastify-bluum-webhooks/sandbox/msw', 'npm install --save-dev msw'],
+      ['redis', 'createRedisStore (fastify-bluum-webhooks/redis)', 'npm install ioredis'],
+    ] as const) {
+      const failure = result[face] as { code?: string; message?: string }
+      t.equal(failure.code, 'BLUUM_MISSING_PEER_DEPENDENCY', `${face}: coded error`)
+      t.match(failure.message, peer, `${face}: names the feature`)
+      t.match(failure.message, install.split(' ').at(-1)!, `${face}: names the package`)
+      t.match(failure.message, install, `${face}: gives the install command`)
+    }
+  },
+)
