@@ -15,7 +15,7 @@ import {
 } from './errors.js'
 import { dedupeKey, parseEnvelope } from './envelope.js'
 import type { ResolvedOptions } from './options.js'
-import type { BluumHandlerContext, EventDispatcher, HandlerLogger } from './router.js'
+import type { BluumDeliveryContext, EventDispatcher, HandlerLogger } from './router.js'
 import type { HeaderBag } from './signature.js'
 import type { AnyBluumEvent } from './catalog.js'
 
@@ -52,7 +52,7 @@ export function createDeliveryProcessor(
   options: ResolvedOptions,
   router: EventDispatcher,
 ): DeliveryProcessor {
-  const { verifier, store, leaseMs, dedupeTtlMs, ackTimeoutMs, now } = options
+  const { verifier, store, leaseMs, dedupeTtlMs, ackTimeoutMs, now, inbox } = options
   const deadlines = createAckDeadlines(ackTimeoutMs)
   // Work still running, counted rather than kept: `drain()` only needs to know when it is zero.
   let running = 0
@@ -61,7 +61,7 @@ export function createDeliveryProcessor(
   /** Runs the handlers, then records the outcome; never rejects. */
   async function runAndRecord(
     event: AnyBluumEvent,
-    context: BluumHandlerContext,
+    context: BluumDeliveryContext,
     token: string,
   ): Promise<number> {
     const { deliveryId: key, log } = context
@@ -119,6 +119,7 @@ export function createDeliveryProcessor(
     const key = dedupeKey(webhookId, event, body)
     const deliveryLog = { deliveryId: key, event: event.event, secretIndex: verified.secretIndex }
     if (!known) log.info(deliveryLog, 'bluum event not in the catalog: onAny handlers only')
+    if (inbox !== undefined) return inbox.accept({ deliveryId: key, event, known, log })
 
     let claim
     try {
