@@ -40,6 +40,7 @@ export interface PgClientLike {
   on(event: 'notification', listener: (message: { channel: string }) => void): unknown
   on(event: 'error', listener: (error: Error) => void): unknown
   removeAllListeners(event?: string): unknown
+  removeListener(event: 'error', listener: (error: Error) => void): unknown
 }
 
 /** What the inbox needs of a `PGlite` instance. */
@@ -84,12 +85,15 @@ export function createPgDriver(pool: PgPoolLike): SqlDriver {
     async query<R>(text: string, values?: readonly unknown[]) {
       const client = await pool.connect()
       let broken: Error | undefined
+      const onError = (error: Error) => (broken = error)
+      client.on('error', onError)
       try {
         return await wrap(client).query<R>(text, values)
       } catch (error) {
-        broken = connectionError(error)
+        broken ??= connectionError(error)
         throw error
       } finally {
+        client.removeListener('error', onError)
         client.release(broken)
       }
     },
@@ -97,6 +101,10 @@ export function createPgDriver(pool: PgPoolLike): SqlDriver {
       const client = await pool.connect()
       // A connection that failed mid-transaction is destroyed rather than returned to the pool.
       let broken: Error | undefined
+      // A checked-out client emits 'error' when the server ends the session between two queries
+      // (a restart, an admin kill); without a listener that would crash the process.
+      const onError = (error: Error) => (broken = error)
+      client.on('error', onError)
       try {
         await client.query('begin')
         let result: T
@@ -114,6 +122,7 @@ export function createPgDriver(pool: PgPoolLike): SqlDriver {
         broken ??= connectionError(error)
         throw error
       } finally {
+        client.removeListener('error', onError)
         client.release(broken)
       }
     },
