@@ -7,7 +7,7 @@ import Fastify from 'fastify'
 import pg from 'pg'
 import t from 'tap'
 import bluumWebhooks from '../plugin/index.js'
-import { createPostgresInbox } from '../plugin/postgres/index.js'
+import { createPostgresInbox, startInboxWorker } from '../plugin/postgres/index.js'
 import { deliver } from './helpers/app.js'
 import { startPostgresBackend, type InboxBackend } from './helpers/inbox-backends.js'
 import { inboxApp, inboxSuite, until, writeEffect } from './helpers/inbox-suite.js'
@@ -82,3 +82,27 @@ t.test(
     t.same(new Set(rows.map((r) => r.delivery_id)), new Set(ids))
   },
 )
+
+t.test('startInboxWorker runs the tasks an app without workers queued', async (t) => {
+  const { app, effects, schema } = await inboxApp(
+    t,
+    backend,
+    { mode: 'queue', concurrency: 0 },
+    (app, schema) => app.bluum.on('order.filled', writeEffect(schema, 'app'), { id: 'effect' }),
+  )
+  const res = await deliver(app, signedDelivery({ body: orderFilled(), id: 'evt_worker_1' }))
+  t.equal(res.statusCode, 200)
+  t.same(await effects(), [], 'the app itself runs nothing')
+  const worker = await startInboxWorker({
+    // Polls once at start, then only every 10 minutes: the second task must come by NOTIFY.
+    inbox: backend.inbox({ schema, mode: 'queue', pollIntervalMs: 600_000 }),
+    handlers: (bluum) => bluum.on('order.filled', writeEffect(schema, 'worker'), { id: 'effect' }),
+  })
+  t.teardown(() => worker.close())
+  await until(async () => (await effects()).length === 1)
+  t.same(await effects(), [{ delivery_id: 'evt_worker_1', handler: 'worker' }])
+  // Woken by the NOTIFY of the app's accept, on another connection (another process alike).
+  await deliver(app, signedDelivery({ body: orderFilled(), id: 'evt_worker_2' }))
+  await until(async () => (await effects()).length === 2)
+  await worker.close()
+})
