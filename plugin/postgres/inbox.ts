@@ -15,6 +15,7 @@ import {
   HandlerFailedError,
   InboxHandlerIdError,
   InboxInvalidOptionError,
+  InboxTransactionAbortedError,
   StoreUnavailableError,
 } from '../errors.js'
 import type { BluumInbox, InboxDelivery } from '../inbox.js'
@@ -277,14 +278,24 @@ export function createPostgresInbox(options: PostgresInboxOptions): PostgresInbo
             throw new HandlersFailed([err])
           }
         }
-        await tx.query(
-          `insert into ${schema}.events (delivery_id, event, payload) values ($1, $2, $3::jsonb)`,
-          [deliveryId, event.event, JSON.stringify(event)],
-        )
+        try {
+          await tx.query(
+            `insert into ${schema}.events (delivery_id, event, payload) values ($1, $2, $3::jsonb)`,
+            [deliveryId, event.event, JSON.stringify(event)],
+          )
+        } catch (err) {
+          // 25P02: a handler's statement failed and the handler went on.
+          if ((err as { code?: unknown })?.code === '25P02')
+            throw new InboxTransactionAbortedError()
+          throw err
+        }
         return 'processed' as const
       })
     } catch (err) {
-      return err instanceof HandlersFailed ? err : { error: err }
+      if (err instanceof HandlersFailed) return err
+      // A handler swallowed a failed statement: its fault, not the database's.
+      if (err instanceof InboxTransactionAbortedError) return new HandlersFailed([err])
+      return { error: err }
     } finally {
       if (--running === 0) drained?.()
     }

@@ -153,7 +153,8 @@ export function inboxSuite(t: Test, getBackend: () => InboxBackend): void {
       },
     )
     const res = await deliver(app, signedDelivery({ body: orderFilled(), id: 'evt_swallow' }))
-    t.equal(res.statusCode, 503, 'the aborted transaction is not reported as processed')
+    t.equal(res.statusCode, 500, 'the aborted transaction is not reported as processed')
+    t.equal(res.json().code, 'BLUUM_HANDLER_FAILED')
     t.same(await effects(), [])
   })
 
