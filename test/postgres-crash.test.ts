@@ -74,6 +74,10 @@ async function deliverUntilAcknowledged(port: number, delivery: SignedDelivery) 
   while (status !== 200) status = await post(port, delivery)
 }
 
+// Nine app processes (each a tsx start-up) and a database: slow on a loaded machine, so this
+// file gets more than tap's default; it still ends by itself.
+t.setTimeout(300_000)
+
 let backend: InboxBackend
 t.before(async () => {
   backend = await startPostgresBackend()

@@ -8,6 +8,9 @@ import { migrationSql } from '../plugin/postgres/index.js'
 import { startPgliteBackend, type InboxBackend } from './helpers/inbox-backends.js'
 import { inboxSuite } from './helpers/inbox-suite.js'
 
+// PGlite compiles its WebAssembly and runs initdb in-process: tens of seconds on a loaded machine.
+t.setTimeout(300_000)
+
 let backend: InboxBackend
 t.before(async () => {
   backend = await startPgliteBackend()
