@@ -12,7 +12,13 @@ export {
   DEFAULT_SANDBOX_API_KEY,
   DEFAULT_SANDBOX_API_SECRET,
 } from './sandbox.js'
-export type { Sandbox, SandboxOptions, ResolvedSandboxOptions, InvestorKey } from './sandbox.js'
+export type {
+  Sandbox,
+  SandboxOptions,
+  ResolvedSandboxOptions,
+  InvestorKey,
+  ResetOptions,
+} from './sandbox.js'
 export { createClock, createVirtualClock, createRealClock } from './core/clock.js'
 export type { Clock, ClockOptions, TimerHandle } from './core/clock.js'
 export { parseDuration } from './core/duration.js'

@@ -9,8 +9,16 @@ import { toCents } from './core/decimal.js'
 import {
   createDeliveryEngine,
   defaultDeliveryOptions,
+  resolveFaults,
   type DeliveryEngine,
 } from './delivery/engine.js'
+import {
+  createStateWriter,
+  readStateFile,
+  restoreState,
+  snapshotState,
+  type StateWriter,
+} from './core/state-file.js'
 import { createDocumentService, type DocumentService } from './engines/documents.js'
 import { SandboxInvalidOptionError } from './core/errors.js'
 import {
@@ -76,8 +84,32 @@ export interface SandboxOptions {
   partialFills?: boolean
   /** Simulated starting prices by symbol. Default a small built-in table. */
   prices?: Record<string, number | string>
-  /** Clock for `webhook-timestamp`, unix ms. Default the sandbox clock (see the delivery engine). */
+  /**
+   * Clock for `webhook-timestamp`, unix ms. Default wall time (`Date.now()`), whatever the sandbox
+   * clock says, so receivers keep their real 5-minute tolerance check after the sandbox clock was
+   * sped up or advanced. Set it only to pin or skew the timestamp in a test.
+   */
   signingClock?: () => number
+  /**
+   * A JSON file that keeps the state across restarts: webhooks with their secrets, investors,
+   * orders, transfers, documents, balances, deliveries and pending timers. Loaded at creation (a
+   * missing file is a fresh start; a corrupt or foreign one throws `BLUUM_SANDBOX_STATE_FILE_*`
+   * and is left untouched), saved atomically after changes and on `close()`. It contains webhook
+   * secrets: it is written with mode 0600. Default none (in memory only).
+   */
+  stateFile?: string
+  /** With `stateFile`: wall ms between a change and its (coalesced) save. Default 250. */
+  stateWriteDelayMs?: number
+}
+
+/** What `reset()` keeps. */
+export interface ResetOptions {
+  /**
+   * Keep webhook registrations (id, URL, subscriptions, secret), as Bluum's sandbox does across
+   * its nightly resets; their faults and deliveries are dropped either way. `false` drops them too,
+   * except the pinned `--forward-to` webhook of the CLI. Default true.
+   */
+  keepWebhooks?: boolean
 }
 
 /** {@link SandboxOptions} with every field resolved. */
@@ -111,6 +143,7 @@ export const sandboxDefaults = Object.freeze({
   achCompletionMs: 3_000,
   partialFillDelayMs: 1_000,
   partialFills: false,
+  stateWriteDelayMs: 250,
 })
 
 export interface Sandbox {
@@ -132,9 +165,20 @@ export interface Sandbox {
   trigger(name: string, overrides?: Record<string, unknown>): SandboxEvent
   /** Resolves once every delivery in flight has finished its current attempt. */
   idle(): Promise<void>
-  /** Forgets all state, deliveries and timers; keeps options, clock time and subscribers. */
-  reset(): void
-  /** Stops timers, waits for deliveries in flight and frees the default transport. */
+  /**
+   * Forgets investors, orders, transfers, documents, deliveries, events and timers, and brings the
+   * clock back where it started (wall time now; a virtual clock's fixed `startMs`). Webhook
+   * registrations stay unless `keepWebhooks: false`. Options and subscribers stay.
+   */
+  reset(options?: ResetOptions): void
+  /** Notes a change made outside the engines' events (the API calls it): schedules a save. */
+  changed(): void
+  /** With `stateFile`: writes the state now; resolves when it is on disk. Otherwise a no-op. */
+  save(): Promise<void>
+  /**
+   * Stops the clock, waits for deliveries in flight, saves the state file (with the pending timers
+   * still in it) and frees the default transport.
+   */
   close(): Promise<void>
 }
 
@@ -208,12 +252,24 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
  */
 export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const resolved = resolveSandboxOptions(options)
+  const writeDelayMs = nonNegative(
+    'stateWriteDelayMs',
+    options.stateWriteDelayMs ?? sandboxDefaults.stateWriteDelayMs,
+  )
+  // Read before anything else exists: a bad file stops creation with nothing started.
+  const saved = options.stateFile === undefined ? undefined : readStateFile(options.stateFile)
+  // A restarted sandbox resumes its clock where it stopped plus the wall time it was down, so saved
+  // due times (a retry in 5 min, an ACH step in 3 s) keep their meaning; what fell due runs at once.
+  const resumeAt = saved
+    ? saved.clock.now_ms + Math.max(0, Date.now() - saved.clock.wall_ms)
+    : undefined
   const clock =
     typeof options.clock === 'object'
       ? options.clock
       : createClock({
           kind: options.clock ?? 'virtual',
           ...(options.timeScale === undefined ? {} : { timeScale: options.timeScale }),
+          ...(resumeAt === undefined ? {} : { startMs: resumeAt }),
         })
   const ownsTransport = options.transport === undefined
   const state = createState()
@@ -264,6 +320,35 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   seed()
   const defaultTransport = deliveries.transport
 
+  let writer: StateWriter | undefined
+  if (options.stateFile !== undefined) {
+    if (saved) {
+      restoreState(state, saved.state)
+      bus.restore(saved.events)
+      transfers.resume(saved.timers)
+      orders.resume(saved.timers)
+      deliveries.resume(saved.runs)
+    }
+    writer = createStateWriter({
+      path: options.stateFile,
+      delayMs: writeDelayMs,
+      snapshot: () =>
+        snapshotState({
+          state,
+          events: bus.list(),
+          timers: [...transfers.savedTimers(), ...orders.savedTimers()],
+          runs: deliveries.savedRuns(),
+          nowMs: clock.now(),
+        }),
+    })
+    const schedule = () => writer?.schedule()
+    bus.subscribe(schedule)
+    deliveries.onAttempt(schedule)
+    schedule()
+  }
+  const changed = () => writer?.schedule()
+  let closing: Promise<void> | undefined
+
   return {
     options: resolved,
     clock,
@@ -279,18 +364,35 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     events: () => bus.list(),
     trigger: (name, overrides) => bus.emitAny(name, sampleEventData(name, clock.now(), overrides)),
     idle: () => clock.settle(),
-    reset() {
+    reset(resetOptions = {}) {
+      const keepAll = resetOptions.keepWebhooks ?? true
+      const kept = [...state.webhooks.values()].filter((w) => keepAll || w.pinned)
       deliveries.reset()
-      clock.clearAll()
+      clock.reset()
       clearState(state)
       bus.clear()
       seed()
+      for (const webhook of kept) {
+        webhook.faults = resolveFaults()
+        state.webhooks.set(webhook.id, webhook)
+      }
+      changed()
     },
-    async close() {
-      deliveries.reset()
-      clock.clearAll()
-      await clock.settle().catch(() => undefined)
-      if (ownsTransport) await defaultTransport.close?.()
+    changed,
+    save: async () => writer?.flush(),
+    close() {
+      closing ??= (async () => {
+        // Stop first: pending timers stay listed, so the final save keeps them for the next start.
+        clock.stop()
+        await clock.settle().catch(() => undefined)
+        let saveError: unknown
+        if (writer) await writer.flush().catch((error: unknown) => (saveError = error))
+        deliveries.reset()
+        clock.clearAll()
+        if (ownsTransport) await defaultTransport.close?.()
+        if (saveError !== undefined) throw saveError
+      })()
+      return closing
     },
   }
 }

@@ -54,7 +54,12 @@ export const TimestampFutureError = createError<[number, number]>(
 )
 export const UnsupportedMediaTypeError = createError<[string]>(
   'BLUUM_UNSUPPORTED_MEDIA_TYPE',
-  'Expected content-type application/json, received %s.',
+  'Expected content-type application/json, received %s. Bluum labels its deliveries application/json: a proxy or a client that is not Bluum set this one; the body was not read.',
+  415,
+)
+export const UnsupportedContentEncodingError = createError<[string]>(
+  'BLUUM_UNSUPPORTED_CONTENT_ENCODING',
+  'Expected no content-encoding (or identity), received %s. Bluum does not compress its deliveries, and a compressed body cannot be verified as it was signed: a proxy between Bluum and this server may have compressed it. The body was not read.',
   415,
 )
 export const BodyTooLargeError = createError<[number]>(

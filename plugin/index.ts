@@ -6,10 +6,15 @@
  * modules beside this file.
  */
 import { STATUS_CODES } from 'node:http'
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import type { FastifyInstance, FastifyPluginAsync, onRequestHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { BodyTooLargeError } from './errors.js'
-import { createDeliveryProcessor, type CodedError } from './delivery.js'
+import {
+  checkContentHeaders,
+  createDeliveryProcessor,
+  unsupportedMediaType,
+  type CodedError,
+} from './delivery.js'
 import { resolveOptions, type BluumWebhooksOptions } from './options.js'
 import { createEventRouter, type BluumEventRouter } from './router.js'
 
@@ -51,15 +56,31 @@ const bluumWebhooksPlugin: FastifyPluginAsync<BluumWebhooksOptions> = async (fas
       { parseAs: 'buffer', bodyLimit: options.bodyLimit },
       (_request, body, done) => done(null, body),
     )
+    // Fastify's own body errors get the plugin's codes, so every answer of the route is in the
+    // answer table. An invalid media type is refused by the onRequest check below, before
+    // Fastify parses it; Fastify 5.12 parses every type that check lets through, so its
+    // FST_ERR_CTP_INVALID_MEDIA_TYPE is mapped only in case a later grammar is stricter.
     route.setErrorHandler(async (error, request, reply) => {
-      const coded = error as CodedError
-      if (coded.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-        request.log.warn({ code: 'BLUUM_BODY_TOO_LARGE' }, 'bluum delivery rejected')
-        return reply.code(413).send(errorBody(new BodyTooLargeError(options.bodyLimit)))
-      }
-      throw error
+      const code = (error as CodedError).code
+      const mapped =
+        code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? new BodyTooLargeError(options.bodyLimit)
+          : code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+            ? unsupportedMediaType(request.headers)
+            : undefined
+      if (mapped === undefined) throw error
+      request.log.warn({ code: mapped.code }, 'bluum delivery rejected')
+      return reply.code(mapped.statusCode ?? 500).send(errorBody(mapped))
     })
-    route.post(options.path, async (request, reply) => {
+    // onRequest: the content headers are answered before a byte of the body is read, and
+    // before Fastify's content-type parsing can answer with its own code.
+    const onRequest: onRequestHookHandler = (request, reply, done) => {
+      const rejected = checkContentHeaders(request.headers)
+      if (rejected === undefined) return done()
+      request.log.warn({ code: rejected.code }, 'bluum delivery rejected')
+      reply.code(rejected.statusCode ?? 415).send(errorBody(rejected))
+    }
+    route.post(options.path, { onRequest }, async (request, reply) => {
       const answer = await processor.process({
         rawBody: request.body as Buffer | undefined,
         headers: request.headers,

@@ -33,6 +33,7 @@ export const DEFAULT_MAX_ENTRIES = 100_000
  * @example await app.register(bluumWebhooks, { secret, store: createMemoryStore({ maxEntries: 10_000 }) })
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): DedupeStore & {
+  renew(key: string, token: string, leaseMs: number): Promise<boolean>
   /** Completed keys held now. */
   readonly size: number
 } {
@@ -68,6 +69,17 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): DedupeStore
     count++
   }
 
+  /**
+   * True when `token` owns `key` or nobody does: not done, and no other live claim. An expired
+   * claim counts as nobody's, as it does in Redis, where the key is gone by then.
+   */
+  function mayOwn(key: string, token: string, at: number): boolean {
+    const doneUntil = done.get(key)
+    if (doneUntil !== undefined && doneUntil > at) return false
+    const held = claims.get(key)
+    return held === undefined || held.token === token || held.expiresAt <= at
+  }
+
   function sweepExpired(at: number): void {
     while (count > 0 && ringExpiries[head]! <= at) shift()
   }
@@ -91,11 +103,20 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): DedupeStore
       return { status: 'claimed', token }
     },
     async complete(key: string, token: string, ttlMs: number): Promise<boolean> {
-      if (claims.get(key)?.token !== token) return false
+      const at = now()
+      if (!mayOwn(key, token, at)) return false
       claims.delete(key)
-      const expiresAt = now() + ttlMs
+      const expiresAt = at + ttlMs
       done.set(key, expiresAt)
       push(key, expiresAt)
+      return true
+    },
+    async renew(key: string, token: string, leaseMs: number): Promise<boolean> {
+      const at = now()
+      if (!mayOwn(key, token, at)) return false
+      const held = claims.get(key)
+      if (held?.token === token) held.expiresAt = at + leaseMs
+      else claims.set(key, { token, expiresAt: at + leaseMs })
       return true
     },
     async release(key: string, token: string): Promise<boolean> {

@@ -25,7 +25,7 @@ export interface BluumWebhooksOptions {
   maxEntries?: number
   /** How long a processed event is remembered, in ms. Default 24 h (Bluum retries for ~10.6 h). */
   dedupeTtlMs?: number
-  /** How long a claim blocks other deliveries of the same event, in ms. Default 120 000. */
+  /** How long a claim blocks other deliveries of the same event, in ms; renewed while handlers run. Default 120 000. */
   leaseMs?: number
   /** Answer 503 if handlers are still running after this many ms. Default 10 000 (Bluum waits 30 s). */
   ackTimeoutMs?: number
@@ -133,6 +133,11 @@ export function resolveOptions(options: BluumWebhooksOptions = {}): ResolvedOpti
     if (typeof store[method] !== 'function') {
       throw new InvalidOptionError('store', `expected a dedupe store with a ${method}() method`)
     }
+  }
+  // renew() is optional (a store without it lets long handlers lose their claim), but a store
+  // that has something else under that name would fail on the first long handler, not here.
+  if (store.renew !== undefined && typeof store.renew !== 'function') {
+    throw new InvalidOptionError('store', 'expected renew, when present, to be a method')
   }
   const inbox = options.inbox
   if (inbox !== undefined) {

@@ -3,8 +3,8 @@
  *
  * One key per event: `<keyPrefix><dedupe key>` holds `c:<token>` while a delivery owns it (with
  * the lease as Redis expiry) and `d` once it was processed (with the dedupe TTL). Every operation
- * is one Lua script, hence one round trip and atomic: the claim cannot race, and complete and
- * release compare the owner token first (fencing), so a delivery whose lease expired and was
+ * is one Lua script, hence one round trip and atomic: the claim cannot race, and renew, complete
+ * and release compare the owner token first (fencing), so a delivery whose lease expired and was
  * taken over can never overwrite the new owner. Expiry runs on the Redis clock, so the instances'
  * clocks do not need to agree.
  *
@@ -36,6 +36,7 @@ export interface RedisStoreOptions {
 
 /** A {@link DedupeStore} backed by Redis. */
 export interface RedisDedupeStore extends DedupeStore {
+  renew(key: string, token: string, leaseMs: number): Promise<boolean>
   /** The ioredis client in use: the one passed in, or the one the store created from `url`. */
   readonly client: Redis
   /** Closes the client the store created from `url`; leaves a passed-in client alone. */
@@ -63,9 +64,24 @@ return redis.call('GET', KEYS[1])
 `
 
 // KEYS[1] dedupe key, ARGV[1] 'c:<token>', ARGV[2] dedupe TTL in ms. Returns 1 if marked done.
+// A missing key (the lease lapsed and nobody took over, or a restart without persistence lost
+// the claim) is completed too: no other delivery holds or finished the event, and refusing would
+// only make the next retry run the handlers again.
 const COMPLETE_LUA = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then
+local value = redis.call('GET', KEYS[1])
+if value == ARGV[1] or value == false then
   redis.call('SET', KEYS[1], '${DONE}', 'PX', ARGV[2])
+  return 1
+end
+return 0
+`
+
+// KEYS[1] dedupe key, ARGV[1] 'c:<token>', ARGV[2] lease in ms. Returns 1 if the claim is the
+// caller's for another lease; a missing key is taken back, as in complete.
+const RENEW_LUA = `
+local value = redis.call('GET', KEYS[1])
+if value == ARGV[1] or value == false then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
   return 1
 end
 return 0
@@ -84,11 +100,13 @@ return 0
 const CLAIM_COMMAND = 'bluumWebhookClaim'
 const COMPLETE_COMMAND = 'bluumWebhookComplete'
 const RELEASE_COMMAND = 'bluumWebhookRelease'
+const RENEW_COMMAND = 'bluumWebhookRenew'
 
 interface ScriptedClient {
   [CLAIM_COMMAND](key: string, value: string, leaseMs: number): Promise<number | string | null>
   [COMPLETE_COMMAND](key: string, value: string, ttlMs: number): Promise<number>
   [RELEASE_COMMAND](key: string, value: string): Promise<number>
+  [RENEW_COMMAND](key: string, value: string, leaseMs: number): Promise<number>
 }
 
 /**
@@ -213,6 +231,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisDedupeStore {
   client.defineCommand(CLAIM_COMMAND, { numberOfKeys: 1, lua: CLAIM_LUA })
   client.defineCommand(COMPLETE_COMMAND, { numberOfKeys: 1, lua: COMPLETE_LUA })
   client.defineCommand(RELEASE_COMMAND, { numberOfKeys: 1, lua: RELEASE_LUA })
+  client.defineCommand(RENEW_COMMAND, { numberOfKeys: 1, lua: RENEW_LUA })
   const scripted = client as unknown as ScriptedClient
 
   function unavailable(operation: string, reason: string, cause?: unknown) {
@@ -308,6 +327,15 @@ export function createRedisStore(options: RedisStoreOptions): RedisDedupeStore {
       const ttl = durationMs('ttlMs', ttlMs)
       const reply = await run('complete', () =>
         scripted[COMPLETE_COMMAND](keyPrefix + key, CLAIM_PREFIX + token, ttl),
+      )
+      return reply === 1
+    },
+
+    async renew(key: string, token: string, leaseMs: number): Promise<boolean> {
+      checkKey(key)
+      const lease = durationMs('leaseMs', leaseMs)
+      const reply = await run('renew', () =>
+        scripted[RENEW_COMMAND](keyPrefix + key, CLAIM_PREFIX + token, lease),
       )
       return reply === 1
     },

@@ -19,10 +19,47 @@ import {
 const SECRET_PREFIX = 'whsec_'
 const MIN_SECRET_BYTES = 24
 const MAX_SECRET_BYTES = 64
-const SHA256_BYTES = 32
 /** A rotation overlap needs two entries; more than this is not a sender we know. */
 const MAX_SIGNATURE_ENTRIES = 10
+/**
+ * Longest entry of any version: `v1,` + 44 is 47 characters, Standard Webhooks' `v1a,` (the
+ * base64 of a 64-byte ed25519 signature) is 92. Entries of other versions are skipped, not
+ * decoded, but still count towards the cap.
+ */
+const MAX_ENTRY_CHARS = 128
+/** Checked first, so that scanning the header costs at most this, whatever was sent. */
+const MAX_SIGNATURE_HEADER_CHARS = MAX_SIGNATURE_ENTRIES * (MAX_ENTRY_CHARS + 1) - 1
+/** `v1,` + the canonical base64 of 32 bytes. */
+const V1_ENTRY_CHARS = 47
+/**
+ * The canonical, padded base64 of a 32-byte HMAC-SHA256: 43 characters of 6 bits and one `=`.
+ * The 43rd carries 4 bits and 2 unused ones that must be zero, hence 16 possible values. Node's
+ * base64 decoder skips what it does not know (a missing `=`, text after it, a comma, base64url)
+ * and ignores the unused bits, so anything it would accept that is not this exact spelling is
+ * refused here rather than decoded. A table rather than a regex: it is checked in place, per
+ * character, with no copy of the entry (measured faster than a sticky regex on the hot path).
+ */
+const B64_ANY = 1
+const B64_LAST = 2
+const BASE64_CHARS = new Uint8Array(128)
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') {
+  BASE64_CHARS[c.charCodeAt(0)] = B64_ANY
+}
+for (const c of 'AEIMQUYcgkosw048') BASE64_CHARS[c.charCodeAt(0)] = B64_ANY | B64_LAST
+
+/** Whether `header` holds the canonical base64 of 32 bytes from `from` to `from + 44`. */
+function isCanonicalMac(header: string, from: number): boolean {
+  const last = from + 42
+  for (let i = from; i < last; i++) {
+    if (!(BASE64_CHARS[header.charCodeAt(i)]! & B64_ANY)) return false
+  }
+  return (
+    !!(BASE64_CHARS[header.charCodeAt(last)]! & B64_LAST) && header.charCodeAt(last + 1) === 0x3d
+  )
+}
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/
+/** How Node joins a repeated header it does not know, such as the three webhook-* headers. */
+const JOINED = ', '
 
 /** Default tolerance between the sender's timestamp and this clock, in both directions. */
 export const DEFAULT_TOLERANCE_SECONDS = 300
@@ -82,9 +119,25 @@ function decodeSecret(value: unknown, index: number): Buffer {
   return bytes
 }
 
-function headerValue(headers: HeaderBag, name: string): string | undefined {
+/** A header that was sent twice: one message for the array and the joined forms. */
+function repeated(name: string): FailedVerification {
+  return fail(
+    new InvalidSignatureHeaderError(
+      `${name} arrived more than once (Node joins a repeated header into one value with ", "), ` +
+        `and a delivery carries each signature header once. A proxy or client that repeats headers`,
+    ),
+  )
+}
+
+/**
+ * One header's value. A bag may hold a repeated header as an array (`headersDistinct`, a test
+ * harness); Node's own `headers` joins it with ", ", which `webhook-id` checks here and
+ * `webhook-signature` after its length cap. Neither form is guessed apart: both are refused.
+ */
+function singleHeader(headers: HeaderBag, name: string): string | undefined | FailedVerification {
   const value = headers[name]
-  return Array.isArray(value) ? value[0] : value
+  if (typeof value === 'string' || value === undefined) return value
+  return value.length < 2 ? value[0] : repeated(name)
 }
 
 /** Verifies one delivery against decoded keys. `nowSeconds` is this server's clock. */
@@ -95,9 +148,9 @@ export function verifyWithKeys(
   toleranceSeconds: number,
   nowSeconds: number,
 ): VerificationResult {
-  const id = headerValue(headers, 'webhook-id')
-  const timestamp = headerValue(headers, 'webhook-timestamp')
-  const signature = headerValue(headers, 'webhook-signature')
+  const id = singleHeader(headers, 'webhook-id')
+  const timestamp = singleHeader(headers, 'webhook-timestamp')
+  const signature = singleHeader(headers, 'webhook-signature')
   if (!id || !timestamp || !signature) {
     const missing = [
       id ? '' : 'webhook-id',
@@ -106,29 +159,32 @@ export function verifyWithKeys(
     ]
     return fail(new MissingSignatureHeadersError(missing.filter(Boolean).join(', ')))
   }
+  if (typeof id !== 'string') return id
+  if (typeof timestamp !== 'string') return timestamp
+  if (typeof signature !== 'string') return signature
+  // An id holding ", " is two ids joined by Node; a timestamp holding it fails the digits test.
+  if (id.includes(JOINED)) return repeated('webhook-id')
+  if (timestamp.includes(JOINED)) return repeated('webhook-timestamp')
+  // Every malformed header is a 400, answered before the clock and the HMAC are looked at: a
+  // sender bug is told apart from a replay (stale) or a wrong secret (mismatch).
   if (!/^\d{1,12}$/.test(timestamp)) {
     return fail(new InvalidSignatureHeaderError('webhook-timestamp must be unix seconds'))
   }
+  const candidates = parseSignatures(signature)
+  if (!Array.isArray(candidates)) return candidates
+
   const timestampSeconds = Number(timestamp)
   const age = nowSeconds - timestampSeconds
   if (age > toleranceSeconds) return fail(new TimestampStaleError(age, toleranceSeconds))
   if (-age > toleranceSeconds) return fail(new TimestampFutureError(-age, toleranceSeconds))
 
-  const candidates = parseSignatures(signature)
-  if (candidates === undefined) {
-    return fail(
-      new InvalidSignatureHeaderError(
-        `webhook-signature must hold 1 to ${MAX_SIGNATURE_ENTRIES} space-separated "v1,<base64>" entries`,
-      ),
-    )
-  }
   // The algorithm is fixed by this verifier, never chosen by the header: entries of another
-  // version are ignored rather than trusted.
+  // version were skipped rather than trusted.
   const prefix = `${id}.${timestamp}.`
   for (const key of keys) {
     const expected = createHmac('sha256', key.bytes).update(prefix).update(payload).digest()
     for (const candidate of candidates) {
-      if (candidate.length === SHA256_BYTES && timingSafeEqual(candidate, expected)) {
+      if (timingSafeEqual(candidate, expected)) {
         return { ok: true, webhookId: id, timestampSeconds, secretIndex: key.index }
       }
     }
@@ -136,17 +192,70 @@ export function verifyWithKeys(
   return fail(new SignatureMismatchError())
 }
 
-function parseSignatures(header: string): Buffer[] | undefined {
-  // One entry is the common case (no rotation): skip the split.
-  const entries = header.includes(' ') ? header.split(' ').filter(Boolean) : [header]
-  if (entries.length === 0 || entries.length > MAX_SIGNATURE_ENTRIES) return undefined
-  const v1: Buffer[] = []
-  for (const entry of entries) {
-    const comma = entry.indexOf(',')
-    if (comma <= 0) return undefined
-    if (comma === 2 && entry.startsWith('v1')) v1.push(Buffer.from(entry.slice(3), 'base64'))
+const ENTRIES_EXPECTED = `1 to ${MAX_SIGNATURE_ENTRIES} "version,signature" entries separated by single spaces`
+
+/**
+ * The decoded `v1,` entries of a `webhook-signature` value, or what is wrong with it.
+ *
+ * Only canonical entries are decoded (exactly 44 characters of padded base64, nothing after);
+ * a `v1,` entry spelled any other way is never a match. A header without a single canonical
+ * `v1,` entry cannot be verified by this scheme at all and is refused as malformed. The length
+ * is capped before the scan, and the scan walks the string in place (no split), so the cost of
+ * a hostile header is bounded by the cap.
+ */
+function parseSignatures(header: string): Buffer[] | FailedVerification {
+  if (header.length > MAX_SIGNATURE_HEADER_CHARS) {
+    return malformed(
+      `webhook-signature is ${header.length} characters, more than ${ENTRIES_EXPECTED} can take`,
+    )
   }
-  return v1
+  const v1: Buffer[] = []
+  let nonCanonical = 0
+  let entries = 0
+  let start = 0
+  for (;;) {
+    let end = header.indexOf(' ', start)
+    if (end === -1) end = header.length
+    // Entries hold one comma each and single spaces between them, so an entry that ends with a
+    // comma before a space is Node's ", " join of two headers.
+    else if (header.charCodeAt(end - 1) === 0x2c) return repeated('webhook-signature')
+    if (++entries > MAX_SIGNATURE_ENTRIES) {
+      return malformed(`webhook-signature must hold ${ENTRIES_EXPECTED}`)
+    }
+    const comma = header.indexOf(',', start)
+    if (end === start || comma <= start || comma >= end) {
+      return malformed(
+        `webhook-signature entry #${entries} is not "version,signature"; expected ${ENTRIES_EXPECTED}`,
+      )
+    }
+    // Versions are case-sensitive tokens: `V1`, `v1a` or `v10` are other versions, not v1.
+    if (
+      comma === start + 2 &&
+      header.charCodeAt(start) === 0x76 &&
+      header.charCodeAt(start + 1) === 0x31
+    ) {
+      if (end - start === V1_ENTRY_CHARS && isCanonicalMac(header, comma + 1)) {
+        v1.push(Buffer.from(header.slice(comma + 1, end), 'base64'))
+      } else {
+        nonCanonical++
+      }
+    }
+    if (end === header.length) break
+    start = end + 1
+  }
+  if (v1.length > 0) return v1
+  return malformed(
+    nonCanonical > 0
+      ? `no "v1," entry of webhook-signature is the padded base64 of a 32-byte HMAC-SHA256 ` +
+          `(44 characters ending in "="). A sender that strips the padding or uses base64url, ` +
+          `or a proxy that rewrote the header`
+      : `webhook-signature has no "v1," entry (versions are case-sensitive; only v1, ` +
+          `HMAC-SHA256, is checked). A sender using another scheme, or the wrong header`,
+  )
+}
+
+function malformed(detail: string): FailedVerification {
+  return fail(new InvalidSignatureHeaderError(detail))
 }
 
 function fail(error: FailedVerification['error']): FailedVerification {

@@ -4,7 +4,12 @@
  * A delivery is claimed before any handler runs, completed only after every handler succeeded,
  * and released when one failed, so an event is never marked processed before it was. Claims
  * carry an owner token: a claim whose lease expired and was taken over by a retry can neither
- * complete nor release the new owner's claim (fencing).
+ * renew, complete nor release the new owner's claim (fencing).
+ *
+ * A lapsed claim that nobody took over still counts as the caller's: `renew` takes it back and
+ * `complete` marks the event done. That is safe (no other delivery holds or finished the event)
+ * and it spares a second run of handlers that already succeeded, e.g. after the store restarted
+ * and lost or expired the claim while the completion was being retried.
  */
 
 /** The outcome of {@link DedupeStore.claim}. */
@@ -20,8 +25,18 @@ export type ClaimResult =
 export interface DedupeStore {
   /** Atomically claims `key` for `leaseMs` milliseconds unless it is held or done. */
   claim(key: string, leaseMs: number): Promise<ClaimResult>
-  /** Marks `key` done for `ttlMs` if `token` still owns it; resolves false if it lost the key. */
+  /**
+   * Marks `key` done for `ttlMs` if `token` owns it or nobody does; resolves false, changing
+   * nothing, when another delivery holds a live claim on it or it is done already.
+   */
   complete(key: string, token: string, ttlMs: number): Promise<boolean>
+  /**
+   * Extends the claim to `leaseMs` from now if `token` owns it or nobody does; resolves false,
+   * changing nothing, when another delivery holds a live claim on it or it is done.
+   * Optional for a store of your own: without it a handler that runs longer than the lease loses
+   * its claim, and a retry after the lease runs the handlers a second time.
+   */
+  renew?(key: string, token: string, leaseMs: number): Promise<boolean>
   /** Drops the claim on `key` if `token` still owns it, so a retry runs again. */
   release(key: string, token: string): Promise<boolean>
   /** Frees what the store itself created; called by the plugin's `onClose`. */

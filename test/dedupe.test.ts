@@ -202,6 +202,10 @@ t.test('a custom verifier failure answers with its own coded status', async (t) 
 t.test('a completion that cannot be recorded still answers 200: the work was done', async (t) => {
   const inner = createMemoryStore()
   const app = await buildApp(t, {
+    // The completion is retried until the lease ends (test/lease.test.ts); a short lease keeps
+    // closing the app, which waits for those retries, short.
+    leaseMs: 300,
+    ackTimeoutMs: 100,
     store: {
       claim: (k, l) => inner.claim(k, l),
       complete: async () => {

@@ -1,7 +1,15 @@
+import { readFileSync } from 'node:fs'
+import { gzipSync } from 'node:zlib'
 import t from 'tap'
 import { createMemoryStore, type DedupeStore } from '../plugin/index.js'
-import { buildApp, deliver } from './helpers/app.js'
-import { orderFilled, randomSecret, signedDelivery, TEST_SECRET } from './helpers/sign.js'
+import { buildApp, deliver, listen, postRaw } from './helpers/app.js'
+import {
+  orderFilled,
+  randomSecret,
+  signatureEntry,
+  signedDelivery,
+  TEST_SECRET,
+} from './helpers/sign.js'
 
 /** A store that records every call, to prove a rejected delivery changed nothing. */
 function spyStore(inner: DedupeStore = createMemoryStore()) {
@@ -200,3 +208,233 @@ t.test('the host app keeps its own JSON parsing and routes', async (t) => {
   const webhook = await deliver(app, valid())
   t.equal(webhook.statusCode, 200)
 })
+
+// Over real HTTP: what `inject` cannot send faithfully. A header listed twice goes on two lines
+// and the server's Node joins it (or, for content-type, keeps the first); bodies are raw bytes.
+type Pairs = Array<[string, string]>
+
+/** The headers of a delivery as pairs, with some replaced; an array sends one line per value. */
+function pairs(
+  headers: Record<string, string>,
+  replaced: Record<string, string | string[] | undefined> = {},
+): Pairs {
+  const merged: Record<string, string | string[] | undefined> = { ...headers, ...replaced }
+  return Object.entries(merged).flatMap(([name, value]) =>
+    value === undefined ? [] : [value].flat().map((v): [string, string] => [name, v]),
+  )
+}
+
+/** A signed order.filled whose symbol is the given bytes: the signature holds, the text does not. */
+function signedBytes(symbol: Buffer) {
+  const [before, after] = JSON.stringify(orderFilled()).split('AAPL')
+  const payload = Buffer.concat([Buffer.from(before!), symbol, Buffer.from(after!)])
+  const id = `evt_bytes_${symbol.toString('hex')}`
+  const timestamp = Math.floor(Date.now() / 1000)
+  const headers = {
+    'content-type': 'application/json',
+    'webhook-id': id,
+    'webhook-timestamp': String(timestamp),
+    'webhook-signature': signatureEntry(TEST_SECRET, id, timestamp, payload),
+  }
+  return { headers: pairs(headers), payload }
+}
+
+const httpRows: Array<{
+  when: string
+  request: () => { headers: Pairs; payload: Buffer | string }
+  status: number
+  code: string
+  message?: RegExp
+}> = [
+  ...[
+    'json',
+    'application/',
+    'application/json, text/plain',
+    'text/plain',
+    'application/jsonx',
+  ].map((type) => ({
+    when: `the content type is ${JSON.stringify(type)}`,
+    request: () => {
+      const d = valid()
+      return { headers: pairs(d.headers, { 'content-type': type }), payload: d.payload }
+    },
+    status: 415,
+    code: 'BLUUM_UNSUPPORTED_MEDIA_TYPE',
+    message: new RegExp(`received ${JSON.stringify(type).replace(/[/]/g, '\\/')}`),
+  })),
+  {
+    when: 'a body comes without a content type',
+    request: () => {
+      const d = valid()
+      return { headers: pairs(d.headers, { 'content-type': undefined }), payload: d.payload }
+    },
+    status: 415,
+    code: 'BLUUM_UNSUPPORTED_MEDIA_TYPE',
+    message: /received none/,
+  },
+  {
+    when: 'a body over the limit is not JSON (refused before it is read)',
+    request: () => {
+      const d = signedDelivery({ body: orderFilled({ note: 'x'.repeat(2048) }) })
+      return { headers: pairs(d.headers, { 'content-type': 'text/plain' }), payload: d.payload }
+    },
+    status: 415,
+    code: 'BLUUM_UNSUPPORTED_MEDIA_TYPE',
+  },
+  ...['br', 'gzip', 'GZIP', 'deflate', 'identity, gzip'].map((encoding) => ({
+    when: `the plain signed body is labelled content-encoding ${JSON.stringify(encoding)}`,
+    request: () => {
+      const d = valid()
+      return { headers: pairs(d.headers, { 'content-encoding': encoding }), payload: d.payload }
+    },
+    status: 415,
+    code: 'BLUUM_UNSUPPORTED_CONTENT_ENCODING',
+    message: /Bluum does not compress[^]*a proxy/,
+  })),
+  {
+    when: 'the body is gzip-compressed after signing',
+    request: () => {
+      const d = valid()
+      return {
+        headers: pairs(d.headers, { 'content-encoding': 'gzip' }),
+        payload: gzipSync(d.payload),
+      }
+    },
+    status: 415,
+    code: 'BLUUM_UNSUPPORTED_CONTENT_ENCODING',
+  },
+  {
+    when: 'content-encoding is sent twice, identity then gzip',
+    request: () => {
+      const d = valid()
+      return {
+        headers: pairs(d.headers, { 'content-encoding': ['identity', 'gzip'] }),
+        payload: d.payload,
+      }
+    },
+    status: 415,
+    code: 'BLUUM_UNSUPPORTED_CONTENT_ENCODING',
+  },
+  {
+    when: 'the signed body holds a byte sequence that is not UTF-8',
+    request: () => signedBytes(Buffer.from([0xc3, 0x28])),
+    status: 400,
+    code: 'BLUUM_INVALID_JSON',
+    message: /not valid UTF-8/,
+  },
+  {
+    when: 'the signed body holds an overlong UTF-8 encoding',
+    request: () => signedBytes(Buffer.from([0xc0, 0xaf])),
+    status: 400,
+    code: 'BLUUM_INVALID_JSON',
+  },
+  {
+    when: 'the signed body holds an encoded surrogate',
+    request: () => signedBytes(Buffer.from([0xed, 0xa0, 0x80])),
+    status: 400,
+    code: 'BLUUM_INVALID_JSON',
+  },
+  {
+    when: 'two webhook-signature headers each carry a valid signature',
+    request: () => {
+      const d = valid()
+      const signature = d.headers['webhook-signature']!
+      return {
+        headers: pairs(d.headers, { 'webhook-signature': [signature, signature] }),
+        payload: d.payload,
+      }
+    },
+    status: 400,
+    code: 'BLUUM_INVALID_SIGNATURE_HEADER',
+    message: /webhook-signature arrived more than once/,
+  },
+]
+
+for (const row of httpRows) {
+  t.test(`over HTTP, answers ${row.status} ${row.code} when ${row.when}`, async (t) => {
+    const { store, calls } = spyStore()
+    const app = await buildApp(t, { store, bodyLimit: 1024 })
+    let handled = 0
+    app.bluum.on('order.filled', () => void handled++)
+    app.bluum.onAny(() => void handled++)
+    const url = (await listen(app)) + '/webhooks/bluum'
+
+    const { headers, payload } = row.request()
+    const res = await postRaw(url, headers, payload)
+    t.equal(res.status, row.status)
+    t.match(res.json(), { statusCode: row.status, code: row.code, message: row.message ?? /./ })
+    t.equal(handled, 0, 'no handler ran')
+    t.same(calls, [], 'the dedupe store was not touched')
+
+    const d = valid()
+    const ok = await postRaw(url, pairs(d.headers), d.payload)
+    t.equal(ok.status, 200, 'a valid delivery still goes through')
+    t.equal(handled, 2)
+  })
+}
+
+t.test('over HTTP, JSON with parameters and an identity coding are accepted', async (t) => {
+  const app = await buildApp(t)
+  let handled = 0
+  app.bluum.on('order.filled', () => void handled++)
+  const url = (await listen(app)) + '/webhooks/bluum'
+  const accepted: Array<Record<string, string>> = [
+    { 'content-type': 'application/json; charset=utf-8' },
+    { 'content-type': 'Application/JSON' },
+    { 'content-encoding': 'identity' },
+    { 'content-encoding': 'IDENTITY' },
+  ]
+  for (const replaced of accepted) {
+    const d = valid()
+    const res = await postRaw(url, pairs(d.headers, replaced), d.payload)
+    t.equal(res.status, 200, JSON.stringify(replaced))
+  }
+  t.equal(handled, accepted.length)
+})
+
+// The header vectors shared with the verifier, helper and sandbox tests, sent over HTTP on the
+// vector's own clock: a list is the header sent on two lines, joined by the server's Node.
+const headerVectors = JSON.parse(
+  readFileSync(new URL('./fixtures/signature-header-vectors.json', import.meta.url), 'utf8'),
+) as {
+  vector: string
+  cases: Array<{
+    when: string
+    headers: Record<string, string | string[]>
+    status: number
+    code: string | null
+  }>
+}
+const base = (
+  JSON.parse(
+    readFileSync(new URL('./fixtures/signature-vectors.json', import.meta.url), 'utf8'),
+  ) as Array<{ secret: string; id: string; timestamp: number; body: string; signature: string }>
+).find((v) => v.id === headerVectors.vector)!
+
+for (const c of headerVectors.cases) {
+  t.test(`over HTTP, the header vector "${c.when}" answers ${c.status}`, async (t) => {
+    const { store, calls } = spyStore()
+    const app = await buildApp(t, { secret: base.secret, store, now: () => base.timestamp * 1000 })
+    let handled = 0
+    app.bluum.onAny(() => void handled++)
+    const url = (await listen(app)) + '/webhooks/bluum'
+    const headers = {
+      'content-type': 'application/json',
+      'webhook-id': base.id,
+      'webhook-timestamp': String(base.timestamp),
+      'webhook-signature': base.signature,
+    }
+    const res = await postRaw(url, pairs(headers, c.headers), base.body)
+    t.equal(res.status, c.status)
+    if (c.status === 200) {
+      t.equal(handled, 1, 'the handlers ran once')
+      t.same(calls, ['claim', 'complete'])
+      return
+    }
+    t.match(res.json(), { statusCode: c.status, code: c.code })
+    t.equal(handled, 0, 'no handler ran')
+    t.same(calls, [], 'the dedupe store was not touched')
+    const ok = await postRaw(url, pairs(headers), base.body)
+    t.equal(ok.status, 200, 'the same delivery, sent as signed, still goes through')
+  })
+}

@@ -38,6 +38,68 @@ t.test('an expired lease is taken over, and the late owner is fenced off', async
   t.equal(await store.complete('a', second.token, 1000), true)
 })
 
+t.test("renew extends the owner's claim by a lease from now", async (t) => {
+  let now = 0
+  const store = createMemoryStore({ now: () => now })
+  const claim = await store.claim('a', 100)
+  if (claim.status !== 'claimed') return t.fail('not claimed')
+  now = 90
+  t.equal(await store.renew('a', claim.token, 100), true)
+  now = 150
+  t.same(await store.claim('a', 100), { status: 'in-flight' }, 'held past the first lease')
+  now = 189
+  t.same(await store.claim('a', 100), { status: 'in-flight' })
+  now = 190
+  t.equal((await store.claim('a', 100)).status, 'claimed', 'lapses a lease after the renewal')
+})
+
+t.test('renew is fenced: a stale or foreign token changes nothing', async (t) => {
+  let now = 0
+  const store = createMemoryStore({ now: () => now })
+  const first = await store.claim('a', 100)
+  if (first.status !== 'claimed') return t.fail('not claimed')
+  t.equal(await store.renew('a', 'someone-else', 10_000), false, 'a foreign token is refused')
+  now = 100
+  const second = await store.claim('a', 100)
+  if (second.status !== 'claimed') return t.fail('the foreign renew extended the lease')
+  t.equal(await store.renew('a', first.token, 10_000), false, 'the old owner is refused')
+  now = 199
+  t.same(await store.claim('a', 100), { status: 'in-flight' })
+  now = 200
+  t.equal(
+    (await store.claim('a', 100)).status,
+    'claimed',
+    "the refused renewal did not extend the new owner's lease either",
+  )
+})
+
+t.test('renew and complete refuse a key that is done, and leave it done', async (t) => {
+  const store = createMemoryStore()
+  const claim = await store.claim('a', 100)
+  if (claim.status !== 'claimed') return t.fail('not claimed')
+  t.equal(await store.complete('a', claim.token, 1000), true)
+  t.equal(await store.renew('a', claim.token, 100), false)
+  t.equal(await store.complete('a', claim.token, 1000), false)
+  t.same(await store.claim('a', 100), { status: 'done' })
+})
+
+t.test(
+  "a lapsed claim nobody took over is still the owner's: renew takes it back, complete marks it done",
+  async (t) => {
+    let now = 0
+    const store = createMemoryStore({ now: () => now })
+    const first = await store.claim('a', 100)
+    const second = await store.claim('b', 100)
+    if (first.status !== 'claimed' || second.status !== 'claimed') return t.fail('not claimed')
+    now = 500
+    t.equal(await store.renew('a', first.token, 100), true)
+    t.same(await store.claim('a', 100), { status: 'in-flight' }, 'held again')
+    t.equal(await store.complete('b', second.token, 1000), true)
+    t.same(await store.claim('b', 100), { status: 'done' }, 'no retry runs it again')
+    t.equal(await store.complete('never-claimed', 'x', 1000), true, 'nobody holds it: done')
+  },
+)
+
 t.test('completed keys expire after their TTL', async (t) => {
   let now = 0
   const store = createMemoryStore({ now: () => now })

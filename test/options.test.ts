@@ -34,6 +34,20 @@ const rejected: Array<[string, BluumWebhooksOptions, string, RegExp]> = [
     /claim\(\)/,
   ],
   [
+    'a store whose renew is not a method',
+    {
+      secret: TEST_SECRET,
+      store: {
+        claim: async () => ({ status: 'done' }) as const,
+        complete: async () => true,
+        release: async () => true,
+        renew: 'yes' as never,
+      },
+    },
+    'BLUUM_INVALID_OPTION',
+    /renew, when present/,
+  ],
+  [
     'a verifier without verify',
     { secret: TEST_SECRET, verifier: {} as never },
     'BLUUM_INVALID_OPTION',

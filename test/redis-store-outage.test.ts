@@ -75,6 +75,7 @@ t.test(
       () => store.claim('evt', 1000),
       () => store.complete('evt', 'token', 1000),
       () => store.release('evt', 'token'),
+      () => store.renew('evt', 'token', 1000),
     ]
     for (const call of calls) {
       const { ms, error } = await timed(call())

@@ -9,6 +9,7 @@ import t, { type Test } from 'tap'
 import bluumWebhooks from '../plugin/index.js'
 import { createRedisStore } from '../plugin/redis-store.js'
 import type { ClaimResult, DedupeStore } from '../plugin/store.js'
+import { deliverHttp, inPool, type HttpAnswer } from './helpers/http.js'
 import { startRedisServer, type RedisServer } from './helpers/redis-server.js'
 import { TEST_SECRET, orderFilled, signedDelivery, type SignedDelivery } from './helpers/sign.js'
 
@@ -95,28 +96,10 @@ async function startInstance(t: Test, options: InstanceOptions): Promise<Instanc
   return { app, base, store }
 }
 
-interface Answer {
-  status: number
-  body: { received?: boolean; duplicate?: boolean; code?: string }
-}
+type Answer = HttpAnswer
 
-async function deliver(instance: Instance, delivery: SignedDelivery): Promise<Answer> {
-  const response = await fetch(`${instance.base}/webhooks/bluum`, {
-    method: 'POST',
-    headers: delivery.headers,
-    body: delivery.payload,
-  })
-  return { status: response.status, body: (await response.json()) as Answer['body'] }
-}
-
-/** Runs `work` over `items` with at most `limit` in flight. */
-async function inPool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
-  let next = 0
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++] as T)
-  })
-  await Promise.all(lanes)
-}
+const deliver = (instance: Instance, delivery: SignedDelivery): Promise<Answer> =>
+  deliverHttp(instance.base, delivery)
 
 /** One signed delivery per event id; Bluum keeps `webhook-id` across attempts. */
 function event(id: string): SignedDelivery {
@@ -234,8 +217,10 @@ t.test(
 )
 
 t.test(
-  'a lease that expires under a slow handler is taken over; the late completion overwrites nothing',
+  'a store without renew(): a lease that expires under a slow handler is taken over; the late completion overwrites nothing',
   async (t) => {
+    // spyStore() forwards no renew(), so nothing keeps A's claim alive: this is what fencing
+    // guards against for a store of one's own (a Redis store renews: redis-store-lease.test.ts).
     const keyPrefix = `p3:${randomUUID()}:`
     const key = 'evt_p3'
     const leaseMs = 400

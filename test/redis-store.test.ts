@@ -73,13 +73,58 @@ t.test(
   },
 )
 
-t.test('a late complete after the lease expired and nobody took over is refused too', async (t) => {
-  const store = newStore()
-  const old = await store.claim('evt', 50)
+t.test(
+  'a late complete after the lease expired and nobody took over marks it done: no retry runs it again',
+  async (t) => {
+    const store = newStore('t5:')
+    const old = await store.claim('evt', 50)
+    if (old.status !== 'claimed') return t.fail('not claimed')
+    await sleep(100)
+    t.equal(await raw.exists('t5:evt'), 0, 'the lease is over')
+    t.equal(await store.complete('evt', old.token, 60_000), true)
+    t.equal(await raw.get('t5:evt'), 'd')
+    t.same(await store.claim('evt', 1000), { status: 'done' })
+  },
+)
+
+t.test("renew extends the owner's claim to a full lease from now", async (t) => {
+  const store = newStore('t5r:')
+  const claim = await store.claim('evt', 300)
+  if (claim.status !== 'claimed') return t.fail('not claimed')
+  t.equal(await store.renew('evt', claim.token, 60_000), true)
+  const pttl = await raw.pttl('t5r:evt')
+  t.ok(pttl > 59_000 && pttl <= 60_000, `PTTL ${pttl} ms is the new lease`)
+  t.equal(await raw.get('t5r:evt'), `c:${claim.token}`, 'still the same claim')
+  t.equal(await store.complete('evt', claim.token, 120_000), true)
+})
+
+t.test('renew is fenced: a stale or foreign token neither extends nor overwrites', async (t) => {
+  const store = newStore('t5f:')
+  const old = await store.claim('evt', 100)
   if (old.status !== 'claimed') return t.fail('not claimed')
-  await sleep(100)
-  t.equal(await store.complete('evt', old.token, 60_000), false)
-  t.equal((await store.claim('evt', 1000)).status, 'claimed')
+  t.equal(await store.renew('evt', 'someone-else', 60_000), false, 'a foreign token is refused')
+  t.ok((await raw.pttl('t5f:evt')) <= 100, 'and did not extend the lease')
+  await sleep(150)
+  const next = await store.claim('evt', 300)
+  if (next.status !== 'claimed') return t.fail(`expected a takeover, got ${next.status}`)
+  t.equal(await store.renew('evt', old.token, 60_000), false, 'the old owner is refused')
+  t.equal(await raw.get('t5f:evt'), `c:${next.token}`, 'the new claim is untouched')
+  const pttl = await raw.pttl('t5f:evt')
+  t.ok(pttl > 0 && pttl <= 300, `PTTL ${pttl} ms: the new owner's lease, not extended`)
+  t.equal(await store.complete('evt', next.token, 60_000), true)
+  t.equal(await store.renew('evt', next.token, 60_000), false, 'a done key is never renewed')
+  t.equal(await raw.get('t5f:evt'), 'd')
+  t.ok((await raw.pttl('t5f:evt')) > 59_000, 'and keeps its dedupe TTL')
+})
+
+t.test('renew takes back a claim that lapsed (or was lost) with nobody else on it', async (t) => {
+  const store = newStore('t5l:')
+  const claim = await store.claim('evt', 10_000)
+  if (claim.status !== 'claimed') return t.fail('not claimed')
+  await raw.del('t5l:evt') // as a Redis restart without persistence would
+  t.equal(await store.renew('evt', claim.token, 10_000), true)
+  t.equal(await raw.get('t5l:evt'), `c:${claim.token}`)
+  t.same(await store.claim('evt', 1000), { status: 'in-flight' })
 })
 
 t.test('done is remembered for ttlMs, then the key may be claimed again', async (t) => {
@@ -116,10 +161,13 @@ t.test('each call is one round trip: one EVAL/EVALSHA', async (t) => {
   const before = await calls()
   for (let i = 0; i < 20; i++) {
     const claim = await store.claim(`rt-${i}`, 10_000)
-    if (claim.status === 'claimed') await store.complete(`rt-${i}`, claim.token, 60_000)
+    if (claim.status === 'claimed') {
+      await store.renew(`rt-${i}`, claim.token, 10_000)
+      await store.complete(`rt-${i}`, claim.token, 60_000)
+    }
   }
   await store.release('rt-0', 'nobody')
-  t.equal((await calls()) - before, 41)
+  t.equal((await calls()) - before, 61)
 })
 
 t.test('the fractional lease is rounded up, a lease or TTL below 1 ms is refused', async (t) => {
@@ -128,6 +176,7 @@ t.test('the fractional lease is rounded up, a lease or TTL below 1 ms is refused
   for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
     await t.rejects(store.claim('other', bad), { code: 'BLUUM_REDIS_INVALID_ARGUMENT' })
     await t.rejects(store.complete('other', 'x', bad), { code: 'BLUUM_REDIS_INVALID_ARGUMENT' })
+    await t.rejects(store.renew('other', 'x', bad), { code: 'BLUUM_REDIS_INVALID_ARGUMENT' })
   }
   await t.rejects(store.claim('', 1000), { code: 'BLUUM_REDIS_INVALID_ARGUMENT' })
 })

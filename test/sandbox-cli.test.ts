@@ -35,6 +35,7 @@ t.test('--help lists every flag', async (t) => {
     '--rate-limit',
     '--forward-to',
     '--webhook-secret',
+    '--state',
     '--help',
   ]) {
     t.match(output(), flag)

@@ -1,6 +1,6 @@
 /** The virtual clock: durations, ordered timers, and awaiting the work they start. */
 import t from 'tap'
-import { createClock, parseDuration } from '../mock-server/index.js'
+import { createClock, parseDuration, sandboxErrors } from '../mock-server/index.js'
 
 t.test('parses durations as numbers and unit strings', async (t) => {
   const table: [string | number, number][] = [
@@ -69,4 +69,124 @@ t.test('a real clock runs faster with timeScale and can be advanced', async (t) 
   clock.setTimer(3_600_000, () => (ran = true))
   await clock.advance('1h')
   t.ok(ran)
+})
+
+/** A retry ladder in miniature: each run waits (async work) then re-arms the next wait. */
+function ladder(clock: ReturnType<typeof createClock>, waitsMs: number[]) {
+  const ran: number[] = []
+  const attempt = async (n: number): Promise<void> => {
+    await new Promise((resolve) => setTimeout(resolve, 2))
+    ran.push(clock.now())
+    const wait = waitsMs[n]
+    if (wait !== undefined) clock.setTimer(wait, () => attempt(n + 1))
+  }
+  return { ran, start: () => clock.track(attempt(0)) }
+}
+
+const bluumWaits = [60_000, 300_000, 1_800_000, 7_200_000, 28_800_000]
+
+for (const kind of ['virtual', 'real'] as const) {
+  t.test(
+    `${kind} clock: one 11h advance runs a whole retry ladder, each attempt at its own time`,
+    async (t) => {
+      const clock = createClock({ kind, startMs: 1_000_000_000_000 })
+      t.teardown(() => clock.stop())
+      const { ran, start } = ladder(clock, bluumWaits)
+      start()
+      await clock.settle()
+      const from = ran[0]!
+      await clock.advance('11h')
+      t.equal(ran.length, 6, 'six attempts in one advance')
+      const offsets = ran.map((at) => at - from)
+      // A real clock keeps running while the work runs: each attempt at its due time, or a moment later.
+      const due = [0, 1, 6, 36, 156, 636].map((m) => m * 60_000)
+      offsets.forEach((offset, i) => {
+        t.ok(offset >= due[i]! && offset - due[i]! < 60_000, `attempt ${i + 1} at +${offset} ms`)
+      })
+      t.ok(clock.now() >= from + 11 * 3_600_000, 'the clock ends at the advanced time')
+      t.equal(clock.pendingTimers(), 0)
+    },
+  )
+}
+
+t.test('runNext and runAll run timers in order and stop at the last one', async (t) => {
+  const clock = createClock({ startMs: 0 })
+  const seen: string[] = []
+  clock.setTimer(5000, () => seen.push('b'))
+  clock.setTimer(1000, () => {
+    seen.push('a')
+    clock.setTimer(10_000, () => seen.push('c'))
+  })
+  clock.setTimer(3_600_000, () => seen.push('late'))
+  t.equal(await clock.runNext(500), false, 'nothing due before 500 ms')
+  t.equal(clock.now(), 0)
+  t.equal(await clock.runNext(60_000), true)
+  t.same(seen, ['a'])
+  t.equal(clock.now(), 1000)
+  t.equal(await clock.runAll({ within: '1m' }), 2)
+  t.same(seen, ['a', 'b', 'c'])
+  t.equal(clock.now(), 11_000, 'time stops at the last timer run, not at the limit')
+  t.equal(clock.pendingTimers(), 1)
+})
+
+t.test('an advance above the bound is a 400 BLUM code, and the clock is unchanged', async (t) => {
+  const clock = createClock({ startMs: 0 })
+  let ran = false
+  clock.setTimer(1000, () => (ran = true))
+  const invalid = new sandboxErrors.InvalidParamError('duration', 'x').code
+  t.match(invalid, /^BLUM-400-\d{3}$/)
+  for (const duration of ['31d', 30 * 86_400_000 + 1, '100000000d']) {
+    await t.rejects(
+      clock.advance(duration),
+      { code: invalid, statusCode: 400, param: 'duration', message: /at most 2592000000 ms/ },
+      String(duration),
+    )
+  }
+  t.equal(clock.now(), 0)
+  t.notOk(ran, 'no timer ran')
+  t.equal(await clock.advance('30d'), 30 * 86_400_000, 'the bound itself is allowed')
+  t.ok(ran)
+  t.equal(new Date(clock.now()).toISOString(), '1970-01-31T00:00:00.000Z')
+})
+
+t.test('reset drops timers and brings the clock back where it started', async (t) => {
+  const pinned = createClock({ startMs: 1_000 })
+  await pinned.advance('5h')
+  pinned.setTimer(10, () => t.fail('a reset timer must not run'))
+  pinned.reset()
+  t.equal(pinned.now(), 1_000, 'a virtual clock with startMs goes back to it')
+  t.equal(pinned.pendingTimers(), 0)
+  await pinned.advance('1m')
+
+  for (const kind of ['virtual', 'real'] as const) {
+    const clock = createClock({ kind, timeScale: 1 })
+    t.teardown(() => clock.stop())
+    await clock.advance('20d')
+    clock.reset()
+    t.ok(Math.abs(clock.now() - Date.now()) < 1000, `${kind}: back to wall time now`)
+  }
+})
+
+t.test('a reset during an advance stops it where the reset put the clock', async (t) => {
+  const clock = createClock({ startMs: 0 })
+  let release!: () => void
+  clock.setTimer(1000, () => new Promise<void>((resolve) => (release = resolve)))
+  clock.setTimer(2000, () => t.fail('the timer after the reset must not run'))
+  const advancing = clock.advance('1h')
+  while (!release) await new Promise((resolve) => setImmediate(resolve))
+  clock.reset()
+  release()
+  await advancing
+  t.equal(clock.now(), 0)
+})
+
+t.test('a stopped clock runs no more timers but still lists them', async (t) => {
+  const clock = createClock({ kind: 'real', timeScale: 1000 })
+  let ran = false
+  clock.setTimer(1000, () => (ran = true))
+  clock.stop()
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  await clock.advance('1m')
+  t.notOk(ran)
+  t.equal(clock.pendingTimers(), 1)
 })

@@ -87,7 +87,10 @@ t.test('trigger, set a price, complete a transfer and advance the clock over HTT
     'BLUM-400-002',
   )
   t.equal((await call('POST', '/sandbox/reset')).status, 200)
-  t.equal(sandbox.state.webhooks.size, 0)
+  t.equal(sandbox.state.webhooks.size, 1, 'webhook registrations survive a reset')
+  t.equal(sandbox.state.investors.size, 0)
+  t.equal((await call('POST', '/sandbox/reset', { keep_webhooks: false })).status, 200)
+  t.equal(sandbox.state.webhooks.size, 0, 'keep_webhooks: false drops them')
 })
 
 t.test('duplicate fault: every attempt is followed by identical copies', async (t) => {

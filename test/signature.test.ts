@@ -184,7 +184,12 @@ t.test('malformed or missing headers are coded 400s', async (t) => {
     [
       'only unknown versions',
       { ...base, 'webhook-signature': 'v2,abc' },
-      'BLUUM_SIGNATURE_MISMATCH',
+      'BLUUM_INVALID_SIGNATURE_HEADER',
+    ],
+    [
+      'a malformed header with a stale timestamp is malformed first',
+      { ...base, 'webhook-timestamp': '1', 'webhook-signature': 'v2,abc' },
+      'BLUUM_INVALID_SIGNATURE_HEADER',
     ],
   ]
   for (const [name, headers, code] of cases) {
@@ -246,5 +251,131 @@ t.test('the shared known-answer vectors (also pinned by the sandbox signer) veri
       nowSeconds: v.timestamp,
     })
     t.equal(result.ok, true, `${v.id}: the plugin verifies it`)
+  }
+})
+
+interface HeaderCase {
+  when: string
+  headers: Record<string, string | string[]>
+  status: number
+  code: string | null
+  decodesLeniently?: true
+}
+
+const headerVectors = JSON.parse(
+  readFileSync(new URL('./fixtures/signature-header-vectors.json', import.meta.url), 'utf8'),
+) as { vector: string; cases: HeaderCase[] }
+const sharedVectors = JSON.parse(
+  readFileSync(new URL('./fixtures/signature-vectors.json', import.meta.url), 'utf8'),
+) as Array<(typeof vectors)[number]>
+const headerBase = sharedVectors.find((v) => v.id === headerVectors.vector)!
+
+function baseHeaders(v: typeof headerBase) {
+  return {
+    'webhook-id': v.id,
+    'webhook-timestamp': String(v.timestamp),
+    'webhook-signature': v.signature,
+  }
+}
+
+t.test(
+  'the header vectors: each variant gets its answer, as a list or joined by Node',
+  async (t) => {
+    t.ok(headerBase, 'the header vectors name a shared vector')
+    t.ok(headerVectors.cases.length >= 15)
+    for (const c of headerVectors.cases) {
+      // Node's IncomingMessage joins a repeated unknown header with ", "; a bag may also hold a list.
+      const joined = Object.fromEntries(
+        Object.entries(c.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]),
+      )
+      const forms = Object.values(c.headers).some(Array.isArray) ? [c.headers, joined] : [joined]
+      for (const form of forms) {
+        const result = verifyBluumSignature({
+          payload: Buffer.from(headerBase.body),
+          headers: { ...baseHeaders(headerBase), ...form },
+          secret: headerBase.secret,
+          nowSeconds: headerBase.timestamp,
+        })
+        const shape = form === joined ? 'joined' : 'list'
+        if (c.status === 200) t.match(result, { ok: true }, `${c.when} (${shape})`)
+        else {
+          t.match(
+            result,
+            { ok: false, error: { code: c.code, statusCode: c.status } },
+            `${c.when} (${shape})`,
+          )
+        }
+      }
+    }
+  },
+)
+
+t.test('the refused spellings are the ones a lenient base64 decoder accepts', async (t) => {
+  const mac = Buffer.from(headerBase.signature.slice(3), 'base64')
+  const lenient = headerVectors.cases.filter((c) => c.decodesLeniently)
+  t.equal(lenient.length, 5)
+  for (const c of lenient) {
+    const value = c.headers['webhook-signature'] as string
+    t.not(value, headerBase.signature)
+    t.same(Buffer.from(value.slice(3), 'base64'), mac, `${c.when}: same bytes once decoded`)
+    t.equal(c.status, 400, `${c.when}: refused all the same`)
+  }
+})
+
+t.test(
+  'of the 64 possible last characters, one verifies, three decode alike and are refused',
+  async (t) => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+    const b64 = headerBase.signature.slice(3)
+    const mac = Buffer.from(b64, 'base64')
+    const counts = { ok: 0, malformed: 0, mismatch: 0 }
+    for (const last of alphabet) {
+      const spelled = b64.slice(0, 42) + last + '='
+      const result = verifyBluumSignature({
+        payload: headerBase.body,
+        headers: { ...baseHeaders(headerBase), 'webhook-signature': `v1,${spelled}` },
+        secret: headerBase.secret,
+        nowSeconds: headerBase.timestamp,
+      })
+      const sameBytes = Buffer.from(spelled, 'base64').equals(mac)
+      if (spelled === b64) {
+        t.equal(result.ok, true)
+        counts.ok++
+      } else if (sameBytes) {
+        t.match(result, { error: { code: 'BLUUM_INVALID_SIGNATURE_HEADER' } }, `last "${last}"`)
+        counts.malformed++
+      } else {
+        // Other bytes, canonically spelled: a plain mismatch, or refused if not canonical.
+        const code = result.ok ? 'ok' : result.error.code
+        t.ok(
+          code === 'BLUUM_SIGNATURE_MISMATCH' || code === 'BLUUM_INVALID_SIGNATURE_HEADER',
+          `last "${last}": ${code}`,
+        )
+        if (code === 'BLUUM_SIGNATURE_MISMATCH') counts.mismatch++
+      }
+    }
+    // 16 last characters are canonical (the 2 unused bits zero): 1 is the MAC, 15 other MACs.
+    t.same(counts, { ok: 1, malformed: 3, mismatch: 15 })
+  },
+)
+
+t.test('the test helper signs every known-answer vector, canonically', async (t) => {
+  for (const v of sharedVectors) {
+    t.equal(signatureEntry(v.secret, v.id, v.timestamp, v.body), v.signature, v.id)
+  }
+  const refused = headerVectors.cases.filter((c) => c.status !== 200)
+  for (const c of refused) {
+    const value = c.headers['webhook-signature']
+    if (typeof value === 'string') {
+      t.not(
+        signatureEntry(headerBase.secret, headerBase.id, headerBase.timestamp, headerBase.body),
+        value,
+        c.when,
+      )
+    }
+  }
+  for (let i = 0; i < 64; i++) {
+    const entry = signatureEntry(randomSecret(), `evt_${i}`, 1_800_000_000 + i, `{"n":${i}}`)
+    t.match(entry, /^v1,[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/)
   }
 })

@@ -108,6 +108,9 @@ export function createApiDispatcher(
         return await run(route, params, request)
       } catch (error) {
         return errorResponse(error)
+      } finally {
+        // Any write may have changed state without an event (a webhook, a price): schedule a save.
+        if (route.method !== 'GET') sandbox.changed()
       }
     },
     async handle(request) {

@@ -295,6 +295,18 @@ export const RejectDocumentBody = Type.Object(
   { additionalProperties: false },
 )
 
+export const ResetBody = Type.Object(
+  {
+    keep_webhooks: Type.Optional(
+      Type.Boolean({
+        description:
+          'Keep webhook registrations (default true, as Bluum keeps them across its resets); false drops them, except the CLI --forward-to webhook',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
+
 export const SettingsBody = Type.Object(
   { partial_fills: Type.Optional(Type.Boolean()) },
   { additionalProperties: false },

@@ -3,12 +3,26 @@
  *
  * Every engine reads `now()` and schedules work with `setTimer()` on this clock, never on
  * `Date`/`setTimeout` directly, so one switch makes the whole sandbox deterministic: a virtual
- * clock only moves when a test calls `advance()`, and `advance()` fires due timers in time order
- * and awaits the asynchronous work they start (deliveries) before it resolves. A real clock follows
- * wall time, optionally sped up by `timeScale`, so a 1 minute retry takes 1 s at `timeScale: 60`.
+ * clock only moves when a test calls `advance()`; a real clock follows wall time, optionally sped
+ * up by `timeScale`, so a 1 minute retry takes 1 s at `timeScale: 60`.
+ *
+ * Both kinds advance the same way: `advance()` steps through every timer that falls due before the
+ * new time, in (time, scheduling) order, sets the clock to each timer's own time, runs it and awaits
+ * the work it started (a delivery's answer decides whether and when it retries) before looking for
+ * the next one. So one `11h` advance runs Bluum's whole retry ladder on any face — msw, the
+ * standalone server, the CLI — not one retry per call. Each wait is bounded by the work itself (a
+ * delivery attempt times out after `deliveryTimeoutMs`).
+ *
+ * Sandbox time only stamps resources, events and schedules: deliveries are signed with wall time
+ * (see the delivery engine), so a receiver's real tolerance check holds however far it was moved.
  */
 import { parseDuration, type Duration } from './duration.js'
-import { SandboxInvalidOptionError } from './errors.js'
+import {
+  InvalidParamError,
+  SandboxClockRunawayError,
+  SandboxInvalidOptionError,
+  withParam,
+} from './errors.js'
 
 /** A scheduled callback; pass it to {@link Clock.clearTimer} to cancel it. */
 export interface TimerHandle {
@@ -20,14 +34,31 @@ export interface TimerHandle {
 export interface Clock {
   /** `'virtual'` moves only on `advance()`; `'real'` follows wall time times `timeScale`. */
   readonly kind: 'virtual' | 'real'
+  /** The largest single `advance()`, ms. */
+  readonly maxAdvanceMs: number
   /** Sandbox time in milliseconds since the Unix epoch. */
   now(): number
   /** Runs `callback` after `delayMs` of sandbox time; a returned promise is tracked. */
   setTimer(delayMs: number, callback: () => unknown): TimerHandle
   /** Cancels a timer; a no-op when it already ran. */
   clearTimer(handle: TimerHandle | undefined): void
-  /** Moves time forward, firing due timers in order and awaiting the work they start. */
+  /**
+   * Moves time forward by `duration`, running every timer due up to the new time in order (each at
+   * its own time, awaiting the work it starts, so retries it schedules inside the window run too).
+   * Rejects with 400 `BLUM-400-*` (param `duration`) above `maxAdvanceMs`, leaving the clock as it was.
+   */
   advance(duration: Duration): Promise<number>
+  /**
+   * Runs the next timer due at or before `limitMs` (sandbox ms), moving time to it and awaiting its
+   * work; resolves false, without moving, when there is none.
+   */
+  runNext(limitMs: number): Promise<boolean>
+  /**
+   * Runs timers one after another until none is due within `within` (default 48 h) of the time of
+   * the call: a whole retry ladder, ACH settlements... Time stops at the last timer run, not at the
+   * limit. Resolves the number of timers run.
+   */
+  runAll(options?: { within?: Duration }): Promise<number>
   /** Registers asynchronous work that `advance()` and `settle()` must wait for. */
   track(work: Promise<unknown>): void
   /** Resolves once all tracked work finished; rejects with the first error it raised. */
@@ -36,8 +67,16 @@ export interface Clock {
   pendingTimers(): number
   /** The sandbox time of the next timer, or `undefined`. */
   nextTimerAt(): number | undefined
-  /** Drops every timer (used by `reset()` and `close()`). */
+  /** Drops every timer. */
   clearAll(): void
+  /**
+   * Drops every timer and brings time back where it started: wall time now for a real clock and
+   * for a virtual clock created without `startMs`; `startMs` for a virtual clock created with it
+   * (a test pinned to a fixed date stays on it). An `advance()` in progress stops.
+   */
+  reset(): void
+  /** Stops running timers for good (they stay listed, e.g. to be saved); used by `close()`. */
+  stop(): void
 }
 
 export interface ClockOptions {
@@ -47,7 +86,17 @@ export interface ClockOptions {
   startMs?: number
   /** Real clock only: sandbox milliseconds per wall millisecond. Default 1. */
   timeScale?: number
+  /** The largest single advance, ms. Default 2592000000 (30 days). */
+  maxAdvanceMs?: number
 }
+
+/** Defaults of {@link ClockOptions}. */
+export const clockDefaults = Object.freeze({
+  kind: 'virtual' as const,
+  timeScale: 1,
+  maxAdvanceMs: 30 * 86_400_000,
+  runAllWithin: '48h',
+})
 
 interface Timer extends TimerHandle {
   readonly seq: number
@@ -56,16 +105,27 @@ interface Timer extends TimerHandle {
 
 // setTimeout overflows above 2^31-1 ms and fires at once; longer waits re-arm instead.
 const maxWallDelayMs = 2 ** 31 - 1
+// The last instant a JS Date can show: past it every ISO timestamp throws and the sandbox is dead.
+const maxDateMs = 8.64e15
+// A timer that keeps re-arming itself at no delay would spin an advance forever.
+const maxTimersPerAdvance = 100_000
 
 /** Creates a virtual or real clock. @example const clock = createClock(); await clock.advance('2h') */
 export function createClock(options: ClockOptions = {}): Clock {
-  const kind = options.kind ?? 'virtual'
-  const timeScale = options.timeScale ?? 1
+  const kind = options.kind ?? clockDefaults.kind
+  const timeScale = options.timeScale ?? clockDefaults.timeScale
   if (!(timeScale > 0) || !Number.isFinite(timeScale)) {
     throw new SandboxInvalidOptionError('timeScale', `expected a positive number, got ${timeScale}`)
   }
-  const startMs = options.startMs ?? Date.now()
-  const wallStart = Date.now()
+  const maxAdvanceMs = options.maxAdvanceMs ?? clockDefaults.maxAdvanceMs
+  if (!(maxAdvanceMs >= 0) || !Number.isFinite(maxAdvanceMs)) {
+    throw new SandboxInvalidOptionError(
+      'maxAdvanceMs',
+      `expected a number >= 0, got ${maxAdvanceMs}`,
+    )
+  }
+  let startMs = options.startMs ?? Date.now()
+  let wallStart = Date.now()
   let offsetMs = 0
   let virtualNow = startMs
   let seq = 0
@@ -74,11 +134,24 @@ export function createClock(options: ClockOptions = {}): Clock {
   const tracked = new Set<Promise<unknown>>()
   let firstError: unknown
   let advancing: Promise<unknown> = Promise.resolve()
+  // Bumped by reset(): an advance in progress must not drag the reset clock forward.
+  let epoch = 0
+  // While an advance steps through timers, the wall timer must not run them out of order.
+  let stepping = false
+  let stopped = false
 
   const now = (): number =>
     kind === 'virtual'
       ? virtualNow
       : Math.floor(startMs + (Date.now() - wallStart) * timeScale + offsetMs)
+
+  /** Moves time forward to `ms` (never back). */
+  function moveTo(ms: number): void {
+    const current = now()
+    if (ms <= current) return
+    if (kind === 'virtual') virtualNow = ms
+    else offsetMs += ms - current
+  }
 
   function track(work: Promise<unknown>): void {
     const guarded = work.then(
@@ -111,6 +184,7 @@ export function createClock(options: ClockOptions = {}): Clock {
 
   /** Takes the earliest timer due at or before `limit`, in (time, scheduling order). */
   function takeDue(limit: number): Timer | undefined {
+    if (stopped) return undefined
     let best: Timer | undefined
     for (const timer of timers) {
       if (timer.at > limit) continue
@@ -125,18 +199,19 @@ export function createClock(options: ClockOptions = {}): Clock {
     if (kind !== 'real') return
     if (wallTimer) clearTimeout(wallTimer)
     wallTimer = undefined
+    if (stepping || stopped) return
     const next = nextTimerAt()
     if (next === undefined) return
     const delay = Math.min(maxWallDelayMs, Math.max(0, (next - now()) / timeScale))
     // Not unref'd: pending sandbox work (a retry, an ACH settlement) keeps the process up, like a
-    // server would; `sandbox.close()` clears it.
+    // server would; `sandbox.close()` stops it.
     wallTimer = setTimeout(fireDueRealTimers, delay)
   }
 
   function fireDueRealTimers(): void {
     wallTimer = undefined
     let timer: Timer | undefined
-    while ((timer = takeDue(now())) !== undefined) run(timer)
+    while (!stepping && !stopped && (timer = takeDue(now())) !== undefined) run(timer)
     armWallTimer()
   }
 
@@ -146,33 +221,71 @@ export function createClock(options: ClockOptions = {}): Clock {
     return next
   }
 
-  async function advanceNow(ms: number): Promise<number> {
+  /** Runs one due timer at its own time and awaits what it started. */
+  async function step(timer: Timer): Promise<void> {
+    moveTo(timer.at)
+    run(timer)
+    // Await what this timer started before looking for the next one: a retry it schedules
+    // within the window must run in this same advance, in order.
     await settle()
-    if (kind === 'real') {
-      offsetMs += ms
-      let timer: Timer | undefined
-      while ((timer = takeDue(now())) !== undefined) {
-        run(timer)
-        await settle()
-      }
-      armWallTimer()
-      return now()
-    }
-    const target = virtualNow + ms
-    let timer: Timer | undefined
-    while ((timer = takeDue(target)) !== undefined) {
-      virtualNow = Math.max(virtualNow, timer.at)
-      run(timer)
-      // Await what this timer started before looking for the next one: a retry it schedules
-      // within the window must fire in this same advance, in order.
-      await settle()
-    }
-    virtualNow = target
-    return virtualNow
   }
 
-  return {
+  /** Serialises clock moves, so two overlapping advances cannot interleave their timers. */
+  function serialised<T>(work: () => Promise<T>): Promise<T> {
+    const next = advancing.then(async () => {
+      stepping = true
+      try {
+        return await work()
+      } finally {
+        stepping = false
+        armWallTimer()
+      }
+    })
+    advancing = next.catch(() => undefined)
+    return next
+  }
+
+  function checkAdvance(ms: number): void {
+    if (ms > maxAdvanceMs || now() + ms >= maxDateMs) {
+      throw withParam(
+        new InvalidParamError(
+          'duration',
+          `expected at most ${maxAdvanceMs} ms (${maxAdvanceMs / 86_400_000} days) per advance, got ${ms} ms; advance in several steps, or POST /v1/sandbox/reset to bring the clock back to now`,
+        ),
+        'duration',
+      )
+    }
+  }
+
+  async function advanceNow(ms: number): Promise<number> {
+    const started = epoch
+    await settle()
+    const target = now() + ms
+    let timer: Timer | undefined
+    let ran = 0
+    // A real clock keeps moving while deliveries run: what fell due meanwhile runs too.
+    while (started === epoch && (timer = takeDue(Math.max(target, now()))) !== undefined) {
+      if (++ran > maxTimersPerAdvance) {
+        timers.push(timer)
+        throw new SandboxClockRunawayError(maxTimersPerAdvance)
+      }
+      await step(timer)
+    }
+    if (started === epoch) moveTo(target)
+    return now()
+  }
+
+  async function runNextNow(limitMs: number): Promise<boolean> {
+    await settle()
+    const timer = takeDue(limitMs)
+    if (!timer) return false
+    await step(timer)
+    return true
+  }
+
+  const clock: Clock = {
     kind,
+    maxAdvanceMs,
     now,
     setTimer(delayMs, callback) {
       const timer: Timer = { id: ++seq, seq, at: now() + Math.max(0, delayMs), callback }
@@ -186,11 +299,25 @@ export function createClock(options: ClockOptions = {}): Clock {
       armWallTimer()
     },
     advance(duration) {
-      const ms = parseDuration(duration)
-      // Serialised, so two overlapping advances cannot interleave their timers.
-      const next = advancing.then(() => advanceNow(ms))
-      advancing = next.catch(() => undefined)
-      return next
+      let ms: number
+      try {
+        ms = parseDuration(duration)
+        checkAdvance(ms)
+      } catch (error) {
+        return Promise.reject(error)
+      }
+      return serialised(() => advanceNow(ms))
+    },
+    runNext(limitMs) {
+      return serialised(() => runNextNow(limitMs))
+    },
+    async runAll(runOptions = {}) {
+      const limit = now() + parseDuration(runOptions.within ?? clockDefaults.runAllWithin)
+      let ran = 0
+      while (await clock.runNext(limit)) {
+        if (++ran >= maxTimersPerAdvance) throw new SandboxClockRunawayError(maxTimersPerAdvance)
+      }
+      return ran
     },
     track,
     settle,
@@ -200,7 +327,21 @@ export function createClock(options: ClockOptions = {}): Clock {
       timers = []
       armWallTimer()
     },
+    reset() {
+      epoch += 1
+      timers = []
+      offsetMs = 0
+      wallStart = Date.now()
+      if (kind === 'real' || options.startMs === undefined) startMs = Date.now()
+      virtualNow = startMs
+      armWallTimer()
+    },
+    stop() {
+      stopped = true
+      armWallTimer()
+    },
   }
+  return clock
 }
 
 /** A clock that only moves when `advance()` is called. */

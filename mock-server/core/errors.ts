@@ -125,6 +125,59 @@ export const SandboxBadUrlError = createError<'BLUUM_SANDBOX_BAD_URL', 500, [str
   500,
 )
 
+// --- The clock and the state file ---------------------------------------------------------
+
+export const SandboxClockRunawayError = createError<'BLUUM_SANDBOX_CLOCK_RUNAWAY', 500, [number]>(
+  'BLUUM_SANDBOX_CLOCK_RUNAWAY',
+  'The clock ran %d timers in one move and more kept falling due: some timer re-arms itself without delay. The clock stopped at the last timer it ran.',
+  500,
+)
+export const SandboxStateFileCorruptError = createError<
+  'BLUUM_SANDBOX_STATE_FILE_CORRUPT',
+  500,
+  [string, string]
+>(
+  'BLUUM_SANDBOX_STATE_FILE_CORRUPT',
+  "The state file '%s' is corrupt or truncated (%s). It was left untouched: move it away (or fix it) and start again; a missing file starts a fresh sandbox.",
+  500,
+)
+export const SandboxStateFileForeignError = createError<
+  'BLUUM_SANDBOX_STATE_FILE_FOREIGN',
+  500,
+  [string, string]
+>(
+  'BLUUM_SANDBOX_STATE_FILE_FOREIGN',
+  "The file '%s' is not a bluum-sandbox state file (%s). It was left untouched: point --state at another path, or at a missing file to start fresh.",
+  500,
+)
+export const SandboxStateFileVersionError = createError<
+  'BLUUM_SANDBOX_STATE_FILE_VERSION',
+  500,
+  [string, number, number]
+>(
+  'BLUUM_SANDBOX_STATE_FILE_VERSION',
+  "The state file '%s' has format version %d, newer than the %d this sandbox reads: it was written by a newer bluum-sandbox. It was left untouched: upgrade, or use another file.",
+  500,
+)
+export const SandboxStateFileUnreadableError = createError<
+  'BLUUM_SANDBOX_STATE_FILE_UNREADABLE',
+  500,
+  [string, string]
+>(
+  'BLUUM_SANDBOX_STATE_FILE_UNREADABLE',
+  "The state file '%s' cannot be read: %s. Check the path and its permissions.",
+  500,
+)
+export const SandboxStateFileWriteError = createError<
+  'BLUUM_SANDBOX_STATE_FILE_WRITE',
+  500,
+  [string, string]
+>(
+  'BLUUM_SANDBOX_STATE_FILE_WRITE',
+  "The sandbox state could not be saved to '%s': %s. The previous file, if any, is intact.",
+  500,
+)
+
 /** The shape every emulated API error has once thrown: a Bluum code, a status, maybe a param. */
 export interface BluumApiError extends Error {
   code: string

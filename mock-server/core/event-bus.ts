@@ -29,6 +29,8 @@ export interface EventBus {
   /** Every event emitted since creation or the last `clear()`, oldest first. */
   list(): readonly SandboxEvent[]
   clear(): void
+  /** Replaces the log with saved events (a restart from a state file); notifies no one. */
+  restore(events: readonly SandboxEvent[]): void
 }
 
 /** ISO-8601 UTC without milliseconds, as Bluum formats timestamps. */
@@ -65,6 +67,9 @@ export function createEventBus(clock: Clock, maxLogged = 10_000): EventBus {
     list: () => log,
     clear() {
       log = []
+    },
+    restore(events) {
+      log = events.slice(-maxLogged)
     },
   }
 }

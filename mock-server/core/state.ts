@@ -115,6 +115,11 @@ export interface Webhook {
   faults: WebhookFaults
   /** Why the sandbox disabled it, e.g. after a 410 answer. */
   disabled_reason: string | null
+  /**
+   * Kept even by a reset that drops webhooks: the CLI's `--forward-to` webhook, which its banner
+   * promises for the life of the process. Never shown by the API.
+   */
+  pinned?: boolean
 }
 
 export interface DeliveryAttempt {

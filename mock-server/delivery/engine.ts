@@ -6,9 +6,14 @@
  * timeout or a connection error is retried on Bluum's ladder (1 min, 5 min, 30 min, 2 h, 8 h
  * between attempts: 6 attempts over about 10.6 h), with `Retry-After` on 429/503 taking the
  * ladder's place; `410 Gone` disables the webhook; an exhausted delivery is parked for replay.
- * All waiting happens on the sandbox clock, so a virtual clock replays the whole ladder at once.
+ * All waiting happens on the sandbox clock, so an `advance('11h')` replays the whole ladder at once.
+ *
+ * `webhook-timestamp` is wall time, never sandbox time: the receiver checks it against its own
+ * clock (5 minutes of tolerance), and a sandbox clock sped up (`--time-scale 60`) or advanced
+ * (`POST /v1/sandbox/clock/advance`) would otherwise make every later delivery fail verification.
  */
 import type { Clock, TimerHandle } from '../core/clock.js'
+import type { SavedRun } from '../core/state-file.js'
 import { InvalidStateError, NotFoundError } from '../core/errors.js'
 import {
   isoSeconds,
@@ -44,11 +49,11 @@ export interface DeliveryEngineOptions {
   /** `user-agent` header of deliveries. Default `'Bluum-Sandbox-Webhooks/1.0'`. */
   userAgent: string
   /**
-   * The clock whose time goes into `webhook-timestamp`, unix ms. Default: the sandbox clock.
-   * A contract test that fast-forwards a virtual clock signs with wall time instead, so the
-   * receiver's real tolerance check still holds (and a skew can be added on purpose).
+   * The clock whose time goes into `webhook-timestamp`, unix ms. Default wall time (`Date.now`),
+   * whatever the sandbox clock says, so receivers keep their real tolerance check. Pin it in a
+   * test that needs a fixed timestamp, or skew it to test the receiver's tolerance.
    */
-  signingClock?: () => number
+  signingClock: () => number
 }
 
 export const defaultDeliveryOptions: Readonly<DeliveryEngineOptions> = Object.freeze({
@@ -57,6 +62,7 @@ export const defaultDeliveryOptions: Readonly<DeliveryEngineOptions> = Object.fr
   maxRetryAfterMs: 86_400_000,
   reorderWindowMs: 1_000,
   userAgent: 'Bluum-Sandbox-Webhooks/1.0',
+  signingClock: () => Date.now(),
 })
 
 /** Called after every attempt (including fault-injected duplicates). */
@@ -81,11 +87,20 @@ export interface DeliveryEngine {
   liveSecrets(webhook: Webhook): string[]
   /** Drops every delivery and timer. */
   reset(): void
+  /** Where every pending delivery stands in its ladder, to save it. */
+  savedRuns(): SavedRun[]
+  /**
+   * Re-arms the pending deliveries of a loaded state: each retry at its saved due time (at once
+   * when that has passed), an attempt that was in flight or held at once.
+   */
+  resume(runs: readonly SavedRun[]): void
 }
 
 interface Run {
   attemptInRun: number
   timer: TimerHandle | undefined
+  /** An attempt is on the wire: its answer is not recorded yet. */
+  inFlight: boolean
 }
 
 export interface DeliveryEngineDeps {
@@ -138,7 +153,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
       }),
     }
     state.deliveries.set(delivery.id, delivery)
-    runs.set(delivery.id, { attemptInRun: 0, timer: undefined })
+    runs.set(delivery.id, { attemptInRun: 0, timer: undefined, inFlight: false })
     if (webhook.faults.reorder) hold(delivery, webhook)
     else if (webhook.faults.delayMs > 0) schedule(delivery, webhook.faults.delayMs)
     else clock.track(attempt(delivery))
@@ -187,7 +202,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
     fault: DeliveryAttempt['fault'],
   ): Promise<{ response?: DeliveryResponse; record: DeliveryAttempt }> {
     const nowMs = clock.now()
-    const timestamp = Math.floor((options.signingClock?.() ?? nowMs) / 1000)
+    const timestamp = Math.floor(options.signingClock() / 1000)
     const headers = {
       ...signedHeaders(liveSecrets(webhook), delivery.event_id, timestamp, delivery.payload),
       'user-agent': options.userAgent,
@@ -251,9 +266,16 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
     if (webhook.status !== 'active') return finish(delivery, 'parked', 'webhook_inactive')
     const started = generation
     run.attemptInRun += 1
-    const { response, record } = await send(delivery, webhook, null)
-    for (let copy = 0; copy < webhook.faults.duplicates; copy++)
-      await send(delivery, webhook, 'duplicate')
+    run.inFlight = true
+    let outcome: Awaited<ReturnType<typeof send>>
+    try {
+      outcome = await send(delivery, webhook, null)
+      for (let copy = 0; copy < webhook.faults.duplicates; copy++)
+        await send(delivery, webhook, 'duplicate')
+    } finally {
+      run.inFlight = false
+    }
+    const { response, record } = outcome
     if (started !== generation || delivery.status !== 'pending') return
     if (record.succeeded) return finish(delivery, 'succeeded', null)
     if (response?.status === 410) {
@@ -280,7 +302,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
     }
     delivery.status = 'pending'
     delivery.failure_reason = null
-    runs.set(delivery.id, { attemptInRun: 0, timer: undefined })
+    runs.set(delivery.id, { attemptInRun: 0, timer: undefined, inFlight: false })
     clock.track(attempt(delivery))
   }
 
@@ -339,6 +361,28 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
       for (const buffer of reorderBuffers.values()) clock.clearTimer(buffer.timer)
       runs.clear()
       reorderBuffers.clear()
+    },
+    savedRuns() {
+      return [...runs.entries()].map(([deliveryId, run]) => ({
+        delivery_id: deliveryId,
+        // An attempt cut off by a stop never recorded its answer: it runs again on resume.
+        attempts_in_run: run.inFlight ? run.attemptInRun - 1 : run.attemptInRun,
+        due_at_ms: run.timer?.at ?? null,
+      }))
+    },
+    resume(saved) {
+      const byId = new Map(saved.map((run) => [run.delivery_id, run]))
+      for (const delivery of state.deliveries.values()) {
+        if (delivery.status !== 'pending' || runs.has(delivery.id)) continue
+        const run = byId.get(delivery.id)
+        runs.set(delivery.id, {
+          attemptInRun: run?.attempts_in_run ?? 0,
+          timer: undefined,
+          inFlight: false,
+        })
+        if (run?.due_at_ms != null) schedule(delivery, Math.max(0, run.due_at_ms - clock.now()))
+        else clock.track(attempt(delivery))
+      }
     },
   }
 }

@@ -18,6 +18,7 @@ import {
 } from '../core/errors.js'
 import { isoSeconds, type EventBus } from '../core/event-bus.js'
 import { findOrThrow, newResource } from '../core/resource.js'
+import type { SavedTimer } from '../core/state-file.js'
 import type { Order, OrderStatus, SandboxState } from '../core/state.js'
 import { orderEventByStatus } from '../core/order-events.js'
 
@@ -58,6 +59,10 @@ export interface OrderEngine {
   setTradable(symbol: string, tradable: boolean): void
   /** Cash held by resting buy orders, in cents. */
   reservedCents(investorId: string): number
+  /** The due times of second halves of partial fills, to save them. */
+  savedTimers(): SavedTimer[]
+  /** Re-arms saved second halves (at once when their time has passed). */
+  resume(timers: readonly SavedTimer[]): void
 }
 
 /** Starting prices; any other well-formed symbol gets a stable made-up price. */
@@ -213,16 +218,21 @@ export function createOrderEngine({
     const left = remaining(order)
     if (state.partialFills && order.status === 'open' && left > 0) {
       fill(order, left / 2, at)
-      fillTimers.set(
-        order.id,
-        clock.setTimer(partialFillDelayMs, () => {
-          fillTimers.delete(order.id)
-          if (order.status === 'partial') fill(order, remaining(order), price(order.symbol))
-        }),
-      )
+      armSecondHalf(order, partialFillDelayMs)
       return
     }
     fill(order, left, at)
+  }
+
+  /** Partial-fill mode: the second half fills after a delay, at the price of that moment. */
+  function armSecondHalf(order: Order, delayMs: number): void {
+    fillTimers.set(
+      order.id,
+      clock.setTimer(delayMs, () => {
+        fillTimers.delete(order.id)
+        if (order.status === 'partial') fill(order, remaining(order), price(order.symbol))
+      }),
+    )
   }
 
   /** Fills the order if the current price allows it. */
@@ -361,5 +371,19 @@ export function createOrderEngine({
       else state.untradable.add(symbol.toUpperCase())
     },
     reservedCents,
+    savedTimers() {
+      return [...fillTimers.entries()].map(([id, handle]) => ({
+        kind: 'order.fill' as const,
+        id,
+        at_ms: handle.at,
+      }))
+    },
+    resume(saved) {
+      for (const timer of saved) {
+        const order = timer.kind === 'order.fill' ? state.orders.get(timer.id) : undefined
+        if (order?.status === 'partial' && !fillTimers.has(order.id))
+          armSecondHalf(order, Math.max(0, timer.at_ms - clock.now()))
+      }
+    },
   }
 }

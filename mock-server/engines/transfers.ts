@@ -17,6 +17,7 @@ import {
 } from '../core/errors.js'
 import { isoSeconds, type EventBus } from '../core/event-bus.js'
 import { findOrThrow, newResource } from '../core/resource.js'
+import type { SavedTimer } from '../core/state-file.js'
 import type { SandboxState, Transfer, TransferMethod } from '../core/state.js'
 
 export interface TransferInput {
@@ -40,6 +41,10 @@ export interface TransferEngine {
   complete(transferId: string): Transfer
   /** Fails a pending or processing transfer. */
   fail(transferId: string, reason?: string): Transfer
+  /** The due times of the ACH/wire steps still to come, to save them. */
+  savedTimers(): SavedTimer[]
+  /** Re-arms saved steps (at once when their time has passed). */
+  resume(timers: readonly SavedTimer[]): void
 }
 
 export interface TransferEngineDeps {
@@ -55,7 +60,7 @@ export interface TransferEngineDeps {
 /** Creates the transfer engine. */
 export function createTransferEngine(deps: TransferEngineDeps): TransferEngine {
   const { state, clock, bus } = deps
-  const timers = new Map<string, TimerHandle[]>()
+  const timers = new Map<string, { step: 'processing' | 'completed'; handle: TimerHandle }[]>()
 
   const mapOf = (kind: TransferKind) => (kind === 'deposit' ? state.deposits : state.withdrawals)
 
@@ -94,21 +99,30 @@ export function createTransferEngine(deps: TransferEngineDeps): TransferEngine {
     mapOf(kind).set(transfer.id, transfer)
     emit(transfer, 'initiated')
     if (transfer.method !== 'manual_bank_transfer') {
-      timers.set(transfer.id, [
-        clock.setTimer(deps.processingAfterMs, () => {
-          if (transfer.status === 'pending') transfer.status = 'processing'
-        }),
-        clock.setTimer(deps.completedAfterMs, () => {
-          if (transfer.status === 'pending' || transfer.status === 'processing')
-            settle(transfer, 'completed')
-        }),
-      ])
+      arm(transfer, 'processing', deps.processingAfterMs)
+      arm(transfer, 'completed', deps.completedAfterMs)
     }
     return transfer
   }
 
+  /** Schedules one automatic step of an ACH/wire transfer. */
+  function arm(transfer: Transfer, step: 'processing' | 'completed', delayMs: number): void {
+    const handle = clock.setTimer(delayMs, () => {
+      const left = (timers.get(transfer.id) ?? []).filter((t) => t.handle !== handle)
+      if (left.length > 0) timers.set(transfer.id, left)
+      else timers.delete(transfer.id)
+      if (step === 'processing' && transfer.status === 'pending') transfer.status = 'processing'
+      if (
+        step === 'completed' &&
+        (transfer.status === 'pending' || transfer.status === 'processing')
+      )
+        settle(transfer, 'completed')
+    })
+    timers.set(transfer.id, [...(timers.get(transfer.id) ?? []), { step, handle }])
+  }
+
   function settle(transfer: Transfer, outcome: 'completed' | 'failed', reason?: string): Transfer {
-    for (const timer of timers.get(transfer.id) ?? []) clock.clearTimer(timer)
+    for (const timer of timers.get(transfer.id) ?? []) clock.clearTimer(timer.handle)
     timers.delete(transfer.id)
     transfer.status = outcome
     if (outcome === 'completed') {
@@ -161,5 +175,24 @@ export function createTransferEngine(deps: TransferEngineDeps): TransferEngine {
     },
     complete: (transferId) => settle(findAny(transferId), 'completed'),
     fail: (transferId, reason) => settle(findAny(transferId), 'failed', reason),
+    savedTimers() {
+      return [...timers.entries()].flatMap(([id, list]) =>
+        list.map(({ step, handle }) => ({
+          kind: `transfer.${step}` as const,
+          id,
+          at_ms: handle.at,
+        })),
+      )
+    },
+    resume(saved) {
+      for (const timer of saved) {
+        if (timer.kind !== 'transfer.processing' && timer.kind !== 'transfer.completed') continue
+        const transfer = state.deposits.get(timer.id) ?? state.withdrawals.get(timer.id)
+        if (!transfer || (transfer.status !== 'pending' && transfer.status !== 'processing'))
+          continue
+        const step = timer.kind === 'transfer.processing' ? 'processing' : 'completed'
+        arm(transfer, step, Math.max(0, timer.at_ms - clock.now()))
+      }
+    },
   }
 }

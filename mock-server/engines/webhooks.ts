@@ -20,6 +20,8 @@ export interface CreateWebhookInput {
    * local app and the sandbox can share it from one environment variable.
    */
   secret?: string
+  /** In-process and CLI only: survives `reset({ keepWebhooks: false })` (the `--forward-to` webhook). */
+  pinned?: boolean
 }
 
 export interface UpdateWebhookInput {
@@ -32,7 +34,7 @@ export interface UpdateWebhookInput {
 }
 
 /** A webhook as the API shows it; `secret` only on create and rotate. */
-export type WebhookResource = Omit<Webhook, 'secret' | 'previousSecrets' | 'faults'> & {
+export type WebhookResource = Omit<Webhook, 'secret' | 'previousSecrets' | 'faults' | 'pinned'> & {
   secret?: string
   previous_secret_expires_at?: string | null
 }
@@ -72,7 +74,8 @@ function checkUrl(url: string): void {
   }
 }
 
-function checkSecret(secret: string): void {
+/** Throws 400 unless `secret` is `whsec_` + base64 of 24 to 64 bytes. */
+export function checkSecret(secret: string): void {
   const bytes = secret.startsWith('whsec_') ? Buffer.from(secret.slice(6), 'base64') : undefined
   if (
     !bytes ||
@@ -145,6 +148,7 @@ export function createWebhookService({
         previousSecrets: [],
         faults: resolveFaults(),
         disabled_reason: null,
+        ...(input.pinned ? { pinned: true } : {}),
       }
       state.webhooks.set(webhook.id, webhook)
       return webhook
@@ -189,7 +193,7 @@ export function createWebhookService({
       return webhook
     },
     toResource(webhook, options = {}) {
-      const { secret, previousSecrets, faults: _faults, ...rest } = webhook
+      const { secret, previousSecrets, faults: _faults, pinned: _pinned, ...rest } = webhook
       const live = previousSecrets.filter((s) => s.expiresAtMs > clock.now())
       const expiry = live.length > 0 ? Math.max(...live.map((s) => s.expiresAtMs)) : undefined
       return {

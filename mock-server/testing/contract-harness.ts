@@ -123,8 +123,8 @@ export async function createContractHarness(
   let skewMs = options.clockSkewMs ?? 0
   const baseUrl = (options.baseUrl ?? BLUUM_SANDBOX_BASE_URL).replace(/\/$/, '')
 
-  // Deliveries are signed with wall time (plus any skew) while retries wait on the virtual
-  // clock: the app keeps its real tolerance check even after hours of sandbox time.
+  // Deliveries are signed with wall time (the sandbox's default), plus any skew the test asks for,
+  // while retries wait on the virtual clock: the app keeps its real tolerance check.
   const sandbox = createSandbox({
     ...options.sandbox,
     clock: 'virtual',
@@ -172,15 +172,6 @@ export async function createContractHarness(
       .list({ webhookId: webhook.id })
       .filter((d) => event === undefined || d.event === event)
       .sort((a, b) => a.createdMs - b.createdMs)
-  }
-
-  /** Advances to the next timer; false when none is left before `limit`. */
-  async function step(limit: number): Promise<boolean> {
-    await sandbox.idle()
-    const next = sandbox.clock.nextTimerAt()
-    if (next === undefined || next > limit) return false
-    await sandbox.clock.advance(Math.max(0, next - sandbox.clock.now()))
-    return true
   }
 
   const harness: ContractHarness = {
@@ -237,7 +228,7 @@ export async function createContractHarness(
         await sandbox.idle()
         const acked = deliveries(event).filter((d) => d.status === 'succeeded')
         if (acked.length >= count) return acked
-        if (!(await step(limit))) {
+        if (!(await sandbox.clock.runNext(limit))) {
           throw new HarnessNotAcknowledgedError(
             count === 1 ? event : `${count} × ${event}`,
             describeAttempts(deliveries(event)),
@@ -246,10 +237,7 @@ export async function createContractHarness(
       }
     },
     async runLadder(ladderOptions = {}) {
-      const limit = sandbox.clock.now() + parseDuration(ladderOptions.within ?? DEFAULT_WITHIN)
-      while (await step(limit)) {
-        // each step fires the next due timer and awaits the deliveries it started
-      }
+      await sandbox.clock.runAll({ within: ladderOptions.within ?? DEFAULT_WITHIN })
     },
     unsettled() {
       return deliveries().filter((d) => d.status !== 'succeeded')

@@ -442,7 +442,7 @@ export function inboxSuite(t: Test, getBackend: () => InboxBackend): void {
         {
           status: 401,
           code: 'BLUUM_SIGNATURE_MISMATCH',
-          headers: { 'webhook-signature': 'v1,AAAA' },
+          headers: { 'webhook-signature': `v1,${Buffer.alloc(32).toString('base64')}` },
         },
         {
           status: 415,

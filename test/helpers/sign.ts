@@ -12,15 +12,18 @@ export function randomSecret(bytes = 32): string {
   return 'whsec_' + randomBytes(bytes).toString('base64')
 }
 
-/** HMAC-SHA256 over `id.timestamp.body` with the decoded secret, as a `v1,<base64>` entry. */
+/**
+ * HMAC-SHA256 over `id.timestamp.body` with the decoded secret, as a `v1,<base64>` entry. A
+ * Buffer body is signed as its bytes, which need not be UTF-8.
+ */
 export function signatureEntry(
   secret: string,
   id: string,
   timestamp: number,
-  body: string,
+  body: string | Buffer,
 ): string {
   const key = Buffer.from(secret.slice('whsec_'.length), 'base64')
-  const mac = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')
+  const mac = createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest('base64')
   return `v1,${mac}`
 }
 

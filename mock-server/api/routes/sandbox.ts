@@ -12,6 +12,7 @@ import {
   FailTransferBody,
   FaultsBody,
   RejectDocumentBody,
+  ResetBody,
   SetPriceBody,
   SettingsBody,
   TriggerBody,
@@ -113,7 +114,8 @@ export function sandboxRoutes(sandbox: Sandbox): RouteDefinition[] {
       method: 'POST',
       path: '/sandbox/clock/advance',
       operationId: 'advanceClock',
-      summary: 'Advance the clock, firing due transfers and retries (answers when they ran)',
+      summary:
+        'Advance the clock (at most 30 days), running every transfer step and retry due on the way, in order (answers when they ran)',
       tag,
       access: 'tenant',
       schema: { body: AdvanceClockBody },
@@ -211,13 +213,20 @@ export function sandboxRoutes(sandbox: Sandbox): RouteDefinition[] {
       method: 'POST',
       path: '/sandbox/reset',
       operationId: 'resetSandbox',
-      summary: 'Forget every investor, order, transfer, document, webhook and delivery',
+      summary:
+        'Forget every investor, order, transfer, document, delivery and event, and bring the clock back to now; webhook registrations stay unless keep_webhooks is false',
       tag,
       access: 'tenant',
-      schema: {},
-      handler: () => {
-        sandbox.reset()
-        return json(200, { object: 'sandbox', reset: true })
+      schema: { body: ResetBody },
+      handler: (req) => {
+        const keepWebhooks = req.body.keep_webhooks ?? true
+        sandbox.reset({ keepWebhooks })
+        return json(200, {
+          object: 'sandbox',
+          reset: true,
+          kept_webhooks: sandbox.state.webhooks.size,
+          clock: clockBody(),
+        })
       },
     }),
   ]
