@@ -47,6 +47,7 @@ export type { InjectTarget } from './delivery/transport-inject.js'
 export type { DeliveryTransport, DeliveryRequest, DeliveryResponse } from './delivery/transport.js'
 export { signEntry, signatureHeader, generateWebhookSecret } from './delivery/signer.js'
 export { matchesSubscription } from './core/event-bus.js'
+export { sampleFundingSourceRequest, sampleInvestorRequest } from './core/sample-requests.js'
 export type { SandboxEvent, EventBus, EventListener } from './core/event-bus.js'
 export type {
   SandboxState,

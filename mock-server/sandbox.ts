@@ -82,6 +82,10 @@ export interface SandboxOptions {
   partialFillDelayMs?: number
   /** Start in partial-fill mode. Default false. */
   partialFills?: boolean
+  /** Keep NYSE hours (09:30-16:00 New York, Mon-Fri): outside them only `gtc` orders are taken. Default false (always open). */
+  marketHours?: boolean
+  /** `'instant'`: KYC approves at creation; `'document'`: investors trade once a `KYC` document is approved. Default `'instant'`. */
+  kycMode?: 'instant' | 'document'
   /** Simulated starting prices by symbol. Default a small built-in table. */
   prices?: Record<string, number | string>
   /**
@@ -127,6 +131,8 @@ export interface ResolvedSandboxOptions {
   achCompletionMs: number
   partialFillDelayMs: number
   partialFills: boolean
+  marketHours: boolean
+  kycMode: 'instant' | 'document'
   prices: Record<string, number>
 }
 
@@ -144,6 +150,8 @@ export const sandboxDefaults = Object.freeze({
   partialFillDelayMs: 1_000,
   partialFills: false,
   stateWriteDelayMs: 250,
+  marketHours: false,
+  kycMode: 'instant' as 'instant' | 'document',
 })
 
 export interface Sandbox {
@@ -211,6 +219,12 @@ export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSan
     )
   }
   merged.retryScheduleMs.forEach((ms, i) => nonNegative(`retryScheduleMs[${i}]`, ms))
+  if (merged.kycMode !== 'instant' && merged.kycMode !== 'document') {
+    throw new SandboxInvalidOptionError(
+      'kycMode',
+      `expected 'instant' or 'document', got ${JSON.stringify(merged.kycMode)}`,
+    )
+  }
   const prices: Record<string, number> = {}
   for (const [symbol, price] of Object.entries(options.prices ?? {})) {
     const value = Number(price)
@@ -235,6 +249,8 @@ export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSan
     achCompletionMs: nonNegative('achCompletionMs', merged.achCompletionMs),
     partialFillDelayMs: nonNegative('partialFillDelayMs', merged.partialFillDelayMs),
     partialFills: merged.partialFills,
+    marketHours: merged.marketHours,
+    kycMode: merged.kycMode,
     prices,
   }
 }
@@ -247,7 +263,7 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
  * Creates an in-memory Bluum sandbox.
  * @example
  * const sandbox = createSandbox()
- * const investor = sandbox.investors.create({ first_name: 'Ada', last_name: 'L', email: 'a@x.io' })
+ * const investor = sandbox.investors.create(sampleInvestorRequest())
  * await sandbox.clock.advance('2h')
  */
 export function createSandbox(options: SandboxOptions = {}): Sandbox {
@@ -290,6 +306,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     clock,
     bus,
     partialFillDelayMs: resolved.partialFillDelayMs,
+    assertCanTrade: (investorId) => investors.assertApproved(investorId),
   })
   const investors = createInvestorService({
     state,
@@ -297,6 +314,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     bus,
     initialCashCents: toCents(resolved.initialCash),
     reservedCents: orders.reservedCents,
+    price: orders.price,
   })
   const transfers = createTransferEngine({
     state,
@@ -304,8 +322,18 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     bus,
     processingAfterMs: resolved.achProcessingMs,
     completedAfterMs: resolved.achCompletionMs,
+    reservedCents: orders.reservedCents,
   })
-  const documents = createDocumentService({ state, clock, bus })
+  const documents = createDocumentService({
+    state,
+    clock,
+    bus,
+    // A KYC document decides the investor's KYC only while it is not approved yet.
+    onKycReviewed(investorId, decision, reason) {
+      if (investors.get(investorId).kyc_status !== 'approved')
+        investors.decideKyc(investorId, decision, reason)
+    },
+  })
   const webhooks = createWebhookService({
     state,
     clock,
@@ -316,6 +344,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const seed = () => {
     for (const [symbol, price] of Object.entries(resolved.prices)) state.prices.set(symbol, price)
     state.partialFills = resolved.partialFills
+    state.marketHours = resolved.marketHours
+    state.kycMode = resolved.kycMode
   }
   seed()
   const defaultTransport = deliveries.transport

@@ -13,7 +13,7 @@ interface DeliveryBody {
   attempts: { status_code: number | null; attempted_at: string; webhook_timestamp: number }[]
 }
 
-const invalidParam = new sandboxErrors.InvalidParamError('duration', 'x').code
+const invalidParam = new sandboxErrors.ValidationError('x').code
 
 async function register(cli: Awaited<ReturnType<typeof startCli>>, url: string) {
   const created = await cli.api('POST', '/webhooks', {

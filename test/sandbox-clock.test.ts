@@ -133,7 +133,7 @@ t.test('an advance above the bound is a 400 BLUM code, and the clock is unchange
   const clock = createClock({ startMs: 0 })
   let ran = false
   clock.setTimer(1000, () => (ran = true))
-  const invalid = new sandboxErrors.InvalidParamError('duration', 'x').code
+  const invalid = new sandboxErrors.ValidationError('x').code
   t.match(invalid, /^BLUM-400-\d{3}$/)
   for (const duration of ['31d', 30 * 86_400_000 + 1, '100000000d']) {
     await t.rejects(

@@ -1,7 +1,12 @@
 /** Sandbox controls over HTTP, faults (duplicates, reordering, delay), and the inject transport. */
 import Fastify from 'fastify'
 import t from 'tap'
-import { createInjectTransport, createSandbox, createSandboxServer } from '../mock-server/index.js'
+import {
+  createInjectTransport,
+  createSandbox,
+  createSandboxServer,
+  sampleInvestorRequest,
+} from '../mock-server/index.js'
 
 const authorization =
   'Basic ' + Buffer.from('bluum_sandbox_key:bluum_sandbox_secret').toString('base64')
@@ -55,9 +60,7 @@ t.test('trigger, set a price, complete a transfer and advance the clock over HTT
     status: 201,
     body: { object: 'event', event: 'kyc.verification.rejected', data: { reason: 'x' } },
   })
-  const investor = (
-    await call('POST', '/investors', { first_name: 'A', last_name: 'B', email: 'a@b.co' })
-  ).body
+  const investor = (await call('POST', '/investors', sampleInvestorRequest())).body
   const order = (
     await call('POST', `/investors/${investor.id}/orders`, {
       symbol: 'AAPL',
@@ -84,7 +87,7 @@ t.test('trigger, set a price, complete a transfer and advance the clock over HTT
   t.ok(got.some((g) => g.event === 'order.filled'))
   t.equal(
     (await call('POST', '/sandbox/clock/advance', { duration: 'soon' })).body.error.code,
-    'BLUM-400-002',
+    'BLUM-400-003',
   )
   t.equal((await call('POST', '/sandbox/reset')).status, 200)
   t.equal(sandbox.state.webhooks.size, 1, 'webhook registrations survive a reset')
@@ -175,35 +178,56 @@ t.test('deliveries API: list attempts, replay one and replay failed since', asyn
 
 t.test('multipart document upload through the Fastify face', async (t) => {
   const { server, call, sandbox } = await setup(t)
-  const investor = (
-    await call('POST', '/investors', { first_name: 'A', last_name: 'B', email: 'a@b.co' })
-  ).body
+  const investor = (await call('POST', '/investors', sampleInvestorRequest())).body
   sandbox.documents.rejectNext('glare')
   const form = new FormData()
   form.append('document', new Blob([Buffer.from('jpeg')], { type: 'image/jpeg' }), 'id.jpg')
   form.append('document_type', 'passport')
-  form.append('purpose', 'identity_verification')
+  form.append('purpose', 'KYC')
   form.append('investor_id', investor.id)
-  const request = new Request('http://x/', { method: 'POST', body: form })
-  const response = await server.inject({
-    method: 'POST',
-    url: '/v1/documents',
-    headers: { authorization, 'content-type': request.headers.get('content-type')! },
-    payload: Buffer.from(await request.arrayBuffer()),
-  })
+  form.append('metadata', JSON.stringify({ side: 'front' }))
+  const upload = async (body: FormData) => {
+    const request = new Request('http://x/', { method: 'POST', body })
+    return server.inject({
+      method: 'POST',
+      url: '/v1/documents',
+      headers: { authorization, 'content-type': request.headers.get('content-type')! },
+      payload: Buffer.from(await request.arrayBuffer()),
+    })
+  }
+  const response = await upload(form)
   t.equal(response.statusCode, 201)
   t.match(response.json(), {
+    document_id: /^doc_/,
     status: 'rejected',
     rejection_reason: 'glare',
+    purpose: 'KYC',
+    file_name: 'id.jpg',
+    metadata: { side: 'front' },
     file: { filename: 'id.jpg', size: 4, content_type: 'image/jpeg' },
   })
+  const listed = await call('GET', `/documents?investor_id=${investor.id}&status=REJECTED`)
+  t.same(
+    listed.body.data.map((d: any) => d.document_id),
+    [response.json().document_id],
+  )
+  t.same((await call('GET', '/documents?status=ACCEPTED')).body.data, [])
+  form.set('purpose', 'identity_verification')
+  const before = sandbox.state.documents.size
+  t.match((await upload(form)).json(), {
+    error: { code: 'BLUM-400-004', param: 'purpose', message: /one of KYC, KYB/ },
+  })
+  form.set('purpose', 'KYC')
+  form.set('metadata', 'not json')
+  t.match((await upload(form)).json(), { error: { code: 'BLUM-400-003', param: 'metadata' } })
+  t.equal(sandbox.state.documents.size, before, 'no document stored by a failed upload')
   const missing = await server.inject({
     method: 'POST',
     url: '/v1/documents',
     headers: { authorization, 'content-type': 'application/json' },
     payload: '{}',
   })
-  t.match(missing.json(), { error: { code: 'BLUM-400-003' } })
+  t.match(missing.json(), { error: { code: 'BLUM-400-001', message: /multipart\/form-data/ } })
 })
 
 t.test(
@@ -220,6 +244,6 @@ t.test(
     t.ok(doc.paths['/v1/documents'].post.requestBody.content['multipart/form-data'])
     const missing = await server.inject({ method: 'GET', url: '/v2/nothing' })
     t.equal(missing.statusCode, 404)
-    t.match(missing.json(), { error: { code: 'BLUM-404-001', type: 'not_found_error' } })
+    t.match(missing.json(), { error: { code: 'BLUM-404-002', type: 'not_found_error' } })
   },
 )

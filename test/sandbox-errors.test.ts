@@ -1,6 +1,13 @@
 /** Every failure answers Bluum's envelope `{ error: { type, code, message, param? } }`. */
 import t from 'tap'
-import { createApi, createSandbox, type RawApiRequest } from '../mock-server/index.js'
+import {
+  createApi,
+  createClock,
+  createSandbox,
+  sampleFundingSourceRequest,
+  sampleInvestorRequest,
+  type RawApiRequest,
+} from '../mock-server/index.js'
 
 const basic = (key: string, secret: string) =>
   'Basic ' + Buffer.from(`${key}:${secret}`).toString('base64')
@@ -40,11 +47,55 @@ function setup(options: Parameters<typeof createSandbox>[0] = {}) {
   return { sandbox, call }
 }
 
-t.test('the failure table', async (t) => {
+/** Everything a failed request must leave untouched. */
+function snapshot(sandbox: ReturnType<typeof createSandbox>) {
+  const { state } = sandbox
+  return JSON.stringify({
+    investors: [...state.investors.values()],
+    cash: [...state.cashCents.entries()],
+    positions: [...state.positions.entries()].map(([k, v]) => [k, [...v.entries()]]),
+    orders: state.orders.size,
+    deposits: state.deposits.size,
+    withdrawals: state.withdrawals.size,
+    documents: state.documents.size,
+    fundingSources: state.fundingSources.size,
+    webhooks: state.webhooks.size,
+    events: sandbox.events().length,
+  })
+}
+
+const order = (fields: Record<string, unknown>) => ({
+  symbol: 'AAPL',
+  side: 'buy',
+  type: 'market',
+  time_in_force: 'day',
+  quantity: '1',
+  ...fields,
+})
+
+t.test('the failure table: catalog code, status, type, param, and no state changed', async (t) => {
   const { sandbox, call } = setup()
   t.teardown(() => sandbox.close())
-  const investor = sandbox.investors.create({ first_name: 'A', last_name: 'B', email: 'a@b.co' })
+  const investor = sandbox.investors.create(sampleInvestorRequest({ email: 'a@b.co' }))
   sandbox.options.investorKeys[0]!.investorId = investor.id
+  const source = sandbox.transfers.addFundingSource(investor.id, sampleFundingSourceRequest())
+  const filled = sandbox.orders.place(investor.id, {
+    symbol: 'AAPL',
+    side: 'buy',
+    type: 'market',
+    time_in_force: 'day',
+    quantity: '2',
+  })
+  sandbox.orders.setTradable('TSLA', false)
+  const withdrawal = (fields: Record<string, unknown>, key: string) =>
+    [
+      'POST',
+      `/investors/${investor.id}/withdrawals`,
+      {
+        body: { amount: '10.00', method: 'ach', funding_source_id: source.id, ...fields },
+        headers: { 'idempotency-key': key },
+      },
+    ] as Parameters<typeof call>
   const rows: {
     name: string
     request: Parameters<typeof call>
@@ -65,14 +116,30 @@ t.test('the failure table', async (t) => {
       name: 'not Basic',
       request: ['GET', '/webhooks', { auth: 'Bearer x' }],
       status: 401,
-      code: 'BLUM-401-001',
+      code: 'BLUM-401-002',
+      type: 'authentication_error',
+      message: /Basic scheme/,
+    },
+    {
+      name: 'Basic without base64',
+      request: ['GET', '/webhooks', { auth: 'Basic ***' }],
+      status: 401,
+      code: 'BLUM-401-002',
+      type: 'authentication_error',
+      message: /not base64/,
+    },
+    {
+      name: 'Basic without a colon',
+      request: ['GET', '/webhooks', { auth: 'Basic ' + Buffer.from('key').toString('base64') }],
+      status: 401,
+      code: 'BLUM-401-002',
       type: 'authentication_error',
     },
     {
       name: 'wrong secret',
       request: ['GET', '/webhooks', { auth: basic('bluum_sandbox_key', 'nope') }],
       status: 401,
-      code: 'BLUM-401-002',
+      code: 'BLUM-401-003',
       type: 'authentication_error',
     },
     {
@@ -105,7 +172,7 @@ t.test('the failure table', async (t) => {
       name: 'investor key on another investor',
       request: ['GET', '/investors/inv_other/orders', { auth: investorKey }],
       status: 403,
-      code: 'BLUM-403-002',
+      code: 'BLUM-403-001',
       type: 'permission_error',
       param: 'investor_id',
     },
@@ -113,7 +180,7 @@ t.test('the failure table', async (t) => {
       name: 'unknown route',
       request: ['GET', '/nope'],
       status: 404,
-      code: 'BLUM-404-001',
+      code: 'BLUM-404-002',
       type: 'not_found_error',
       message: /GET \/v1\/nope/,
     },
@@ -149,69 +216,191 @@ t.test('the failure table', async (t) => {
       type: 'not_found_error',
     },
     {
+      name: 'unknown symbol',
+      request: ['POST', `/investors/${investor.id}/orders`, { body: order({ symbol: 'ZZZZ' }) }],
+      status: 404,
+      code: 'BLUM-404-003',
+      type: 'not_found_error',
+      param: 'symbol',
+      message: /No such asset: 'ZZZZ'/,
+    },
+    {
       name: 'missing field',
       request: ['POST', '/webhooks', { body: { url: 'http://x.test', eventTypeNames: ['*'] } }],
       status: 400,
-      code: 'BLUM-400-001',
+      code: 'BLUM-400-002',
       type: 'invalid_request_error',
       param: 'name',
     },
     {
-      name: 'bad enum',
+      name: 'investor with three fields',
       request: [
         'POST',
-        `/investors/${investor.id}/orders`,
-        {
-          body: {
-            symbol: 'AAPL',
-            side: 'hold',
-            type: 'market',
-            time_in_force: 'day',
-            quantity: '1',
-          },
-        },
+        '/investors',
+        { body: { first_name: 'A', last_name: 'B', email: 'new@b.co' } },
       ],
       status: 400,
       code: 'BLUM-400-002',
+      type: 'invalid_request_error',
+      param: 'account_type',
+    },
+    {
+      name: 'date of birth "yesterday"',
+      request: [
+        'POST',
+        '/investors',
+        { body: sampleInvestorRequest({ email: 'new@b.co', date_of_birth: 'yesterday' }) },
+      ],
+      status: 400,
+      code: 'BLUM-400-003',
+      type: 'invalid_request_error',
+      param: 'date_of_birth',
+      message: /YYYY-MM-DD/,
+    },
+    {
+      name: 'a date that does not exist',
+      request: [
+        'POST',
+        '/investors',
+        { body: sampleInvestorRequest({ email: 'new@b.co', date_of_birth: '1990-02-30' }) },
+      ],
+      status: 400,
+      code: 'BLUM-400-003',
+      type: 'invalid_request_error',
+      param: 'date_of_birth',
+    },
+    {
+      name: 'phone not E.164',
+      request: [
+        'POST',
+        '/investors',
+        { body: sampleInvestorRequest({ email: 'new@b.co', phone: '415-555-1234' }) },
+      ],
+      status: 400,
+      code: 'BLUM-400-003',
+      type: 'invalid_request_error',
+      param: 'phone',
+      message: /E\.164/,
+    },
+    {
+      name: 'country not ISO alpha-2',
+      request: [
+        'POST',
+        '/investors',
+        { body: sampleInvestorRequest({ email: 'new@b.co', country_of_citizenship: 'USA' }) },
+      ],
+      status: 400,
+      code: 'BLUM-400-003',
+      type: 'invalid_request_error',
+      param: 'country_of_citizenship',
+    },
+    {
+      name: 'unknown investor enum',
+      request: [
+        'POST',
+        '/investors',
+        { body: sampleInvestorRequest({ email: 'new@b.co', account_type: 'family' }) },
+      ],
+      status: 400,
+      code: 'BLUM-400-004',
+      type: 'invalid_request_error',
+      param: 'account_type',
+      message: /one of individual, joint, corporate/,
+    },
+    {
+      name: 'bad enum',
+      request: ['POST', `/investors/${investor.id}/orders`, { body: order({ side: 'hold' }) }],
+      status: 400,
+      code: 'BLUM-400-004',
       type: 'invalid_request_error',
       param: 'side',
       message: /one of buy, sell/,
     },
     {
-      name: 'number as decimal',
-      request: [
-        'POST',
-        `/investors/${investor.id}/orders`,
-        {
-          body: { symbol: 'AAPL', side: 'buy', type: 'market', time_in_force: 'day', quantity: 1 },
-        },
-      ],
+      name: 'number as quantity',
+      request: ['POST', `/investors/${investor.id}/orders`, { body: order({ quantity: 1 }) }],
+      status: 400,
+      code: 'BLUM-400-006',
+      type: 'invalid_request_error',
+      param: 'quantity',
+      message: /positive decimal strings/,
+    },
+    {
+      name: 'zero quantity',
+      request: ['POST', `/investors/${investor.id}/orders`, { body: order({ quantity: '0' }) }],
+      status: 400,
+      code: 'BLUM-400-006',
+      type: 'invalid_request_error',
+      param: 'quantity',
+    },
+    {
+      name: 'amount with three decimals',
+      request: withdrawal({ amount: '10.001' }, 'k-3dp'),
+      status: 400,
+      code: 'BLUM-400-005',
+      type: 'invalid_request_error',
+      param: 'amount',
+    },
+    {
+      name: 'zero amount',
+      request: withdrawal({ amount: '0.00' }, 'k-zero'),
+      status: 400,
+      code: 'BLUM-400-005',
+      type: 'invalid_request_error',
+      param: 'amount',
+    },
+    {
+      name: 'withdrawal without funding_source_id',
+      request: withdrawal({ funding_source_id: undefined }, 'k-nofs'),
       status: 400,
       code: 'BLUM-400-002',
       type: 'invalid_request_error',
-      param: 'quantity',
-      message: /decimal string/,
+      param: 'funding_source_id',
+    },
+    {
+      name: 'withdrawal to an unknown funding source',
+      request: withdrawal({ funding_source_id: 'fs_nope' }, 'k-fs'),
+      status: 404,
+      code: 'BLUM-404-001',
+      type: 'not_found_error',
+      param: 'funding_source_id',
     },
     {
       name: 'bad query',
-      request: ['GET', '/webhooks?limit=1000'],
+      request: ['GET', '/webhooks?limit=201'],
       status: 400,
-      code: 'BLUM-400-002',
+      code: 'BLUM-400-001',
       type: 'invalid_request_error',
       param: 'limit',
+      message: /<= 200/,
     },
     {
       name: 'malformed JSON',
       request: ['POST', '/investors', { body: '{nope' }],
       status: 400,
-      code: 'BLUM-400-003',
+      code: 'BLUM-400-001',
       type: 'invalid_request_error',
+    },
+    {
+      name: 'text/plain body on a JSON route',
+      request: [
+        'POST',
+        '/webhooks',
+        {
+          body: { name: 'x', url: 'http://x.test', eventTypeNames: ['*'] },
+          headers: { 'content-type': 'text/plain' },
+        },
+      ],
+      status: 400,
+      code: 'BLUM-400-001',
+      type: 'invalid_request_error',
+      message: /expected content-type application\/json, got text\/plain/,
     },
     {
       name: 'events instead of eventTypeNames',
       request: ['POST', '/webhooks', { body: { name: 'x', url: 'http://x.test', events: ['*'] } }],
       status: 400,
-      code: 'BLUM-400-005',
+      code: 'BLUM-400-001',
       type: 'invalid_request_error',
       param: 'events',
       message: /Did you mean 'eventTypeNames'/,
@@ -221,10 +410,10 @@ t.test('the failure table', async (t) => {
       request: [
         'POST',
         `/investors/${investor.id}/orders`,
-        { body: { symbol: 'AAPL', side: 'buy', type: 'market', time_in_force: 'day', qty: '1' } },
+        { body: order({ quantity: undefined, qty: '1' }) },
       ],
       status: 400,
-      code: 'BLUM-400-005',
+      code: 'BLUM-400-001',
       type: 'invalid_request_error',
       param: 'qty',
       message: /Did you mean 'quantity'/,
@@ -234,12 +423,10 @@ t.test('the failure table', async (t) => {
       request: [
         'POST',
         `/investors/${investor.id}/orders`,
-        {
-          body: { symbol: 'AAPL', side: 'buy', type: 'limit', time_in_force: 'gtc', quantity: '1' },
-        },
+        { body: order({ type: 'limit', time_in_force: 'gtc' }) },
       ],
       status: 400,
-      code: 'BLUM-400-001',
+      code: 'BLUM-400-002',
       type: 'invalid_request_error',
       param: 'limit_price',
     },
@@ -251,7 +438,7 @@ t.test('the failure table', async (t) => {
         { body: { name: 'x', url: 'ftp://x', eventTypeNames: ['*'] } },
       ],
       status: 400,
-      code: 'BLUM-400-002',
+      code: 'BLUM-400-003',
       type: 'invalid_request_error',
       param: 'url',
     },
@@ -263,7 +450,7 @@ t.test('the failure table', async (t) => {
         { body: { name: 'x', url: 'http://x.test', eventTypeNames: ['Order Filled'] } },
       ],
       status: 400,
-      code: 'BLUM-400-002',
+      code: 'BLUM-400-003',
       type: 'invalid_request_error',
       param: 'eventTypeNames',
     },
@@ -272,47 +459,54 @@ t.test('the failure table', async (t) => {
       request: [
         'POST',
         `/investors/${investor.id}/deposits`,
-        { body: { amount: '10', method: 'ach' } },
+        { body: { amount: '10.00', method: 'ach' } },
       ],
       status: 400,
-      code: 'BLUM-400-004',
+      code: 'BLUM-400-002',
       type: 'invalid_request_error',
       param: 'Idempotency-Key',
     },
     {
       name: 'duplicate email',
-      request: [
-        'POST',
-        '/investors',
-        { body: { first_name: 'A', last_name: 'B', email: 'A@b.co' } },
-      ],
+      request: ['POST', '/investors', { body: sampleInvestorRequest({ email: 'A@b.co' }) }],
       status: 409,
       code: 'BLUM-409-001',
       type: 'conflict_error',
       param: 'email',
     },
     {
-      name: 'withdrawal above balance',
-      request: [
-        'POST',
-        `/investors/${investor.id}/withdrawals`,
-        { body: { amount: '1000000.00', method: 'ach' }, headers: { 'idempotency-key': 'k-wd' } },
-      ],
-      status: 422,
-      code: 'BLUM-422-001',
-      type: 'unprocessable_entity_error',
-      param: 'amount',
-      message: /1000000.00 requested, 100000.00 available/,
+      name: 'cancelling a filled order',
+      request: ['POST', `/investors/${investor.id}/orders/${filled.id}/cancel`],
+      status: 409,
+      code: 'BLUM-409-003',
+      type: 'conflict_error',
+      param: 'order_id',
     },
     {
-      name: 'untradable symbol',
+      name: 'withdrawal above balance',
+      request: withdrawal({ amount: '1000000.00' }, 'k-wd'),
+      status: 422,
+      code: 'BLUM-422-005',
+      type: 'unprocessable_entity_error',
+      param: 'amount',
+      message: /1000000.00 requested, 99643.00 withdrawable/,
+    },
+    {
+      name: 'selling more than the position',
       request: [
         'POST',
         `/investors/${investor.id}/orders`,
-        {
-          body: { symbol: '$$$', side: 'buy', type: 'market', time_in_force: 'day', quantity: '1' },
-        },
+        { body: order({ side: 'sell', quantity: '3' }) },
       ],
+      status: 422,
+      code: 'BLUM-422-004',
+      type: 'unprocessable_entity_error',
+      param: 'quantity',
+      message: /selling 3 of 'AAPL', 2 available/,
+    },
+    {
+      name: 'untradable symbol',
+      request: ['POST', `/investors/${investor.id}/orders`, { body: order({ symbol: 'TSLA' }) }],
       status: 422,
       code: 'BLUM-422-003',
       type: 'unprocessable_entity_error',
@@ -320,6 +514,7 @@ t.test('the failure table', async (t) => {
     },
   ]
   for (const row of rows) {
+    const before = snapshot(sandbox)
     const response = await call(...row.request)
     t.equal(response.status, row.status, `${row.name}: status`)
     const error = (response.body as { error: Record<string, unknown> }).error
@@ -334,7 +529,42 @@ t.test('the failure table', async (t) => {
       [],
       `${row.name}: nothing else`,
     )
+    t.equal(snapshot(sandbox), before, `${row.name}: no state changed, no event emitted`)
   }
+})
+
+t.test('403 BLUM-403-002 before KYC, 422 BLUM-422-002 when the market is closed', async (t) => {
+  // Saturday 2026-07-04 15:00 UTC: the simulated market keeps NYSE hours when asked to.
+  const clock = createClock({ startMs: Date.parse('2026-07-04T15:00:00Z') })
+  const { sandbox, call } = setup({ kycMode: 'document', marketHours: true, clock })
+  t.teardown(() => sandbox.close())
+  const created = await call('POST', '/investors', { body: sampleInvestorRequest() })
+  t.match(created.body, { status: 'onboarding', kyc_status: 'pending' })
+  const id = (created.body as { id: string }).id
+  const before = snapshot(sandbox)
+  const early = await call('POST', `/investors/${id}/orders`, { body: order({}) })
+  t.match(early, { status: 403, body: { error: { code: 'BLUM-403-002', param: 'investor_id' } } })
+  t.equal(snapshot(sandbox), before, 'no order was stored')
+
+  sandbox.investors.decideKyc(id, 'approved')
+  const closed = await call('POST', `/investors/${id}/orders`, { body: order({}) })
+  t.match(closed, {
+    status: 422,
+    body: { error: { code: 'BLUM-422-002', param: 'time_in_force', message: /market hours/ } },
+  })
+  const queued = await call('POST', `/investors/${id}/orders`, {
+    body: order({ time_in_force: 'gtc' }),
+  })
+  t.match(queued, { status: 201, body: { status: 'open', filled_quantity: '0' } })
+
+  // Monday 14:00 UTC is 10:00 in New York: open, and the queued order fills on the next price.
+  await sandbox.clock.advance(Date.parse('2026-07-06T14:00:00Z') - sandbox.clock.now())
+  sandbox.orders.setPrice('AAPL', 180)
+  t.match(sandbox.orders.get(id, (queued.body as { id: string }).id), { status: 'filled' })
+  t.match(await call('POST', `/investors/${id}/orders`, { body: order({}) }), {
+    status: 201,
+    body: { status: 'filled' },
+  })
 })
 
 t.test(

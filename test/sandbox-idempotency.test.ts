@@ -1,6 +1,11 @@
 /** Idempotency-Key rules on deposits and withdrawals (and orders, when sent). */
 import t from 'tap'
-import { createApi, createSandbox } from '../mock-server/index.js'
+import {
+  createApi,
+  createSandbox,
+  sampleFundingSourceRequest,
+  sampleInvestorRequest,
+} from '../mock-server/index.js'
 
 const authorization =
   'Basic ' + Buffer.from('bluum_sandbox_key:bluum_sandbox_secret').toString('base64')
@@ -10,7 +15,8 @@ function setup() {
     transport: { send: async () => ({ status: 200, headers: {}, body: '' }) },
   })
   const api = createApi(sandbox)
-  const investor = sandbox.investors.create({ first_name: 'A', last_name: 'B', email: 'a@b.co' })
+  const investor = sandbox.investors.create(sampleInvestorRequest())
+  const fs = sandbox.transfers.addFundingSource(investor.id, sampleFundingSourceRequest()).id
   const post = (path: string, body: unknown, key?: string) =>
     api.handle({
       method: 'POST',
@@ -23,7 +29,7 @@ function setup() {
       },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     })
-  return { sandbox, investor, post }
+  return { sandbox, investor, fs, post }
 }
 
 t.test(
@@ -52,7 +58,7 @@ t.test(
 )
 
 t.test('same key with a different body is 409 BLUM-409-002', async (t) => {
-  const { sandbox, investor, post } = setup()
+  const { sandbox, investor, fs, post } = setup()
   t.teardown(() => sandbox.close())
   await post(`/investors/${investor.id}/deposits`, { amount: '250.00', method: 'ach' }, 'key-1')
   const conflict = await post(
@@ -66,18 +72,18 @@ t.test('same key with a different body is 409 BLUM-409-002', async (t) => {
   })
   const otherRoute = await post(
     `/investors/${investor.id}/withdrawals`,
-    { amount: '250.00', method: 'ach' },
+    { amount: '250.00', method: 'ach', funding_source_id: fs },
     'key-1',
   )
   t.equal(otherRoute.status, 409, 'a key is bound to its route too')
 })
 
 t.test('an error answer is replayed as well', async (t) => {
-  const { sandbox, investor, post } = setup()
+  const { sandbox, investor, fs, post } = setup()
   t.teardown(() => sandbox.close())
   const first = await post(
     `/investors/${investor.id}/withdrawals`,
-    { amount: '999999.00', method: 'ach' },
+    { amount: '999999.00', method: 'ach', funding_source_id: fs },
     'wd-1',
   )
   t.equal(first.status, 422)
@@ -89,7 +95,7 @@ t.test('an error answer is replayed as well', async (t) => {
   sandbox.transfers.complete([...sandbox.state.deposits.keys()][0]!)
   const again = await post(
     `/investors/${investor.id}/withdrawals`,
-    { amount: '999999.00', method: 'ach' },
+    { amount: '999999.00', method: 'ach', funding_source_id: fs },
     'wd-1',
   )
   t.equal(again.status, 422, 'the original answer, even though the cash would now suffice')

@@ -6,7 +6,12 @@ import Fastify from 'fastify'
 import { http, HttpResponse } from 'msw'
 import { setupServer } from 'msw/node'
 import t from 'tap'
-import { BLUUM_SANDBOX_BASE_URL, createBluumHandlers, createSandbox } from '../mock-server/index.js'
+import {
+  BLUUM_SANDBOX_BASE_URL,
+  createBluumHandlers,
+  createSandbox,
+  sampleInvestorRequest,
+} from '../mock-server/index.js'
 import { signatureEntry } from './helpers/sign.js'
 
 const authorization =
@@ -60,11 +65,11 @@ t.test('fetch to the sandbox URL is served in-process; deliveries go around msw'
     eventTypeNames: ['account.created'],
   })
   t.equal(webhook.status, 201)
-  const investor = await bluum('POST', '/investors', {
-    first_name: 'Ada',
-    last_name: 'L',
-    email: 'ada@example.com',
-  })
+  const investor = await bluum(
+    'POST',
+    '/investors',
+    sampleInvestorRequest({ email: 'ada@example.com' }),
+  )
   t.equal(investor.status, 201)
   await sandbox.idle()
   t.same(got, [{ signed: true, event: 'account.created' }])
@@ -77,7 +82,7 @@ t.test('fetch to the sandbox URL is served in-process; deliveries go around msw'
     data: [{ id: investor.body.id }],
   })
   const missing = await bluum('GET', '/does/not/exist')
-  t.match(missing, { status: 404, body: { error: { code: 'BLUM-404-001' } } })
+  t.match(missing, { status: 404, body: { error: { code: 'BLUM-404-002' } } })
   const openapi = await fetch(`${BLUUM_SANDBOX_BASE_URL}/openapi.json`).then(
     (r) => r.json() as Promise<any>,
   )

@@ -182,7 +182,7 @@ t.test('410 Gone disables the webhook at once; later events are not sent', async
   await sandbox.clock.advance('12h')
   t.equal(requests.length, 1)
   t.throws(() => sandbox.deliveries.replay(sandbox.deliveries.list()[0]!.id), {
-    code: 'BLUM-422-004',
+    code: 'BLUM-409-003',
   })
 })
 

@@ -1,12 +1,18 @@
 /**
- * Bluum's webhook guide, end to end against the standalone server over real HTTP: register a
- * webhook, place an order on the legacy route, receive signed events at a plugin-backed receiver,
- * then move the webhook and see the next events follow it.
+ * Bluum's webhook guide, end to end against the standalone server over real HTTP, with request
+ * bodies Bluum itself accepts: register a webhook, create an investor, link a bank account and
+ * fund the investor, place an order on the legacy route, receive signed events at a plugin-backed
+ * receiver, then move the webhook and see the next events follow it.
  */
 import Fastify from 'fastify'
 import t, { type Test } from 'tap'
 import bluumWebhooks from '../plugin/index.js'
-import { createSandbox, createSandboxServer } from '../mock-server/index.js'
+import {
+  createSandbox,
+  createSandboxServer,
+  sampleFundingSourceRequest,
+  sampleInvestorRequest,
+} from '../mock-server/index.js'
 
 const auth = 'Basic ' + Buffer.from('bluum_sandbox_key:bluum_sandbox_secret').toString('base64')
 
@@ -37,21 +43,18 @@ t.test('the seed guide: register, trade, receive signed events, move the webhook
     await server.close()
     await sandbox.close()
   })
-  const api = async (method: string, path: string, body?: unknown) => {
+  const api = async (method: string, path: string, body?: unknown, key?: string) => {
     const response = await fetch(base + path, {
       method,
-      headers: { authorization: auth, 'content-type': 'application/json' },
+      headers: {
+        authorization: auth,
+        'content-type': 'application/json',
+        ...(key ? { 'idempotency-key': key } : {}),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     })
     return { status: response.status, body: (await response.json()) as Record<string, any> }
   }
-
-  const investor = await api('POST', '/investors', {
-    first_name: 'Ada',
-    last_name: 'Lovelace',
-    email: 'ada@example.com',
-  })
-  t.equal(investor.status, 201)
 
   // The webhook's secret is only known once it is created, so the receivers start afterwards
   // on paths of their own; the first one is registered with a placeholder URL, then patched.
@@ -73,6 +76,28 @@ t.test('the seed guide: register, trade, receive signed events, move the webhook
   const second = await startReceiver(t, created.body.secret, '/hooks/bluum-v2')
   t.equal((await api('PATCH', `/webhooks/${created.body.id}`, { url: first.url })).status, 200)
 
+  const investor = await api('POST', '/investors', sampleInvestorRequest())
+  t.equal(investor.status, 201)
+  t.match(investor.body, { id: /^inv_/, status: 'active', kyc_status: 'approved' })
+  const bank = await api(
+    'POST',
+    `/investors/${investor.body.id}/funding-sources`,
+    sampleFundingSourceRequest(),
+  )
+  t.match(bank, { status: 201, body: { id: /^fs_/, object: 'funding_source', mask: '5678' } })
+  const deposit = await api(
+    'POST',
+    `/investors/${investor.body.id}/deposits`,
+    { amount: '5000.00', currency: 'USD', method: 'ach', funding_source_id: bank.body.id },
+    'seed-deposit-1',
+  )
+  t.match(deposit, { status: 201, body: { id: /^dep_/, status: 'pending', amount: '5000.00' } })
+  await api('POST', '/sandbox/clock/advance', { duration: '3s' })
+  const funded = await api('GET', `/investors/${investor.body.id}/deposits/${deposit.body.id}`)
+  t.equal(funded.body.status, 'completed')
+  const wallet = await api('GET', `/investors/${investor.body.id}/wallets`)
+  t.equal(wallet.body.data[0].balance, '105000.00', 'the deposit is in the wallet')
+
   const order = await api('POST', `/trading/accounts/${investor.body.id}/orders`, {
     symbol: 'AAPL',
     side: 'buy',
@@ -84,10 +109,14 @@ t.test('the seed guide: register, trade, receive signed events, move the webhook
   t.match(order.body, {
     status: 'filled',
     qty: '1',
-    filled_quantity: '1',
+    filled_qty: '1',
+    remaining_qty: '0',
+    average_price: '178.50',
     account_id: investor.body.id,
   })
+  t.notOk('filled_quantity' in order.body, 'the legacy route answers in its own shape')
   await first.waitFor(2)
+  await sandbox.idle()
   t.same(first.received.map((r) => r.event).sort(), ['order.accepted', 'order.filled'])
   t.ok(
     first.received.every((r) => r.id?.startsWith('evt_')),
@@ -113,8 +142,15 @@ t.test('the seed guide: register, trade, receive signed events, move the webhook
   t.same(second.received.map((r) => r.event).sort(), ['order.accepted', 'order.filled'])
   t.equal(first.received.length, 2, 'the old URL gets nothing more')
 
-  const deliveries = await api('GET', `/webhooks/${created.body.id}/deliveries`)
-  t.equal(deliveries.body.data.length, 4)
+  const deliveries = await api('GET', `/webhooks/${created.body.id}/deliveries?limit=200`)
+  t.same(deliveries.body.data.map((d: any) => d.event).sort(), [
+    'order.accepted',
+    'order.accepted',
+    'order.filled',
+    'order.filled',
+    'transfer.deposit.completed',
+    'transfer.deposit.initiated',
+  ])
   t.ok(
     deliveries.body.data.every(
       (d: any) => d.status === 'succeeded' && d.attempts[0].status_code === 200,

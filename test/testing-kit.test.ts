@@ -4,6 +4,7 @@ import bluumWebhooks, { verifyBluumSignature } from '../plugin/index.js'
 import {
   buildEvent,
   createContractHarness,
+  sampleInvestorRequest,
   signBluumWebhook,
   type ContractEnvironment,
 } from '../mock-server/testing/index.js'
@@ -160,11 +161,11 @@ t.test('harness over real HTTP: the app listens on 127.0.0.1 and calls the API',
   const harness = await createContractHarness({ app: recorderApp, transport: 'http' })
   t.teardown(() => harness.close())
   t.match(harness.sandbox.webhooks.get(harness.webhook.id).url, /^http:\/\/127\.0\.0\.1:\d+\//)
-  const investor = await harness.api('POST', '/investors', {
-    first_name: 'Grace',
-    last_name: 'Hopper',
-    email: 'grace@example.com',
-  })
+  const investor = await harness.api(
+    'POST',
+    '/investors',
+    sampleInvestorRequest({ email: 'grace@example.com' }),
+  )
   t.equal(investor.status, 201)
   await harness.waitForAcknowledged('account.created')
   t.match(handledBy(harness.app), [`account.created:`])

@@ -3,7 +3,7 @@
  * event is handled exactly once while the sandbox duplicates deliveries and a handler fails.
  */
 import t from 'tap'
-import { createContractHarness } from 'fastify-bluum-webhooks/testing'
+import { createContractHarness, sampleInvestorRequest } from 'fastify-bluum-webhooks/testing'
 import { buildApp, type Notifier } from '../basic/app.js'
 
 t.test('placing an order notifies the investor exactly once', async (t) => {
@@ -22,11 +22,11 @@ t.test('placing an order notifies the investor exactly once', async (t) => {
   })
   t.teardown(() => harness.close())
 
-  const investor = await harness.api('POST', '/investors', {
-    first_name: 'Ada',
-    last_name: 'Lovelace',
-    email: 'ada@example.com',
-  })
+  const investor = await harness.api(
+    'POST',
+    '/investors',
+    sampleInvestorRequest({ email: 'ada@example.com' }),
+  )
   const order = await harness.app.inject({
     method: 'POST',
     url: `/investors/${investor.body.id}/orders`,

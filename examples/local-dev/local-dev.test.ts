@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
+import { sampleInvestorRequest } from 'fastify-bluum-webhooks/testing'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -89,11 +90,7 @@ t.test(
       await fetch(`${sandboxUrl}/investors`, {
         method: 'POST',
         headers: { authorization: auth, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          first_name: 'Ada',
-          last_name: 'Lovelace',
-          email: 'ada@example.com',
-        }),
+        body: JSON.stringify(sampleInvestorRequest()),
       })
     ).json()) as { id: string }
     t.match(investor.id, /^inv_/)

@@ -5,6 +5,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import {
   InvalidCredentialsError,
+  MalformedCredentialsError,
   MissingCredentialsError,
   OtherInvestorError,
   RateLimitedError,
@@ -24,7 +25,7 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 export interface ApiGuard {
-  /** The caller's key, or a 401 for a missing, malformed or unknown one. */
+  /** The caller's key, or a 401: `BLUM-401-001` missing, `-002` malformed, `-003` unknown. */
   authenticate(headers: RawApiRequest['headers']): AuthContext
   /** A 403 when an investor-scoped key reaches a tenant route or another investor. */
   authorize(route: RouteDefinition, auth: AuthContext, params: Record<string, string>): void
@@ -41,10 +42,12 @@ export function createApiGuard(sandbox: Sandbox): ApiGuard {
     const authorization = header(headers, 'authorization')
     if (!authorization) throw new MissingCredentialsError()
     const match = /^Basic\s+(\S+)$/i.exec(authorization.trim())
-    if (!match) throw new MissingCredentialsError()
+    if (!match) throw new MalformedCredentialsError('not the Basic scheme')
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(match[1]!))
+      throw new MalformedCredentialsError('the credentials are not base64')
     const decoded = Buffer.from(match[1]!, 'base64').toString('utf8')
     const colon = decoded.indexOf(':')
-    if (colon < 0) throw new InvalidCredentialsError()
+    if (colon < 0) throw new MalformedCredentialsError("no ':' between key and secret")
     const key = decoded.slice(0, colon)
     const secret = decoded.slice(colon + 1)
     if (key === options.apiKey && sameSecret(secret, options.apiSecret))

@@ -5,7 +5,7 @@
  * turn their native request into a {@link RawApiRequest} and hand it here. The vocabulary the
  * routes are written in lives in `route.ts`.
  */
-import { NotFoundError } from '../core/errors.js'
+import { EndpointNotFoundError } from '../core/errors.js'
 import type { Sandbox } from '../sandbox.js'
 import { createApiGuard } from './auth.js'
 import { errorResponse } from './error-response.js'
@@ -119,7 +119,7 @@ export function createApiDispatcher(
     },
     notFound(request) {
       return errorResponse(
-        new NotFoundError('route', `${request.method.toUpperCase()} ${prefix}${request.path}`),
+        new EndpointNotFoundError(request.method.toUpperCase(), `${prefix}${request.path}`),
       )
     },
   }

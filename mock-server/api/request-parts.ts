@@ -46,6 +46,12 @@ export async function parseBody(route: RouteDefinition, request: RawApiRequest):
   const text =
     typeof raw === 'string' ? raw : raw === undefined ? '' : Buffer.from(raw).toString('utf8')
   if (text.trim() === '') return {}
+  // Bluum's JSON routes read JSON only: a form or text/plain body is not parsed as JSON by luck.
+  if (!/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType)) {
+    throw new MalformedBodyError(
+      `expected content-type application/json, got ${contentType || 'no content-type'}`,
+    )
+  }
   try {
     // secure-json-parse refuses __proto__/constructor keys: a mock should not be a pollution vector.
     return sjson.parse(text)

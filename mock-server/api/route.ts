@@ -88,13 +88,16 @@ export function json(status: number, body: unknown): ApiResponse {
   return { status, headers: { 'content-type': 'application/json' }, body }
 }
 
+/** Bluum's page size: 50 unless `limit` says otherwise, at most 200 ("How the API works"). */
+export const pageSize = Object.freeze({ default: 50, max: 200 })
+
 /** Helper for list handlers: Bluum's list envelope with `limit`/`offset` paging. */
 export function list<T>(
   url: string,
   items: readonly T[],
   query: { limit?: number; offset?: number },
 ): ApiResponse {
-  const limit = query.limit ?? 10
+  const limit = query.limit ?? pageSize.default
   const offset = query.offset ?? 0
   return json(200, {
     object: 'list',

@@ -11,8 +11,23 @@ import {
   WithdrawalSchema,
 } from '../../plugin/catalog.js'
 import { decimalPattern } from '../core/decimal.js'
+import { pageSize } from './route.js'
 
 const Decimal = (description: string) => Type.String({ pattern: decimalPattern, description })
+/** Bluum's amount pattern: a positive decimal string with at most 2 decimals (BLUM-400-005). */
+export const amountPattern = '^\\d+(\\.\\d{1,2})?$'
+const Amount = (description: string) =>
+  Type.String({ pattern: amountPattern, description, 'x-bluum-error': 'amount' })
+/** Shares: a positive decimal string (BLUM-400-006). */
+const Quantity = (description: string) =>
+  Type.String({ pattern: decimalPattern, description, 'x-bluum-error': 'quantity' })
+const IsoDate = (description: string) => Type.String({ format: 'date', description })
+const Country = (description: string) =>
+  Type.String({ pattern: '^[A-Z]{2}$', description: `${description} (ISO 3166-1 alpha-2)` })
+const Phone = Type.String({
+  pattern: '^\\+[1-9]\\d{1,14}$',
+  description: 'an E.164 phone number such as "+14155551234"',
+})
 const Metadata = Type.Record(Type.String(), Type.Unknown(), {
   description: 'Free-form key/value pairs',
 })
@@ -25,7 +40,12 @@ const Literals = <T extends string>(values: readonly T[], description?: string) 
 /** `limit` and `offset` of every list. */
 export const listQueryFields = {
   limit: Type.Optional(
-    Type.Integer({ minimum: 1, maximum: 100, default: 10, description: 'Page size, 1-100' }),
+    Type.Integer({
+      minimum: 1,
+      maximum: pageSize.max,
+      default: pageSize.default,
+      description: `Page size, 1-${pageSize.max}`,
+    }),
   ),
   offset: Type.Optional(Type.Integer({ minimum: 0, default: 0, description: 'Items to skip' })),
 }
@@ -154,19 +174,182 @@ export const DeliverySchema = Type.Object({
 
 // --- Investors ------------------------------------------------------------------------------
 
-export const CreateInvestorBody = Type.Object(
+const AgreementType = Literals([
+  'investor_agreement',
+  'margin_disclosure_acknowledged',
+  'w8ben_certification',
+] as const)
+
+const Address = Type.Object(
   {
-    first_name: Type.String({ minLength: 1 }),
-    last_name: Type.String({ minLength: 1 }),
-    email: Type.String({
-      pattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$',
-      description: 'Unique per tenant',
-    }),
-    metadata: Type.Optional(Metadata),
+    street: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+    city: Type.String({ minLength: 1 }),
+    state: Type.Optional(Type.String({ minLength: 1 })),
+    postal_code: Type.Optional(Type.String({ minLength: 1 })),
+    country: Country('Country'),
   },
-  // Bluum's investor profile has many optional fields (phone, address, ...): keep them.
   { additionalProperties: true },
 )
+
+const Range = Type.Object({ min: Decimal('Lower bound'), max: Decimal('Upper bound') })
+
+/** Fields an investor may change after creation (`PATCH /investors/{id}`). */
+const investorProfileFields = {
+  phone: Type.Optional(Phone),
+  management_type: Type.Optional(Literals(['self_directed', 'advised'] as const)),
+  middle_name: Type.Optional(Type.String()),
+  address: Type.Optional(Address),
+  tax_id_country: Type.Optional(Country('Country that issued the tax id')),
+  annual_income: Type.Optional(Range),
+  liquid_net_worth: Type.Optional(Range),
+  employment_status: Type.Optional(
+    Literals(['employed', 'unemployed', 'student', 'retired'] as const),
+  ),
+  employer_name: Type.Optional(Type.String()),
+  is_control_person: Type.Optional(Type.Boolean()),
+  is_affiliated_exchange_or_finra: Type.Optional(Type.Boolean()),
+  is_politically_exposed: Type.Optional(Type.Boolean()),
+  immediate_family_exposed: Type.Optional(Type.Boolean()),
+  trusted_contact: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  metadata: Type.Optional(Metadata),
+}
+
+/**
+ * `POST /investors`, after Bluum's reference ("Create a new investor"): a flat body whose
+ * regulatory fields sit at the top level; `signed_agreements` must hold at least
+ * `investor_agreement` and `margin_disclosure_acknowledged`. The required list follows the
+ * reference page, which lists required fields first.
+ */
+export const CreateInvestorBody = Type.Object(
+  {
+    account_type: Literals(['individual', 'joint', 'corporate'] as const),
+    first_name: Type.String({ minLength: 1 }),
+    last_name: Type.String({ minLength: 1 }),
+    date_of_birth: IsoDate('Date of birth, YYYY-MM-DD'),
+    email: Type.String({
+      pattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$',
+      description: 'an email address, unique per tenant',
+    }),
+    tax_id: Type.String({ minLength: 1 }),
+    tax_id_type: Literals([
+      'SSN',
+      'ITIN',
+      'EIN',
+      'SIN',
+      'NINO',
+      'TFN',
+      'VAT',
+      'TIN',
+      'UTR',
+      'PAN',
+      'NIN',
+      'KRA_PIN',
+      'OTHER',
+    ] as const),
+    country_of_citizenship: Country('Citizenship'),
+    country_of_birth: Country('Country of birth'),
+    country_of_tax_residence: Country('Tax residence'),
+    funding_source: Type.Array(
+      Literals([
+        'employment_income',
+        'investments',
+        'inheritance',
+        'business_income',
+        'savings',
+        'family',
+        'other',
+      ] as const),
+      { minItems: 1 },
+    ),
+    signed_agreements: Type.Array(
+      Type.Object({
+        type: AgreementType,
+        signed_at: Type.String({ format: 'date-time', description: 'an ISO-8601 date-time' }),
+        ip_address: Type.String({ minLength: 1 }),
+      }),
+      { minItems: 2 },
+    ),
+    tax_advantaged: Type.Optional(Type.Boolean()),
+    visa_type: Type.Optional(Type.String()),
+    ...investorProfileFields,
+    phone: Phone,
+  },
+  { additionalProperties: false },
+)
+
+/** `PATCH /investors/{id}`: contact and profile fields; identity and tax fields are fixed. */
+export const UpdateInvestorBody = Type.Object(
+  {
+    email: Type.Optional(CreateInvestorBody.properties.email),
+    first_name: Type.Optional(Type.String({ minLength: 1 })),
+    last_name: Type.Optional(Type.String({ minLength: 1 })),
+    ...investorProfileFields,
+  },
+  { additionalProperties: false },
+)
+
+export const PositionSchema = Type.Object({
+  id: Type.String({ description: 'pos_...' }),
+  object: Type.Literal('position'),
+  investor_id: Type.String(),
+  symbol: Type.String(),
+  currency: Type.String(),
+  quantity: Type.String(),
+  average_cost_basis: Type.String(),
+  total_cost_basis: Type.String(),
+  current_price: Type.String(),
+  market_value: Type.String(),
+  unrealized_pl: Type.String(),
+  unrealized_pl_percent: Type.String({ description: 'unrealized_pl / total_cost_basis' }),
+})
+
+export const WalletSchema = Type.Object({
+  id: Type.String({ description: 'wlt_...' }),
+  object: Type.Literal('wallet'),
+  investor_id: Type.String(),
+  currency: Type.String(),
+  balance: Type.String(),
+  available_balance: Type.String(),
+  reserved_balance: Type.String(),
+  cash_withdrawable: Type.String(),
+  buying_power: Type.String(),
+  equity: Type.String(),
+  status: Type.Literal('active'),
+})
+
+// --- Funding sources ------------------------------------------------------------------------
+
+export const CreateFundingSourceBody = Type.Object(
+  {
+    type: Literals(['manual'] as const, 'Manual bank account (Plaid links are not emulated)'),
+    bank_name: Type.String({ minLength: 1 }),
+    account_holder_name: Type.String({ minLength: 1 }),
+    account_number: Type.String({ pattern: '^\\d{4,17}$', description: '4-17 digits' }),
+    routing_number: Type.Optional(
+      Type.String({ pattern: '^\\d{9}$', description: 'a 9-digit ABA routing number' }),
+    ),
+    account_type: Type.Optional(Literals(['checking', 'savings'] as const)),
+    metadata: Type.Optional(Metadata),
+  },
+  { additionalProperties: false },
+)
+
+export const FundingSourceSchema = Type.Object({
+  id: Type.String({ description: 'fs_...' }),
+  object: Type.Literal('funding_source'),
+  investor_id: Type.String(),
+  type: Type.String(),
+  status: Literals(['active', 'inactive'] as const),
+  bank_name: Type.String(),
+  account_holder_name: Type.String(),
+  mask: Type.String(),
+  account_type: Type.String(),
+})
+
+export const FundingSourceListQuery = Type.Object({
+  ...listQueryFields,
+  type: Type.Optional(Literals(['plaid', 'manual', 'all'] as const)),
+})
 
 // --- Orders ---------------------------------------------------------------------------------
 
@@ -175,7 +358,7 @@ const orderFields = {
   side: Literals(['buy', 'sell'] as const),
   type: Literals(['market', 'limit', 'stop', 'stop_limit', 'trailing_stop'] as const),
   time_in_force: Literals(['day', 'gtc', 'opg', 'cls', 'ioc', 'fok'] as const),
-  notional: Type.Optional(Decimal('Amount to buy; market buys only, never with quantity')),
+  notional: Type.Optional(Amount('Amount to buy; market buys only, never with quantity')),
   limit_price: Type.Optional(Decimal('Required for limit and stop_limit')),
   stop_price: Type.Optional(Decimal('Required for stop and stop_limit')),
   trail_percent: Type.Optional(Decimal('Trailing stops')),
@@ -186,15 +369,38 @@ const orderFields = {
 }
 
 export const PlaceOrderBody = Type.Object(
-  { ...orderFields, quantity: Type.Optional(Decimal('Shares; never with notional')) },
+  { ...orderFields, quantity: Type.Optional(Quantity('Shares; never with notional')) },
   { additionalProperties: false },
 )
 
 /** The legacy G2 route says `qty` where G3 says `quantity`. */
 export const LegacyPlaceOrderBody = Type.Object(
-  { ...orderFields, qty: Type.Optional(Decimal('Shares; never with notional')) },
+  { ...orderFields, qty: Type.Optional(Quantity('Shares; never with notional')) },
   { additionalProperties: false },
 )
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
+
+/** The order as the legacy G2 route shows it. */
+export const LegacyOrderSchema = Type.Object({
+  id: Type.String({ description: 'ord_...' }),
+  account_id: Type.String(),
+  symbol: Type.String(),
+  currency: Type.String(),
+  qty: Nullable(Type.String()),
+  notional: Nullable(Type.String()),
+  side: Literals(['buy', 'sell'] as const),
+  type: Type.String(),
+  time_in_force: Type.String(),
+  status: Literals(['accepted', 'partially_filled', 'filled', 'canceled', 'rejected'] as const),
+  filled_qty: Type.String(),
+  remaining_qty: Nullable(Type.String()),
+  average_price: Type.String(),
+  submitted_at: Type.String(),
+  filled_at: Nullable(Type.String()),
+  canceled_at: Nullable(Type.String()),
+  reject_reason: Nullable(Type.String()),
+})
 
 export const OrderListQuery = Type.Object({
   ...listQueryFields,
@@ -207,38 +413,80 @@ export const OrderListQuery = Type.Object({
 
 // --- Transfers ------------------------------------------------------------------------------
 
-export const TransferBody = Type.Object(
+const transferFields = {
+  amount: Amount('Amount in the currency, e.g. "1000.00"'),
+  currency: Type.Optional(
+    Type.String({ pattern: '^[A-Z]{3}$', default: 'USD', description: 'an ISO 4217 code' }),
+  ),
+  description: Type.Optional(Type.String({ maxLength: 500 })),
+  metadata: Type.Optional(Metadata),
+}
+
+/** `POST /investors/{id}/deposits` ("Initiate a new deposit"). */
+export const DepositBody = Type.Object(
   {
-    amount: Decimal('Amount in the currency, e.g. "1000.00"'),
-    currency: Type.Optional(Type.String({ pattern: '^[A-Za-z]{3}$', default: 'USD' })),
+    ...transferFields,
     method: Literals(['ach', 'manual_bank_transfer', 'wire'] as const),
     funding_source_id: Type.Optional(Type.String({ description: 'fs_...' })),
-    description: Type.Optional(Type.String({ maxLength: 500 })),
-    metadata: Type.Optional(Metadata),
+    manual_options: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    wire_options: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { additionalProperties: false },
+)
+
+/** `POST /investors/{id}/withdrawals`: `funding_source_id` is required for every method. */
+export const WithdrawalBody = Type.Object(
+  {
+    ...transferFields,
+    method: Literals(['ach', 'wire', 'international_wire', 'manual_bank_transfer'] as const),
+    funding_source_id: Type.String({ minLength: 1, description: "the investor's fs_..." }),
+    wire_options: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   },
   { additionalProperties: false },
 )
 
 // --- Documents ------------------------------------------------------------------------------
 
+/** `purpose` values of "Upload a document (flat resource)". */
+export const documentPurposes = [
+  'KYC',
+  'KYB',
+  'EDD',
+  'TAX',
+  'FUNDING_VERIFICATION',
+  'AGREEMENT',
+  'ACCOUNT_STATEMENT',
+  'TRADE_CONFIRMATION',
+  'OTHER',
+] as const
+
 export const DocumentUpload = Type.Object(
   {
     document: Type.Object(
       { filename: Type.String(), size: Type.Integer(), content_type: Type.String() },
-      { description: 'The file (multipart part)' },
+      { description: 'The file (multipart part): PDF, JPG, PNG, DOC or DOCX up to 10 MB' },
     ),
     document_type: Type.String({
       minLength: 1,
-      description: 'passport, drivers_license, utility_bill, ...',
+      description: 'Free-form classifier, e.g. passport, proof_of_address',
     }),
-    purpose: Type.String({
-      minLength: 1,
-      description: 'identity_verification, address_verification, ...',
-    }),
+    purpose: Type.Optional(Literals(documentPurposes)),
     investor_id: Type.String({ minLength: 1 }),
+    expires_at: Type.Optional(Type.String({ format: 'date-time' })),
+    metadata: Type.Optional(Type.String({ description: 'JSON-encoded object' })),
   },
   { additionalProperties: false },
 )
+
+export const DocumentListQuery = Type.Object({
+  ...listQueryFields,
+  investor_id: Type.Optional(Type.String({ minLength: 1 })),
+  purpose: Type.Optional(Literals(documentPurposes)),
+  status: Type.Optional(
+    Literals(['UPLOADED', 'PROCESSING', 'ACCEPTED', 'REJECTED', 'EXPIRED'] as const),
+  ),
+  document_type: Type.Optional(Type.String({ minLength: 1 })),
+})
 
 // --- Sandbox controls -----------------------------------------------------------------------
 
@@ -308,7 +556,20 @@ export const ResetBody = Type.Object(
 )
 
 export const SettingsBody = Type.Object(
-  { partial_fills: Type.Optional(Type.Boolean()) },
+  {
+    partial_fills: Type.Optional(Type.Boolean()),
+    market_hours: Type.Optional(
+      Type.Boolean({
+        description: 'true: the simulated market closes outside 09:30-16:00 New York, Mon-Fri',
+      }),
+    ),
+    kyc_mode: Type.Optional(
+      Literals(
+        ['instant', 'document'] as const,
+        'instant: KYC approves at creation; document: an identity document must be approved first',
+      ),
+    ),
+  },
   { additionalProperties: false },
 )
 

@@ -18,7 +18,7 @@
  */
 import { parseDuration, type Duration } from './duration.js'
 import {
-  InvalidParamError,
+  ValidationError,
   SandboxClockRunawayError,
   SandboxInvalidOptionError,
   withParam,
@@ -248,9 +248,8 @@ export function createClock(options: ClockOptions = {}): Clock {
   function checkAdvance(ms: number): void {
     if (ms > maxAdvanceMs || now() + ms >= maxDateMs) {
       throw withParam(
-        new InvalidParamError(
-          'duration',
-          `expected at most ${maxAdvanceMs} ms (${maxAdvanceMs / 86_400_000} days) per advance, got ${ms} ms; advance in several steps, or POST /v1/sandbox/reset to bring the clock back to now`,
+        new ValidationError(
+          `Invalid value for 'duration': expected at most ${maxAdvanceMs} ms (${maxAdvanceMs / 86_400_000} days) per advance, got ${ms} ms; advance in several steps, or POST /v1/sandbox/reset to bring the clock back to now`,
         ),
         'duration',
       )

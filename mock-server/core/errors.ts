@@ -1,75 +1,143 @@
 /**
  * Every error the sandbox raises, each built once with `@fastify/error` and a stable code.
  *
- * Two families live here. `BLUM-{status}-{seq}` errors are the answers of the emulated Bluum API:
- * the dispatcher turns them into Bluum's envelope `{ error: { type, code, message, param? } }`, and
- * the core services throw the same errors when called directly, so a test driving
- * `sandbox.transfers.complete('dep_nope')` sees what an HTTP client would see.
- * `BLUUM_SANDBOX_*` errors are programming errors of the caller (bad options, bad durations).
+ * Two families live here. `BLUM-{status}-{seq}` errors are the answers of the emulated Bluum API,
+ * numbered as Bluum's published catalog numbers them
+ * (https://docs.bluumfinance.com/resources/error-codes): the dispatcher turns them into Bluum's
+ * envelope `{ error: { type, code, message, param? } }`, and the core services throw the same
+ * errors when called directly, so a test driving `sandbox.transfers.complete('dep_nope')` sees
+ * what an HTTP client would see. `BLUUM_SANDBOX_*` errors are programming errors of the caller
+ * (bad options, bad durations).
  */
 import createError from '@fastify/error'
 
-// --- The emulated API's answers -------------------------------------------------------------
+// --- The emulated API's answers, in the catalog's order ---------------------------------------
 
-export const MissingParamError = createError<'BLUM-400-001', 400, [string]>(
+// 400: validation failures and malformed requests.
+export const ValidationError = createError<'BLUM-400-001', 400, [string]>('BLUM-400-001', '%s', 400)
+export const MalformedBodyError = createError<'BLUM-400-001', 400, [string]>(
   'BLUM-400-001',
-  "Missing required parameter '%s'.",
-  400,
-)
-export const InvalidParamError = createError<'BLUM-400-002', 400, [string, string]>(
-  'BLUM-400-002',
-  "Invalid value for '%s': %s.",
-  400,
-)
-export const MalformedBodyError = createError<'BLUM-400-003', 400, [string]>(
-  'BLUM-400-003',
   'The request body could not be parsed: %s. Send a JSON object with content-type application/json (multipart/form-data for documents).',
   400,
 )
-export const IdempotencyKeyRequiredError = createError<'BLUM-400-004', 400, [string]>(
-  'BLUM-400-004',
-  "An 'Idempotency-Key' header is required on %s, so a retried request cannot move money twice.",
-  400,
-)
-export const UnknownParamError = createError<'BLUM-400-005', 400, [string, string]>(
-  'BLUM-400-005',
+export const UnknownParamError = createError<'BLUM-400-001', 400, [string, string]>(
+  'BLUM-400-001',
   "Unknown parameter '%s'.%s",
   400,
 )
+export const MissingFieldError = createError<'BLUM-400-002', 400, [string]>(
+  'BLUM-400-002',
+  "Missing required field '%s'.",
+  400,
+)
+export const IdempotencyKeyRequiredError = createError<'BLUM-400-002', 400, [string]>(
+  'BLUM-400-002',
+  "An 'Idempotency-Key' header is required on %s, so a retried request cannot move money twice.",
+  400,
+)
+export const InvalidFormatError = createError<'BLUM-400-003', 400, [string, string]>(
+  'BLUM-400-003',
+  "Invalid format for '%s': %s.",
+  400,
+)
+export const InvalidEnumError = createError<'BLUM-400-004', 400, [string, string]>(
+  'BLUM-400-004',
+  "Invalid value for '%s': %s.",
+  400,
+)
+export const InvalidAmountError = createError<'BLUM-400-005', 400, [string, string]>(
+  'BLUM-400-005',
+  'Invalid amount for \'%s\': %s. Amounts are positive decimal strings with at most 2 decimals, such as "100.00".',
+  400,
+)
+export const InvalidQuantityError = createError<'BLUM-400-006', 400, [string, string]>(
+  'BLUM-400-006',
+  'Invalid quantity for \'%s\': %s. Quantities are positive decimal strings, such as "10" or "0.5".',
+  400,
+)
+export const BodyTooLargeError = createError<'BLUM-400-008', 400, [number, number]>(
+  'BLUM-400-008',
+  'The request body is %d bytes; the limit is %d bytes (file uploads: 10 MB). Send a smaller payload.',
+  400,
+)
+
+// 401: authentication failures.
 export const MissingCredentialsError = createError<'BLUM-401-001', 401>(
   'BLUM-401-001',
-  "No API credentials were sent. Use HTTP Basic auth: 'Authorization: Basic base64(API_KEY:API_SECRET)'.",
+  "No Authorization header was sent. Use HTTP Basic auth: 'Authorization: Basic base64(API_KEY:API_SECRET)'.",
   401,
 )
-export const InvalidCredentialsError = createError<'BLUM-401-002', 401>(
+export const MalformedCredentialsError = createError<'BLUM-401-002', 401, [string]>(
   'BLUM-401-002',
+  "The Authorization header is malformed (%s). Expected 'Basic ' followed by base64(API_KEY:API_SECRET).",
+  401,
+)
+export const InvalidCredentialsError = createError<'BLUM-401-003', 401>(
+  'BLUM-401-003',
   'The API key or secret is not valid for this sandbox. Check that the key and secret belong together and carry no whitespace.',
   401,
 )
+
+// 403: authorization and permission errors.
 export const TenantKeyRequiredError = createError<'BLUM-403-001', 403, [string]>(
   'BLUM-403-001',
   '%s requires a tenant-wide API key; investor-scoped keys are not permitted.',
   403,
 )
-export const OtherInvestorError = createError<'BLUM-403-002', 403, [string]>(
-  'BLUM-403-002',
+export const OtherInvestorError = createError<'BLUM-403-001', 403, [string]>(
+  'BLUM-403-001',
   "This investor-scoped key may not access investor '%s'.",
   403,
 )
+export const AccountNotApprovedError = createError<'BLUM-403-002', 403, [string, string]>(
+  'BLUM-403-002',
+  "Investor '%s' is not approved (kyc_status '%s'): complete KYC verification (upload an identity document) before trading.",
+  403,
+)
+
+// 404: the resource, route or asset does not exist.
 export const NotFoundError = createError<'BLUM-404-001', 404, [string, string]>(
   'BLUM-404-001',
   "No such %s: '%s'.",
   404,
 )
-export const ConflictError = createError<'BLUM-409-001', 409, [string]>('BLUM-409-001', '%s', 409)
+export const EndpointNotFoundError = createError<'BLUM-404-002', 404, [string, string]>(
+  'BLUM-404-002',
+  "No endpoint answers %s %s. Check the URL path against the API reference (the API root is '/v1').",
+  404,
+)
+export const AssetNotFoundError = createError<'BLUM-404-003', 404, [string]>(
+  'BLUM-404-003',
+  "No such asset: '%s'. The sandbox knows the symbols of its price table; add one with POST /v1/sandbox/prices/{symbol} or the createSandbox({ prices }) option.",
+  404,
+)
+
+// 409: duplicates and state conflicts.
+export const DuplicateResourceError = createError<'BLUM-409-001', 409, [string]>(
+  'BLUM-409-001',
+  '%s',
+  409,
+)
 export const IdempotencyConflictError = createError<'BLUM-409-002', 409, [string]>(
   'BLUM-409-002',
   "Idempotency-Key '%s' was already used with a different request. Use a new key for a new request.",
   409,
 )
+export const StateConflictError = createError<'BLUM-409-003', 409, [string]>(
+  'BLUM-409-003',
+  '%s',
+  409,
+)
+
+// 422: business rule violations.
 export const InsufficientFundsError = createError<'BLUM-422-001', 422, [string, string]>(
   'BLUM-422-001',
   'Insufficient funds: %s requested, %s available.',
+  422,
+)
+export const MarketClosedError = createError<'BLUM-422-002', 422, [string]>(
+  'BLUM-422-002',
+  "The market is closed for '%s' orders: place the order during market hours or use time_in_force 'gtc'.",
   422,
 )
 export const AssetNotTradableError = createError<'BLUM-422-003', 422, [string]>(
@@ -77,11 +145,18 @@ export const AssetNotTradableError = createError<'BLUM-422-003', 422, [string]>(
   "Asset '%s' is not tradable in the sandbox.",
   422,
 )
-export const InvalidStateError = createError<'BLUM-422-004', 422, [string]>(
+export const InsufficientPositionError = createError<'BLUM-422-004', 422, [string, string, string]>(
   'BLUM-422-004',
-  '%s',
+  "Position insufficient: selling %s of '%s', %s available (held minus open sell orders).",
   422,
 )
+export const WithdrawalLimitError = createError<'BLUM-422-005', 422, [string, string]>(
+  'BLUM-422-005',
+  'Withdrawal limit exceeded: %s requested, %s withdrawable (cash minus what open buy orders hold).',
+  422,
+)
+
+// 429 and 500.
 export const RateLimitedError = createError<'BLUM-429-001', 429, [number]>(
   'BLUM-429-001',
   'Too many requests: the sandbox allows %d requests per second per API key. Retry after the delay in Retry-After.',

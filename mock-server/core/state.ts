@@ -21,9 +21,25 @@ export interface Investor extends Resource {
   first_name: string
   last_name: string
   email: string
-  status: 'active'
-  kyc_status: 'approved'
+  /** `onboarding` until KYC approves (at once unless the sandbox runs in `document` KYC mode). */
+  status: 'onboarding' | 'active'
+  kyc_status: KycStatus
   [extra: string]: unknown
+}
+
+export type KycStatus = 'pending' | 'approved' | 'rejected'
+
+/** A bank account an investor withdraws to (and may deposit from). */
+export interface FundingSource extends Resource {
+  object: 'funding_source'
+  investor_id: string
+  type: 'manual'
+  status: 'active' | 'inactive'
+  bank_name: string
+  account_holder_name: string
+  /** Last four digits of the account number. */
+  mask: string
+  account_type: 'checking' | 'savings'
 }
 
 export type OrderStatus = 'pending' | 'open' | 'partial' | 'filled' | 'cancelled' | 'failed'
@@ -54,7 +70,7 @@ export interface Order extends Resource {
 }
 
 export type TransferStatus = 'pending' | 'processing' | 'completed' | 'cancelled' | 'failed'
-export type TransferMethod = 'ach' | 'manual_bank_transfer' | 'wire'
+export type TransferMethod = 'ach' | 'manual_bank_transfer' | 'wire' | 'international_wire'
 
 export interface Transfer extends Resource {
   object: 'deposit' | 'withdrawal'
@@ -63,10 +79,16 @@ export interface Transfer extends Resource {
   currency: string
   method: TransferMethod
   status: TransferStatus
+  wallet_id: string
   funding_source_id: string | null
   description: string | null
-  failure_reason: string | null
+  /** Method-specific details: bank instructions and a reference code for manual transfers. */
+  method_details: Record<string, unknown> | null
+  destination_details: Record<string, unknown> | null
+  initiated_at: string
   completed_at: string | null
+  cancelled_at: string | null
+  failure_reason: string | null
 }
 
 export interface DocumentFile {
@@ -77,12 +99,21 @@ export interface DocumentFile {
 
 export interface BluumDocument extends Resource {
   object: 'document'
+  /** Bluum's document resource names its id `document_id`; `id` carries the same value. */
+  document_id: string
   investor_id: string
+  owner_id: string
   document_type: string
-  purpose: string
+  /** One of Bluum's purpose tags (`KYC`, `TAX`, ...), when the upload named one. */
+  purpose?: string
   status: 'pending' | 'approved' | 'rejected'
   rejection_reason: string | null
   file: DocumentFile
+  file_name: string
+  mime_type: string
+  file_size: number
+  uploaded_at: string
+  expires_at: string | null
   reviewed_at: string | null
 }
 
@@ -173,6 +204,7 @@ export interface SandboxState {
   cashCents: Map<string, number>
   positions: Map<string, Map<string, Position>>
   orders: Map<string, Order>
+  fundingSources: Map<string, FundingSource>
   deposits: Map<string, Transfer>
   withdrawals: Map<string, Transfer>
   documents: Map<string, BluumDocument>
@@ -187,6 +219,10 @@ export interface SandboxState {
   documentRejections: string[]
   /** When true, market orders fill in two halves and emit `order.partially_filled`. */
   partialFills: boolean
+  /** When true, the simulated market keeps NYSE hours and `day` orders outside them get 422. */
+  marketHours: boolean
+  /** `instant`: KYC approves at creation; `document`: an approved identity document approves it. */
+  kycMode: 'instant' | 'document'
 }
 
 export type { Duration }
@@ -198,6 +234,7 @@ export function createState(): SandboxState {
     cashCents: new Map(),
     positions: new Map(),
     orders: new Map(),
+    fundingSources: new Map(),
     deposits: new Map(),
     withdrawals: new Map(),
     documents: new Map(),
@@ -209,6 +246,8 @@ export function createState(): SandboxState {
     untradable: new Set(),
     documentRejections: [],
     partialFills: false,
+    marketHours: false,
+    kycMode: 'instant',
   }
 }
 
@@ -218,4 +257,6 @@ export function clearState(state: SandboxState): void {
     if (value instanceof Map || value instanceof Set) value.clear()
   state.documentRejections.length = 0
   state.partialFills = false
+  state.marketHours = false
+  state.kycMode = 'instant'
 }

@@ -14,7 +14,7 @@
  */
 import type { Clock, TimerHandle } from '../core/clock.js'
 import type { SavedRun } from '../core/state-file.js'
-import { InvalidStateError, NotFoundError } from '../core/errors.js'
+import { StateConflictError, NotFoundError } from '../core/errors.js'
 import {
   isoSeconds,
   matchesSubscription,
@@ -292,11 +292,11 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
   function restart(delivery: Delivery): void {
     const webhook = state.webhooks.get(delivery.webhook_id)
     if (!webhook)
-      throw new InvalidStateError(
+      throw new StateConflictError(
         `Webhook '${delivery.webhook_id}' was deleted; its deliveries cannot be replayed.`,
       )
     if (webhook.status !== 'active') {
-      throw new InvalidStateError(
+      throw new StateConflictError(
         `Webhook '${webhook.id}' is inactive; reactivate it (PATCH status "active") before replaying.`,
       )
     }
@@ -321,7 +321,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
       const delivery = state.deliveries.get(deliveryId)
       if (!delivery) throw new NotFoundError('delivery', deliveryId)
       if (delivery.status === 'pending') {
-        throw new InvalidStateError(
+        throw new StateConflictError(
           `Delivery '${deliveryId}' is still pending; it can be replayed once it succeeded or was parked.`,
         )
       }

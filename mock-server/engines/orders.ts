@@ -3,17 +3,26 @@
  *
  * Market orders fill at once at the symbol's simulated price (`order.accepted` then
  * `order.filled`); limit and stop orders rest open until `setPrice()` moves the price across them,
- * which is how cancellation is tested. A buy that the cash (minus what resting buys hold) cannot
- * pay for, or a sell of more than the position, fails with `order.rejected`. In partial-fill mode
- * a fill happens in two halves, `partialFillDelayMs` apart, with `order.partially_filled` between.
+ * which is how cancellation is tested. A symbol outside the price table is Bluum's 404
+ * `BLUM-404-003` ("Invalid symbol: use non-existent symbol → verify error", Testing and sandbox);
+ * a sell of more than the position is 422 `BLUM-422-004`; a buy that the cash (minus what resting
+ * buys hold) cannot pay for is accepted and fails with `order.rejected`. In partial-fill mode a
+ * fill happens in two halves, `partialFillDelayMs` apart, with `order.partially_filled` between.
+ * With the `market_hours` setting on, only `gtc` orders are taken while the market is closed
+ * (they rest until a price move during market hours); others answer 422 `BLUM-422-002`.
  */
 import type { Clock, TimerHandle } from '../core/clock.js'
 import { formatPrice, formatQuantity, toCents } from '../core/decimal.js'
 import {
+  AssetNotFoundError,
   AssetNotTradableError,
-  InvalidParamError,
-  InvalidStateError,
-  MissingParamError,
+  InsufficientPositionError,
+  InvalidAmountError,
+  InvalidQuantityError,
+  MarketClosedError,
+  MissingFieldError,
+  StateConflictError,
+  ValidationError,
   withParam,
 } from '../core/errors.js'
 import { isoSeconds, type EventBus } from '../core/event-bus.js'
@@ -45,14 +54,20 @@ export interface OrderFilter {
 }
 
 export interface OrderEngine {
-  /** Places an order; a failed order is answered (status `failed`), not thrown. */
-  place(investorId: string, input: PlaceOrderInput): Order
+  /**
+   * Places an order; an order the buying power cannot pay for is answered (status `failed`,
+   * `order.rejected`), not thrown. `quantityParam` names the quantity in errors (`qty` on the
+   * legacy route).
+   */
+  place(investorId: string, input: PlaceOrderInput, quantityParam?: string): Order
   get(investorId: string, orderId: string): Order
   /** Orders of one investor, newest first. */
   list(investorId: string, filter?: OrderFilter): Order[]
   cancel(investorId: string, orderId: string): Order
-  /** The simulated price of `symbol`. */
+  /** The simulated price of `symbol`; 404 `BLUM-404-003` for a symbol the sandbox does not list. */
   price(symbol: string): number
+  /** Whether the simulated market is open now (always, unless the `market_hours` setting is on). */
+  marketOpen(): boolean
   /** Moves the simulated price and fills the resting orders it crosses. */
   setPrice(symbol: string, price: number): void
   /** Makes `symbol` answer 422 `BLUM-422-003` (or tradable again). */
@@ -65,7 +80,7 @@ export interface OrderEngine {
   resume(timers: readonly SavedTimer[]): void
 }
 
-/** Starting prices; any other well-formed symbol gets a stable made-up price. */
+/** Starting prices: the assets the sandbox lists (more via options or `setPrice`). */
 export const defaultPrices: Readonly<Record<string, number>> = Object.freeze({
   AAPL: 178.5,
   MSFT: 415.2,
@@ -87,6 +102,24 @@ export interface OrderEngineDeps {
   bus: EventBus
   /** Wait between the two halves of a fill in partial-fill mode, ms. */
   partialFillDelayMs: number
+  /** Answers 403 `BLUM-403-002` when the investor may not trade yet (KYC not approved). */
+  assertCanTrade(investorId: string): void
+}
+
+const newYork = new Intl.DateTimeFormat('en-US', {
+  timeZone: 'America/New_York',
+  weekday: 'short',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+})
+
+/** NYSE regular hours, 09:30-16:00 New York time, Monday to Friday (holidays not modelled). */
+export function isMarketOpen(ms: number): boolean {
+  const parts = Object.fromEntries(newYork.formatToParts(ms).map((p) => [p.type, p.value]))
+  if (parts.weekday === 'Sat' || parts.weekday === 'Sun') return false
+  const minutes = Number(parts.hour) * 60 + Number(parts.minute)
+  return minutes >= 9 * 60 + 30 && minutes < 16 * 60
 }
 
 /** Creates the order engine. */
@@ -95,17 +128,17 @@ export function createOrderEngine({
   clock,
   bus,
   partialFillDelayMs,
+  assertCanTrade,
 }: OrderEngineDeps): OrderEngine {
   const fillTimers = new Map<string, TimerHandle>()
 
   function price(symbol: string): number {
     const known = state.prices.get(symbol) ?? defaultPrices[symbol]
-    if (known !== undefined) return known
-    // Stable per symbol, so a test sees the same price on every run.
-    let hash = 0
-    for (const char of symbol) hash = (hash * 31 + char.charCodeAt(0)) >>> 0
-    return 10 + (hash % 49_000) / 100
+    if (known === undefined) throw withParam(new AssetNotFoundError(symbol), 'symbol')
+    return known
   }
+
+  const marketOpen = () => !state.marketHours || isMarketOpen(clock.now())
 
   const remaining = (order: Order) => Number(order.remaining_quantity ?? order.quantity ?? 0)
 
@@ -136,33 +169,38 @@ export function createOrderEngine({
     return shares
   }
 
-  function checkShape(input: PlaceOrderInput): void {
-    const bad = (param: string, why: string) => withParam(new InvalidParamError(param, why), param)
+  function checkShape(input: PlaceOrderInput, quantityParam: string): void {
+    const generic = (param: string, why: string) =>
+      withParam(new ValidationError(`Invalid value for '${param}': ${why}.`), param)
+    const missing = (param: string) => withParam(new MissingFieldError(param), param)
     if (input.quantity !== undefined && input.notional !== undefined) {
-      throw bad('notional', 'send either quantity or notional, never both')
+      throw generic('notional', `send either ${quantityParam} or notional, never both`)
     }
-    if (input.quantity === undefined && input.notional === undefined) {
-      throw withParam(new MissingParamError('quantity'), 'quantity')
-    }
+    if (input.quantity === undefined && input.notional === undefined) throw missing(quantityParam)
     if (input.quantity !== undefined && !(Number(input.quantity) > 0))
-      throw bad('quantity', 'expected a quantity above 0')
+      throw withParam(
+        new InvalidQuantityError(quantityParam, `expected above 0; got "${input.quantity}"`),
+        quantityParam,
+      )
     if (input.notional !== undefined) {
       if (input.type !== 'market' || input.side !== 'buy')
-        throw bad('notional', 'notional is only accepted on market buys')
-      if (!(Number(input.notional) > 0)) throw bad('notional', 'expected an amount above 0')
+        throw generic('notional', 'notional is only accepted on market buys')
+      if (!(Number(input.notional) > 0))
+        throw withParam(
+          new InvalidAmountError('notional', `expected above 0; got "${input.notional}"`),
+          'notional',
+        )
     }
     const needsLimit = input.type === 'limit' || input.type === 'stop_limit'
     const needsStop = input.type === 'stop' || input.type === 'stop_limit'
-    if (needsLimit && input.limit_price === undefined)
-      throw withParam(new MissingParamError('limit_price'), 'limit_price')
-    if (needsStop && input.stop_price === undefined)
-      throw withParam(new MissingParamError('stop_price'), 'stop_price')
+    if (needsLimit && input.limit_price === undefined) throw missing('limit_price')
+    if (needsStop && input.stop_price === undefined) throw missing('stop_price')
     if (
       input.type === 'trailing_stop' &&
       input.trail_percent === undefined &&
       input.trail_price === undefined
     ) {
-      throw withParam(new MissingParamError('trail_percent'), 'trail_percent')
+      throw missing('trail_percent')
     }
   }
 
@@ -238,7 +276,7 @@ export function createOrderEngine({
   /** Fills the order if the current price allows it. */
   function evaluate(order: Order): void {
     if (order.status !== 'open' && order.status !== 'partial') return
-    if (fillTimers.has(order.id)) return
+    if (fillTimers.has(order.id) || !marketOpen()) return
     const now = price(order.symbol)
     const buy = order.side === 'buy'
     const limit = order.limit_price === null ? undefined : Number(order.limit_price)
@@ -262,7 +300,7 @@ export function createOrderEngine({
   function cancel(order: Order): Order {
     if (!open.has(order.status)) {
       throw withParam(
-        new InvalidStateError(
+        new StateConflictError(
           `Order '${order.id}' is ${order.status}; only pending, open or partially filled orders can be cancelled.`,
         ),
         'order_id',
@@ -284,14 +322,29 @@ export function createOrderEngine({
   }
 
   return {
-    place(investorId, input) {
+    place(investorId, input, quantityParam = 'quantity') {
       findOrThrow(state.investors, investorId, 'investor', 'investor_id')
+      assertCanTrade(investorId)
       const symbol = input.symbol.trim().toUpperCase()
-      if (!/^[A-Z][A-Z0-9.]{0,11}$/.test(symbol) || state.untradable.has(symbol)) {
-        throw withParam(new AssetNotTradableError(symbol), 'symbol')
-      }
-      checkShape(input)
+      checkShape(input, quantityParam)
       const current = price(symbol)
+      if (state.untradable.has(symbol)) throw withParam(new AssetNotTradableError(symbol), 'symbol')
+      if (!marketOpen() && input.time_in_force !== 'gtc')
+        throw withParam(new MarketClosedError(input.time_in_force), 'time_in_force')
+      if (input.side === 'sell' && input.quantity !== undefined) {
+        const quantity = Number(input.quantity)
+        const held = state.positions.get(investorId)?.get(symbol)?.quantity ?? 0
+        const available = held - reservedShares(investorId, symbol)
+        if (quantity > available + 1e-9)
+          throw withParam(
+            new InsufficientPositionError(
+              formatQuantity(quantity),
+              symbol,
+              formatQuantity(Math.max(0, available)),
+            ),
+            quantityParam,
+          )
+      }
       const quantity =
         input.quantity !== undefined ? Number(input.quantity) : Number(input.notional) / current
       const order: Order = {
@@ -328,10 +381,6 @@ export function createOrderEngine({
         const available =
           (state.cashCents.get(investorId) ?? 0) - reservedCents(investorId) + estimate
         if (estimate > available) return reject(order, 'insufficient_buying_power')
-      } else {
-        const held = state.positions.get(investorId)?.get(symbol)?.quantity ?? 0
-        if (quantity > held - (reservedShares(investorId, symbol) - quantity) + 1e-9)
-          return reject(order, 'insufficient_position')
       }
 
       order.status = 'open'
@@ -361,6 +410,7 @@ export function createOrderEngine({
     },
     cancel: (investorId, orderId) => cancel(find(investorId, orderId)),
     price,
+    marketOpen,
     setPrice(symbol, next) {
       const upper = symbol.toUpperCase()
       state.prices.set(upper, next)

@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.js'
 import type { DeliveryEngine } from '../delivery/engine.js'
 import { resolveFaults } from '../delivery/engine.js'
 import { isoSeconds } from '../core/event-bus.js'
-import { InvalidParamError, withParam } from '../core/errors.js'
+import { InvalidFormatError, withParam } from '../core/errors.js'
 import { createId } from '../core/ids.js'
 import { findOrThrow } from '../core/resource.js'
 import { generateWebhookSecret } from '../delivery/signer.js'
@@ -62,13 +62,13 @@ function checkUrl(url: string): void {
     parsed = new URL(url)
   } catch {
     throw withParam(
-      new InvalidParamError('url', `expected an absolute http(s) URL, got ${JSON.stringify(url)}`),
+      new InvalidFormatError('url', `expected an absolute http(s) URL, got ${JSON.stringify(url)}`),
       'url',
     )
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw withParam(
-      new InvalidParamError('url', `expected an http(s) URL, got ${parsed.protocol}`),
+      new InvalidFormatError('url', `expected an http(s) URL, got ${parsed.protocol}`),
       'url',
     )
   }
@@ -84,7 +84,10 @@ export function checkSecret(secret: string): void {
     bytes.length > 64
   ) {
     throw withParam(
-      new InvalidParamError('secret', 'expected "whsec_" followed by the base64 of 24 to 64 bytes'),
+      new InvalidFormatError(
+        'secret',
+        'expected "whsec_" followed by the base64 of 24 to 64 bytes',
+      ),
       'secret',
     )
   }
@@ -93,14 +96,14 @@ export function checkSecret(secret: string): void {
 function checkSubscriptions(names: string[]): void {
   if (names.length === 0) {
     throw withParam(
-      new InvalidParamError('eventTypeNames', 'expected at least one event name or wildcard'),
+      new InvalidFormatError('eventTypeNames', 'expected at least one event name or wildcard'),
       'eventTypeNames',
     )
   }
   for (const name of names) {
     if (!subscriptionPattern.test(name)) {
       throw withParam(
-        new InvalidParamError(
+        new InvalidFormatError(
           'eventTypeNames',
           `${JSON.stringify(name)} is neither an event name ("order.filled") nor a domain wildcard ("order.*")`,
         ),

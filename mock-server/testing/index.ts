@@ -3,6 +3,7 @@
  *
  * - `createContractHarness({ app })`: your app against a sandbox, both ways, on a virtual clock.
  * - `buildEvent(name, overrides)` and `signBluumWebhook({ event, secret })` for plain `inject`.
+ * - `sampleInvestorRequest()` and `sampleFundingSourceRequest()`: bodies Bluum itself accepts.
  */
 export { createContractHarness } from './contract-harness.js'
 export type {
@@ -17,3 +18,4 @@ export {
   type SignBluumWebhookInput,
   type SignedBluumWebhook,
 } from './sign-webhook.js'
+export { sampleFundingSourceRequest, sampleInvestorRequest } from '../core/sample-requests.js'

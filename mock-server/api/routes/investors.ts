@@ -1,8 +1,17 @@
-/** Investor routes (G3). */
+/** Investor routes (G3): the investor, its wallet and its positions. */
 import { Type } from '@sinclair/typebox'
 import { defineRoute, json, list, type RouteDefinition } from '../route.js'
+import { NotFoundError, withParam } from '../../core/errors.js'
 import type { Sandbox } from '../../sandbox.js'
-import { CreateInvestorBody, InvestorSchema, ListOf, ListQuery } from '../schemas.js'
+import {
+  CreateInvestorBody,
+  InvestorSchema,
+  ListOf,
+  ListQuery,
+  PositionSchema,
+  UpdateInvestorBody,
+  WalletSchema,
+} from '../schemas.js'
 
 const tag = 'Investors'
 
@@ -38,6 +47,53 @@ export function investorRoutes({ investors }: Sandbox): RouteDefinition[] {
       access: 'investor',
       schema: { response: InvestorSchema },
       handler: (req) => json(200, investors.get(req.params.investor_id)),
+    }),
+    defineRoute({
+      method: 'PATCH',
+      path: '/investors/:investor_id',
+      operationId: 'updateInvestor',
+      summary: 'Update contact and profile fields (emits account.updated)',
+      tag,
+      access: 'investor',
+      schema: { body: UpdateInvestorBody, response: InvestorSchema },
+      handler: (req) => json(200, investors.update(req.params.investor_id, req.body)),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/investors/:investor_id/wallets',
+      operationId: 'listWallets',
+      summary: "List the investor's wallets (one USD wallet in the sandbox)",
+      tag,
+      access: 'investor',
+      schema: { query: ListQuery, response: ListOf(WalletSchema) },
+      handler: (req) => list(req.url, [investors.wallet(req.params.investor_id)], req.query),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/investors/:investor_id/positions',
+      operationId: 'listPositions',
+      summary: 'List open positions, valued at the simulated price',
+      tag,
+      access: 'investor',
+      schema: { query: ListQuery, response: ListOf(PositionSchema) },
+      handler: (req) => list(req.url, investors.positions(req.params.investor_id), req.query),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/investors/:investor_id/positions/:position_id',
+      operationId: 'getPosition',
+      summary: 'Retrieve one position',
+      tag,
+      access: 'investor',
+      schema: { response: PositionSchema },
+      handler: (req) => {
+        const found = investors
+          .positions(req.params.investor_id)
+          .find((p) => p.id === req.params.position_id)
+        if (!found)
+          throw withParam(new NotFoundError('position', req.params.position_id), 'position_id')
+        return json(200, found)
+      },
     }),
     defineRoute({
       method: 'GET',

@@ -3,6 +3,7 @@ import { defineRoute, json, list, type RouteDefinition } from '../route.js'
 import type { PlaceOrderInput } from '../../engines/orders.js'
 import type { Sandbox } from '../../sandbox.js'
 import {
+  LegacyOrderSchema,
   LegacyPlaceOrderBody,
   ListOf,
   OrderListQuery,
@@ -13,10 +14,52 @@ import type { Order } from '../../core/state.js'
 
 const tag = 'Orders'
 
-/** The legacy route's shape: `qty` and `account_id` beside the G3 names. */
-function legacy(order: Order) {
-  return { ...order, qty: order.quantity, account_id: order.investor_id }
+/** The legacy route's status words ("Place a new investment order", G2). */
+const legacyStatus: Record<Order['status'], string> = {
+  pending: 'accepted',
+  open: 'accepted',
+  partial: 'partially_filled',
+  filled: 'filled',
+  cancelled: 'canceled',
+  failed: 'rejected',
 }
+
+/**
+ * The legacy route answers in its own shape, as Bluum's G2 reference shows it: `account_id`,
+ * `qty`, `filled_qty`, `remaining_qty`, `canceled_at`, `reject_reason` and its status words.
+ */
+export function legacyOrder(order: Order) {
+  return {
+    id: order.id,
+    object: order.object,
+    account_id: order.investor_id,
+    symbol: order.symbol,
+    currency: 'USD',
+    qty: order.quantity,
+    notional: order.notional,
+    side: order.side,
+    type: order.type,
+    time_in_force: order.time_in_force,
+    limit_price: order.limit_price,
+    stop_price: order.stop_price,
+    trail_percent: order.trail_percent,
+    trail_price: order.trail_price,
+    extended_hours: order.extended_hours,
+    client_order_id: order.client_order_id,
+    status: legacyStatus[order.status],
+    filled_qty: order.filled_quantity,
+    remaining_qty: order.remaining_quantity,
+    average_price: order.average_price ?? '0.00',
+    submitted_at: order.submitted_at,
+    filled_at: order.filled_at,
+    canceled_at: order.cancelled_at,
+    reject_reason: order.failure_reason,
+    created: order.created,
+    livemode: order.livemode,
+    metadata: order.metadata,
+  }
+}
+const legacy = legacyOrder
 
 export function orderRoutes({ orders }: Sandbox): RouteDefinition[] {
   const filter = (q: { status?: Order['status']; symbol?: string; side?: Order['side'] }) => ({
@@ -77,11 +120,11 @@ export function orderRoutes({ orders }: Sandbox): RouteDefinition[] {
       access: 'investor',
       idempotency: 'optional',
       successStatus: 201,
-      schema: { body: LegacyPlaceOrderBody, response: OrderSchema },
+      schema: { body: LegacyPlaceOrderBody, response: LegacyOrderSchema },
       handler: (req) => {
         const { qty, ...rest } = req.body
         const input: PlaceOrderInput = qty === undefined ? rest : { ...rest, quantity: qty }
-        return json(201, legacy(orders.place(req.params.account_id, input)))
+        return json(201, legacy(orders.place(req.params.account_id, input, 'qty')))
       },
     }),
     defineRoute({
@@ -91,7 +134,7 @@ export function orderRoutes({ orders }: Sandbox): RouteDefinition[] {
       summary: 'List orders (legacy G2 route)',
       tag,
       access: 'investor',
-      schema: { query: OrderListQuery, response: ListOf(OrderSchema) },
+      schema: { query: OrderListQuery, response: ListOf(LegacyOrderSchema) },
       handler: (req) =>
         list(req.url, orders.list(req.params.account_id, filter(req.query)).map(legacy), req.query),
     }),
@@ -102,8 +145,19 @@ export function orderRoutes({ orders }: Sandbox): RouteDefinition[] {
       summary: 'Retrieve an order (legacy G2 route)',
       tag,
       access: 'investor',
-      schema: { response: OrderSchema },
+      schema: { response: LegacyOrderSchema },
       handler: (req) => json(200, legacy(orders.get(req.params.account_id, req.params.order_id))),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/trading/accounts/:account_id/orders/:order_id/cancel',
+      operationId: 'cancelOrderLegacyPost',
+      summary: 'Cancel an open order (legacy G2 route, POST .../cancel)',
+      tag,
+      access: 'investor',
+      schema: { response: LegacyOrderSchema },
+      handler: (req) =>
+        json(200, legacy(orders.cancel(req.params.account_id, req.params.order_id))),
     }),
     defineRoute({
       method: 'DELETE',
@@ -112,7 +166,7 @@ export function orderRoutes({ orders }: Sandbox): RouteDefinition[] {
       summary: 'Cancel an open order (legacy G2 route)',
       tag,
       access: 'investor',
-      schema: { response: OrderSchema },
+      schema: { response: LegacyOrderSchema },
       handler: (req) =>
         json(200, legacy(orders.cancel(req.params.account_id, req.params.order_id))),
     }),

@@ -5,7 +5,7 @@
 import { Type } from '@sinclair/typebox'
 import { defineRoute, json, type RouteDefinition } from '../route.js'
 import { parseDuration } from '../../core/duration.js'
-import { InvalidParamError, withParam } from '../../core/errors.js'
+import { InvalidFormatError, withParam } from '../../core/errors.js'
 import type { Sandbox } from '../../sandbox.js'
 import {
   AdvanceClockBody,
@@ -24,7 +24,7 @@ function duration(value: string | number, param: string): number {
   try {
     return parseDuration(value)
   } catch (error) {
-    throw withParam(new InvalidParamError(param, (error as Error).message), param)
+    throw withParam(new InvalidFormatError(param, (error as Error).message), param)
   }
 }
 
@@ -199,14 +199,22 @@ export function sandboxRoutes(sandbox: Sandbox): RouteDefinition[] {
       method: 'PATCH',
       path: '/sandbox/settings',
       operationId: 'updateSandboxSettings',
-      summary: 'Sandbox behaviour switches (partial-fill mode)',
+      summary: 'Sandbox behaviour switches: partial fills, market hours, KYC mode',
       tag,
       access: 'tenant',
       schema: { body: SettingsBody },
       handler: (req) => {
-        if (req.body.partial_fills !== undefined)
-          sandbox.state.partialFills = req.body.partial_fills
-        return json(200, { object: 'sandbox_settings', partial_fills: sandbox.state.partialFills })
+        const { partial_fills, market_hours, kyc_mode } = req.body
+        if (partial_fills !== undefined) sandbox.state.partialFills = partial_fills
+        if (market_hours !== undefined) sandbox.state.marketHours = market_hours
+        if (kyc_mode !== undefined) sandbox.state.kycMode = kyc_mode
+        return json(200, {
+          object: 'sandbox_settings',
+          partial_fills: sandbox.state.partialFills,
+          market_hours: sandbox.state.marketHours,
+          market_open: sandbox.orders.marketOpen(),
+          kyc_mode: sandbox.state.kycMode,
+        })
       },
     }),
     defineRoute({

@@ -25,6 +25,15 @@ export function toDeliveryResource(delivery: Delivery) {
 
 const tag = 'Webhook management'
 
+/**
+ * Catalog events that Bluum's published pages do not list: the platform webhooks page
+ * (https://docs.bluumfinance.com/platform/webhooks) lists the account, order, transfer and
+ * document events, and the concepts page names `kyc.verification.approved`; no page names a KYC
+ * rejection event. The sandbox emits it (a KYC document rejected in `document` KYC mode), and
+ * says so here, so nobody builds on it as if Bluum had promised it.
+ */
+export const sandboxOnlyEvents: ReadonlySet<string> = new Set(['kyc.verification.rejected'])
+
 export function webhookRoutes(sandbox: Sandbox): RouteDefinition[] {
   const { webhooks, deliveries } = sandbox
   return [
@@ -36,14 +45,32 @@ export function webhookRoutes(sandbox: Sandbox): RouteDefinition[] {
       tag,
       access: 'tenant',
       schema: {
-        response: ListOf(Type.Object({ name: Type.String(), description: Type.String() })),
+        response: ListOf(
+          Type.Object({
+            name: Type.String(),
+            description: Type.String(),
+            sandbox_only: Type.Boolean({
+              description: "true: not in Bluum's published catalog; emitted by this sandbox only",
+            }),
+          }),
+        ),
       },
       handler: (req) =>
         json(200, {
           object: 'list',
           url: req.url,
           has_more: false,
-          data: eventTypes().map((t) => ({ object: 'event_type', ...t })),
+          data: eventTypes().map((t) => {
+            const sandboxOnly = sandboxOnlyEvents.has(t.name)
+            return {
+              object: 'event_type',
+              name: t.name,
+              description: sandboxOnly
+                ? `${t.description} (sandbox-only: not in Bluum's published catalog)`
+                : t.description,
+              sandbox_only: sandboxOnly,
+            }
+          }),
         }),
     }),
     defineRoute({
