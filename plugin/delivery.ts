@@ -26,7 +26,7 @@ import {
 import { dedupeKey, parseEnvelope } from './envelope.js'
 import { createLeaseRenewals, type HeldLease } from './lease-renewal.js'
 import type { ResolvedOptions } from './options.js'
-import type { BluumHandlerContext, EventDispatcher, HandlerLogger } from './router.js'
+import type { BluumDeliveryContext, EventDispatcher, HandlerLogger } from './router.js'
 import type { HeaderBag } from './signature.js'
 import type { AnyBluumEvent } from './catalog.js'
 
@@ -107,7 +107,7 @@ export function createDeliveryProcessor(
   options: ResolvedOptions,
   router: EventDispatcher,
 ): DeliveryProcessor {
-  const { verifier, store, leaseMs, dedupeTtlMs, ackTimeoutMs, now } = options
+  const { verifier, store, leaseMs, dedupeTtlMs, ackTimeoutMs, now, inbox } = options
   const deadlines = createAckDeadlines(ackTimeoutMs)
   const renewals = createLeaseRenewals(store, leaseMs, monotonic)
   // Work still running (handlers, and completions being retried after the answer), counted
@@ -195,7 +195,7 @@ export function createDeliveryProcessor(
   /** Runs the handlers, then records the outcome; never rejects. */
   async function runAndRecord(
     event: AnyBluumEvent,
-    context: BluumHandlerContext,
+    context: BluumDeliveryContext,
     lease: HeldLease,
     log: DeliveryLogger,
   ): Promise<number> {
@@ -244,6 +244,7 @@ export function createDeliveryProcessor(
     const key = dedupeKey(webhookId, event, body)
     const deliveryLog = { deliveryId: key, event: event.event, secretIndex: verified.secretIndex }
     if (!known) log.info(deliveryLog, 'bluum event not in the catalog: onAny handlers only')
+    if (inbox !== undefined) return inbox.accept({ deliveryId: key, event, known, log })
 
     let claim
     const claimedAt = monotonic()

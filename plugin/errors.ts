@@ -111,3 +111,26 @@ export const MissingPeerDependencyError = createError<
   '%s needs the optional peer dependency "%s", which is not installed. Install it in your app: %s',
   500,
 )
+
+// Postgres inbox (`fastify-bluum-webhooks/postgres`), at creation and start-up.
+export const InboxInvalidOptionError = createError<[string, string]>(
+  'BLUUM_INBOX_INVALID_OPTION',
+  'Invalid Postgres inbox option "%s": %s',
+  500,
+  TypeError,
+)
+export const InboxSchemaTooNewError = createError<[string, number, number]>(
+  'BLUUM_INBOX_SCHEMA_TOO_NEW',
+  'The inbox schema "%s" is at version %d, newer than version %d that this version of fastify-bluum-webhooks knows. A newer release migrated this database: deploy that release here too, or point this app at another schema.',
+  500,
+)
+export const InboxHandlerIdError = createError<[string]>(
+  'BLUUM_INBOX_HANDLER_ID',
+  'Queue mode needs a stable, unique id on every handler: %s. Pass it as the third argument, e.g. app.bluum.on("order.filled", handler, { id: "notify-investor" }); a stored task finds its handler by this id after a deploy.',
+  500,
+)
+export const InboxTransactionAbortedError = createError(
+  'BLUUM_INBOX_TRANSACTION_ABORTED',
+  'The handler transaction was aborted by a failed statement whose error a handler caught and ignored; nothing was committed. Let query errors propagate, or use a SAVEPOINT around a statement that may fail.',
+  500,
+)

@@ -41,6 +41,12 @@ const bluumWebhooksPlugin: FastifyPluginAsync<BluumWebhooksOptions> = async (fas
 
   // Only the public half of the router is exposed; dispatch stays internal.
   fastify.decorate('bluum', router.api)
+  const { inbox } = options
+  if (inbox !== undefined) {
+    await inbox.attach(router, fastify.log)
+    // Handlers are registered after `register`: their ids are checked once the app is ready.
+    fastify.addHook('onReady', () => inbox.start())
+  }
 
   await fastify.register(async function bluumWebhookRoute(route: FastifyInstance) {
     // Keep the exact bytes: a re-serialised object would not match the signature.
@@ -92,6 +98,7 @@ const bluumWebhooksPlugin: FastifyPluginAsync<BluumWebhooksOptions> = async (fas
 
   fastify.addHook('onClose', async () => {
     await processor.drain()
+    await inbox?.close()
     await options.store.close?.()
   })
 }
@@ -112,13 +119,17 @@ export type {
   BluumEventRouter,
   BluumEventHandler,
   BluumErrorHandler,
+  BluumDeliveryContext,
   BluumHandlerContext,
+  BluumHandlerContextExtensions,
+  BluumHandlerOptions,
   HandlerLogger,
 } from './router.js'
 export { createEventRouter } from './router.js'
 export type { BluumEventPattern, MatchingEvents } from './event-pattern.js'
 export * from './catalog.js'
 export type { ClaimResult, DedupeStore } from './store.js'
+export type { BluumInbox, InboxDelivery } from './inbox.js'
 export { createMemoryStore, type MemoryStoreOptions } from './memory-store.js'
 export {
   verifyBluumSignature,

@@ -5,6 +5,7 @@
 import { InvalidOptionError } from './errors.js'
 import { createMemoryStore, DEFAULT_MAX_ENTRIES } from './memory-store.js'
 import { DEFAULT_TOLERANCE_SECONDS } from './signature.js'
+import type { BluumInbox } from './inbox.js'
 import type { DedupeStore } from './store.js'
 import { createStandardWebhooksVerifier, type BluumVerifier } from './verifier.js'
 
@@ -32,6 +33,11 @@ export interface BluumWebhooksOptions {
   bodyLimit?: number
   /** Clock in unix milliseconds, for tests. Default `Date.now`. */
   now?: () => number
+  /**
+   * A durable inbox (`createPostgresInbox` from `fastify-bluum-webhooks/postgres`) that replaces
+   * `store`: deliveries are deduped, and handlers run or queued, in the database. Default none.
+   */
+  inbox?: BluumInbox
 }
 
 /** The defaults, frozen. */
@@ -57,6 +63,7 @@ export interface ResolvedOptions {
   readonly ackTimeoutMs: number
   readonly bodyLimit: number
   readonly now: () => number
+  readonly inbox: BluumInbox | undefined
 }
 
 function positiveInteger(name: string, value: unknown, fallback: number): number {
@@ -132,7 +139,22 @@ export function resolveOptions(options: BluumWebhooksOptions = {}): ResolvedOpti
   if (store.renew !== undefined && typeof store.renew !== 'function') {
     throw new InvalidOptionError('store', 'expected renew, when present, to be a method')
   }
+  const inbox = options.inbox
+  if (inbox !== undefined) {
+    for (const method of ['attach', 'start', 'accept', 'close'] as const) {
+      if (typeof inbox?.[method] !== 'function') {
+        throw new InvalidOptionError('inbox', `expected an inbox with an ${method}() method`)
+      }
+    }
+    if (options.store !== undefined) {
+      throw new InvalidOptionError(
+        'store',
+        'pass either `store` or `inbox`: the inbox dedupes deliveries in its own tables',
+      )
+    }
+  }
   return {
+    inbox,
     path,
     verifier,
     store,

@@ -17,21 +17,45 @@ export interface HandlerLogger {
   error(obj: object, msg?: string): void
 }
 
-/** What every handler receives beside the event. */
-export interface BluumHandlerContext {
+/**
+ * Fields an inbox adds to every handler's context (`tx` with the Postgres inbox). Empty here;
+ * `fastify-bluum-webhooks/postgres` augments it, so `context.tx` is typed once that entry is imported.
+ */
+export interface BluumHandlerContextExtensions {}
+
+/** What every delivery has, whatever runs it: the context `onError` observers get. */
+export interface BluumDeliveryContext {
   /** The delivery's logger (request-scoped in the plugin). */
   readonly log: HandlerLogger
   /** The dedupe key of this delivery: `webhook-id`, else envelope `id`, else a body hash. */
   readonly deliveryId: string
 }
 
+/** What every handler receives beside the event. */
+export interface BluumHandlerContext extends BluumDeliveryContext, BluumHandlerContextExtensions {}
+
 export type BluumEventHandler<E> = (event: E, context: BluumHandlerContext) => unknown
+
+/** Options of one handler registration. */
+export interface BluumHandlerOptions {
+  /**
+   * A stable name for the handler, unique in the app. Required by an inbox in queue mode, where a
+   * task stored before a deploy must find its handler after it. No default.
+   */
+  id?: string
+}
+
+/** One registration, as an inbox sees it. */
+export interface RegisteredHandler {
+  readonly id: string | undefined
+  readonly handler: BluumEventHandler<AnyBluumEvent>
+}
 
 /** Called once per failed delivery with every handler error of it. */
 export type BluumErrorHandler = (
   error: AggregateError,
   event: AnyBluumEvent,
-  context: BluumHandlerContext,
+  context: BluumDeliveryContext,
 ) => unknown
 
 /** The public routing API, `fastify.bluum` in the plugin. */
@@ -43,9 +67,10 @@ export interface BluumEventRouter {
   on<P extends BluumEventPattern>(
     pattern: P | readonly P[],
     handler: BluumEventHandler<BluumEvent<MatchingEvents<P>>>,
+    options?: BluumHandlerOptions,
   ): this
   /** Runs `handler` for every event, including names the catalog does not know yet. */
-  onAny(handler: BluumEventHandler<AnyBluumEvent>): this
+  onAny(handler: BluumEventHandler<AnyBluumEvent>, options?: BluumHandlerOptions): this
   /** Observes failed deliveries (logging, alerting); it cannot turn a failure into a success. */
   onError(handler: BluumErrorHandler): this
 }
@@ -56,11 +81,20 @@ export interface EventDispatcher {
   readonly api: BluumEventRouter
   /**
    * Runs every matching handler; gives all their errors (empty on success). Synchronous when
-   * every handler was (no promise to wait for), a promise otherwise.
+   * every handler was (no promise to wait for), a promise otherwise. The caller adds whatever an
+   * inbox's extensions require (`tx`); the store path has none.
    */
-  dispatch(event: AnyBluumEvent, context: BluumHandlerContext): unknown[] | Promise<unknown[]>
+  dispatch(event: AnyBluumEvent, context: BluumDeliveryContext): unknown[] | Promise<unknown[]>
   /** Runs the `onError` observers; their own failures are logged, never thrown. */
-  reportErrors(errors: unknown[], event: AnyBluumEvent, context: BluumHandlerContext): Promise<void>
+  reportErrors(
+    errors: unknown[],
+    event: AnyBluumEvent,
+    context: BluumDeliveryContext,
+  ): Promise<void>
+  /** The registrations that match an event, in the order `dispatch` would start them. */
+  handlersFor(event: AnyBluumEvent): readonly RegisteredHandler[]
+  /** Every registration, once each. */
+  registrations(): readonly RegisteredHandler[]
 }
 
 type AnyHandler = BluumEventHandler<AnyBluumEvent>
@@ -72,24 +106,29 @@ class HandlerFailure {
 
 /** Creates an empty router. */
 export function createEventRouter(): EventDispatcher {
-  const byName = new Map<BluumEventName, AnyHandler[]>()
-  const anyHandlers: AnyHandler[] = []
+  const byName = new Map<BluumEventName, RegisteredHandler[]>()
+  const anyHandlers: RegisteredHandler[] = []
+  const all: RegisteredHandler[] = []
   const errorHandlers: BluumErrorHandler[] = []
 
   const api: BluumEventRouter = {
-    on(pattern, handler) {
+    on(pattern, handler, options) {
       const patterns: readonly string[] = Array.isArray(pattern) ? pattern : [pattern as string]
       // Expand everything first so a bad pattern in a list registers nothing.
       const names = new Set(patterns.flatMap(expandPattern))
+      const registration = { id: options?.id, handler: handler as AnyHandler }
+      all.push(registration)
       for (const name of names) {
         const list = byName.get(name) ?? []
-        list.push(handler as AnyHandler)
+        list.push(registration)
         byName.set(name, list)
       }
       return api
     },
-    onAny(handler) {
-      anyHandlers.push(handler)
+    onAny(handler, options) {
+      const registration = { id: options?.id, handler }
+      all.push(registration)
+      anyHandlers.push(registration)
       return api
     },
     onError(handler) {
@@ -98,26 +137,30 @@ export function createEventRouter(): EventDispatcher {
     },
   }
 
+  function handlersFor(event: AnyBluumEvent): readonly RegisteredHandler[] {
+    const named = isBluumEventName(event.event) ? (byName.get(event.event) ?? []) : []
+    return named.length === 0 ? anyHandlers : [...named, ...anyHandlers]
+  }
+
   return {
     api,
+    handlersFor,
+    registrations: () => all,
     dispatch(event, context) {
-      const named = isBluumEventName(event.event) ? byName.get(event.event) : undefined
       // Every handler starts before any is awaited (they run concurrently), and a synchronous
       // throw fails the delivery like a rejection. When no handler returned a promise (most
       // webhook handlers enqueue or write and return), nothing here is a promise either.
       const outcomes: unknown[] = []
       let waiting = false
-      const start = (handler: AnyHandler) => {
+      for (const { handler } of handlersFor(event)) {
         try {
-          const outcome = handler(event, context)
+          const outcome = handler(event, context as BluumHandlerContext)
           if (isThenable(outcome)) waiting = true
           outcomes.push(outcome)
         } catch (err) {
           outcomes.push(new HandlerFailure(err))
         }
       }
-      if (named !== undefined) for (const handler of named) start(handler)
-      for (const handler of anyHandlers) start(handler)
       if (!waiting) {
         const failures = outcomes.filter((o) => o instanceof HandlerFailure)
         return failures.length === 0 ? failures : failures.map((f) => f.error)

@@ -1,0 +1,50 @@
+#!/bin/sh
+# Makes sure PostgreSQL 15's server binaries (initdb, pg_ctl, postgres) exist for the Postgres
+# inbox tests and bench. The tests create their own cluster in a temporary folder on a free
+# loopback port: they never use a system cluster, so one started by the package is stopped here.
+set -eu
+
+bindir=/usr/lib/postgresql/15/bin
+if [ -x "$bindir/initdb" ] && [ -x "$bindir/pg_ctl" ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" != "0" ] || ! command -v apt-get >/dev/null 2>&1; then
+  echo "ensure-postgres: $bindir/initdb is missing and cannot be installed automatically (needs root and apt-get)." >&2
+  echo "Install PostgreSQL 15's server, then run the tests again:" >&2
+  echo "  Debian/Ubuntu: sudo apt-get install postgresql-15" >&2
+  echo "  other:         set BLUUM_PG_BINDIR to a folder with initdb and pg_ctl" >&2
+  exit 1
+fi
+
+echo "ensure-postgres: installing postgresql-15 with apt-get" >&2
+# policy-rc.d answering 101 tells Debian's maintainer scripts not to start the service during the
+# install; only add one when none exists, and remove it afterwards.
+policy=/usr/sbin/policy-rc.d
+added_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy"
+  chmod +x "$policy"
+  added_policy=1
+fi
+cleanup() {
+  if [ "$added_policy" = 1 ]; then rm -f "$policy"; fi
+}
+trap cleanup EXIT
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq postgresql-15 >/dev/null
+
+# Where an init system runs anyway, keep the packaged cluster off: nothing may rely on it.
+if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+  systemctl disable --now postgresql >/dev/null 2>&1 || true
+elif command -v service >/dev/null 2>&1; then
+  service postgresql stop >/dev/null 2>&1 || true
+fi
+
+[ -x "$bindir/initdb" ] || {
+  echo "ensure-postgres: apt-get finished but $bindir/initdb is still missing" >&2
+  exit 1
+}
+echo "ensure-postgres: $("$bindir/postgres" --version)" >&2

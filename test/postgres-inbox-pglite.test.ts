@@ -1,0 +1,40 @@
+/**
+ * The same behaviour suite as test/postgres-inbox.test.ts on PGlite, the embedded PostgreSQL the
+ * example and users' own tests run on without a server.
+ */
+import { readFileSync } from 'node:fs'
+import t from 'tap'
+import { migrationSql } from '../plugin/postgres/index.js'
+import { startPgliteBackend, type InboxBackend } from './helpers/inbox-backends.js'
+import { inboxSuite } from './helpers/inbox-suite.js'
+
+// PGlite compiles its WebAssembly and runs initdb in-process: tens of seconds on a loaded machine.
+t.setTimeout(300_000)
+
+let backend: InboxBackend
+t.before(async () => {
+  backend = await startPgliteBackend()
+})
+t.teardown(() => backend.close())
+
+inboxSuite(t, () => backend)
+
+t.test(
+  'docs/postgres.md shows the migration SQL, and that SQL gives a schema migrate() accepts',
+  async (t) => {
+    const docs = readFileSync(new URL('../docs/postgres.md', import.meta.url), 'utf8')
+    const sql = /```sql\n([\s\S]*?)```/.exec(docs)?.[1]
+    t.equal(sql, migrationSql('bluum_inbox'))
+    const schema = 'docs_' + process.pid
+    const { PGlite } = await import('@electric-sql/pglite')
+    void PGlite
+    await backend.query('select 1')
+    const own = backend.inbox({ schema, migrate: false })
+    for (const statement of migrationSql(schema)
+      .split(/;\n/)
+      .filter((s) => s.trim())) {
+      await backend.query(statement)
+    }
+    t.equal(await own.migrate(), 1, 'migrate() finds version 1 and has nothing to do')
+  },
+)
