@@ -18,30 +18,7 @@ if [ "$(id -u)" != "0" ] || ! command -v apt-get >/dev/null 2>&1; then
 fi
 
 echo "ensure-postgres: installing postgresql-15 with apt-get" >&2
-# policy-rc.d answering 101 tells Debian's maintainer scripts not to start the service during the
-# install; only add one when none exists, and remove it afterwards.
-policy=/usr/sbin/policy-rc.d
-added_policy=0
-if [ ! -e "$policy" ]; then
-  printf '#!/bin/sh\nexit 101\n' >"$policy"
-  chmod +x "$policy"
-  added_policy=1
-fi
-cleanup() {
-  if [ "$added_policy" = 1 ]; then rm -f "$policy"; fi
-}
-trap cleanup EXIT
-
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq postgresql-15 >/dev/null
-
-# Where an init system runs anyway, keep the packaged cluster off: nothing may rely on it.
-if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
-  systemctl disable --now postgresql >/dev/null 2>&1 || true
-elif command -v service >/dev/null 2>&1; then
-  service postgresql stop >/dev/null 2>&1 || true
-fi
+sh "$(dirname "$0")/apt-install-quietly.sh" postgresql-15 postgresql
 
 [ -x "$bindir/initdb" ] || {
   echo "ensure-postgres: apt-get finished but $bindir/initdb is still missing" >&2

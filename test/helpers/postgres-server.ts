@@ -6,9 +6,9 @@
  */
 import { spawnSync } from 'node:child_process'
 import { chownSync, mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort } from './free-port.js'
 
 const BIN_DIR = process.env.BLUUM_PG_BINDIR ?? '/usr/lib/postgresql/15/bin'
 
@@ -54,18 +54,6 @@ function check(result: ReturnType<typeof runAsOwner>, what: string): void {
         'The Postgres tests need PostgreSQL 15 server binaries: run scripts/ensure-postgres.sh as root, or `apt-get install postgresql-15`.',
     )
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.unref()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 /** Creates and starts a cluster on a free 127.0.0.1 port; resolves once it accepts connections. */

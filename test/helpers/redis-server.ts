@@ -5,9 +5,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs'
-import { createConnection, createServer } from 'node:net'
+import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort } from './free-port.js'
 
 export interface RedisServerOptions {
   /** Keep data across `stop()`/`start()` with an fsync-always append-only file. Default false. */
@@ -54,18 +55,6 @@ export function assertRedisServerInstalled(): void {
         'Run scripts/ensure-redis.sh as root, or install it: `apt-get install redis-server` (Debian/Ubuntu), `brew install redis` (macOS).',
     )
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.unref()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 /** One raw PING over TCP, so waiting for the server involves no client library and no retries. */
