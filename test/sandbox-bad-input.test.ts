@@ -76,7 +76,7 @@ const rows: Row[] = [
       },
     ],
     status: 400,
-    code: codeOf(sandboxErrors.ValidationError),
+    code: codeOf(sandboxErrors.InvalidAmountError),
     param: 'amount',
   },
   {
@@ -96,7 +96,7 @@ const rows: Row[] = [
       },
     ],
     status: 400,
-    code: codeOf(sandboxErrors.ValidationError),
+    code: codeOf(sandboxErrors.InvalidQuantityError),
     param: 'quantity',
   },
   {
@@ -116,7 +116,7 @@ const rows: Row[] = [
       },
     ],
     status: 400,
-    code: codeOf(sandboxErrors.ValidationError),
+    code: codeOf(sandboxErrors.InvalidQuantityError),
     param: 'quantity',
   },
   {
@@ -190,14 +190,14 @@ const rows: Row[] = [
     name: 'a query string of junk',
     request: () => ['GET', '/investors?limit=abc&&=&%ZZ'],
     status: 400,
-    code: codeOf(sandboxErrors.ValidationError),
+    code: codeOf(sandboxErrors.InvalidFormatError),
     param: 'limit',
   },
   {
     name: 'a query limit of 400 digits',
     request: () => [`GET`, `/investors?limit=${'9'.repeat(400)}`],
     status: 400,
-    code: codeOf(sandboxErrors.ValidationError),
+    code: codeOf(sandboxErrors.InvalidFormatError),
     param: 'limit',
   },
 ]

@@ -394,7 +394,8 @@ t.test('the failure table: catalog code, status, type, param, and no state chang
       status: 400,
       code: 'BLUM-400-001',
       type: 'invalid_request_error',
-      message: /expected content-type application\/json, got text\/plain/,
+      message:
+        /takes a JSON body, sent as 'content-type: application\/json', but the body came as 'text\/plain'/,
     },
     {
       name: 'events instead of eventTypeNames',

@@ -5,7 +5,12 @@
 import { Value } from '@sinclair/typebox/value'
 import t from 'tap'
 import { bluumEventCatalog, bluumEventNames } from '../plugin/catalog.js'
-import { createSandbox, createSandboxServer, sandboxErrors } from '../mock-server/index.js'
+import {
+  createSandbox,
+  createSandboxServer,
+  sampleInvestorRequest,
+  sandboxErrors,
+} from '../mock-server/index.js'
 
 const authorization =
   'Basic ' + Buffer.from('bluum_sandbox_key:bluum_sandbox_secret').toString('base64')
@@ -70,9 +75,7 @@ t.test(
   'a triggered order.filled is a filled order of an existing investor, position moved',
   async (t) => {
     const { sandbox, call } = await setup(t)
-    const investor = (
-      await call('POST', '/investors', { first_name: 'A', last_name: 'B', email: 'a@b.co' })
-    ).body
+    const investor = (await call('POST', '/investors', sampleInvestorRequest())).body
     const before = (await call('GET', `/investors/${investor.id}/balances`)).body
     const event = await call('POST', '/sandbox/trigger', {
       event: 'order.filled',
@@ -110,9 +113,7 @@ t.test('a triggered sell is covered by shares bought first, silently', async (t)
 
 t.test('a triggered transfer.deposit.completed is in the balance', async (t) => {
   const { call } = await setup(t)
-  const investor = (
-    await call('POST', '/investors', { first_name: 'A', last_name: 'B', email: 'a@b.co' })
-  ).body
+  const investor = (await call('POST', '/investors', sampleInvestorRequest())).body
   const before = (await call('GET', `/investors/${investor.id}/balances`)).body.cash
   const event = await call('POST', '/sandbox/trigger', {
     event: 'transfer.deposit.completed',
@@ -183,7 +184,7 @@ t.test('refused triggers: status, code, param, and nothing changed', async (t) =
       param: 'data.type',
     },
     {
-      name: 'a rejected sell the investor can cover',
+      name: 'a rejected buy the investor can pay for',
       body: {
         event: 'order.rejected',
         data: { investor_id: investor.id, side: 'buy', quantity: '1' },
@@ -191,6 +192,13 @@ t.test('refused triggers: status, code, param, and nothing changed', async (t) =
       status: 400,
       code: invalid,
       param: 'data.quantity',
+    },
+    {
+      name: 'a rejected sell (Bluum refuses it at request time, 422, with no event)',
+      body: { event: 'order.rejected', data: { investor_id: investor.id, side: 'sell' } },
+      status: 400,
+      code: invalid,
+      param: 'data.side',
     },
     {
       name: 'an amount as a JSON number (the app refuses it)',
@@ -217,7 +225,7 @@ t.test('refused triggers: status, code, param, and nothing changed', async (t) =
       name: 'data that is not an object',
       body: { event: 'order.filled', data: [1] },
       status: 400,
-      code: invalid,
+      code: codeOf(sandboxErrors.InvalidFormatError),
       param: 'data',
     },
     {

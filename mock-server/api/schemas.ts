@@ -10,12 +10,16 @@ import {
   OrderSchema,
   WithdrawalSchema,
 } from '../../plugin/catalog.js'
-import { decimalPattern } from '../core/decimal.js'
+import { decimalPattern, maxIntegerDigits } from '../core/decimal.js'
 import { pageSize } from './route.js'
 
 const Decimal = (description: string) => Type.String({ pattern: decimalPattern, description })
-/** Bluum's amount pattern: a positive decimal string with at most 2 decimals (BLUM-400-005). */
-export const amountPattern = '^\\d+(\\.\\d{1,2})?$'
+/**
+ * Bluum's amount pattern: a positive decimal string with at most 2 decimals (BLUM-400-005), and at
+ * most as many integer digits as the sandbox's decimals hold exactly (so 400 digits is a bad amount,
+ * not a number out of range).
+ */
+export const amountPattern = `^\\d{1,${maxIntegerDigits}}(\\.\\d{1,2})?$`
 const Amount = (description: string) =>
   Type.String({ pattern: amountPattern, description, 'x-bluum-error': 'amount' })
 /** Shares: a positive decimal string (BLUM-400-006). */

@@ -4,8 +4,10 @@
  * testing kit's `buildEvent()`. Overrides are merged over the sample.
  *
  * The defaults are chosen so the engines can produce exactly that event: orders that must rest
- * (accepted, partially filled, cancelled) are limit orders, a rejected order is a sell of shares
- * the investor does not hold, and an initiated transfer is a manual bank transfer, which waits.
+ * (accepted, partially filled, cancelled) are limit orders, a rejected order is a market buy far
+ * beyond a new investor's buying power (accepted, then rejected, as Bluum does; a sell of shares
+ * not held is refused at request time with BLUM-422-004 and emits nothing), and an initiated
+ * transfer is a manual bank transfer, which waits.
  */
 import { isBluumEventName } from '../../plugin/catalog.js'
 import { isoSeconds } from './event-bus.js'
@@ -43,26 +45,27 @@ export function sampleEventData(
       const status = orderStatusOfEvent(name) ?? 'open'
       const filled = status === 'filled' ? '10' : status === 'partial' ? '5' : '0'
       const market = status === 'filled' || status === 'failed'
+      const quantity = status === 'failed' ? '100000' : '10'
       sample = {
         id: createId('ord'),
         object: 'order',
         investor_id: investorId,
         symbol: 'AAPL',
-        side: status === 'failed' ? 'sell' : 'buy',
+        side: 'buy',
         type: market ? 'market' : 'limit',
         time_in_force: market ? 'day' : 'gtc',
-        quantity: '10',
+        quantity,
         notional: null,
         limit_price: market ? null : '160.00',
         stop_price: null,
         status,
         filled_quantity: filled,
-        remaining_quantity: String(10 - Number(filled)),
+        remaining_quantity: String(Number(quantity) - Number(filled)),
         average_price: filled === '0' ? null : status === 'partial' ? '160.00' : '178.50',
         submitted_at: at,
         filled_at: status === 'filled' ? at : null,
         cancelled_at: status === 'cancelled' ? at : null,
-        failure_reason: status === 'failed' ? 'insufficient_position' : null,
+        failure_reason: status === 'failed' ? 'insufficient_buying_power' : null,
         client_order_id: null,
       }
       break

@@ -37,6 +37,7 @@ import type { DocumentService } from './documents.js'
 import type { InvestorService } from './investors.js'
 import type { OrderEngine, PlaceOrderInput } from './orders.js'
 import type { TransferEngine } from './transfers.js'
+import { sampleFundingSourceRequest } from '../core/sample-requests.js'
 
 /** Options of one trigger. */
 export interface TriggerOptions {
@@ -316,11 +317,12 @@ export function createTriggerService(deps: TriggerServiceDeps): TriggerService {
     const owner = text(overrides.investor_id)
     const known = owner === undefined ? undefined : state.investors.get(owner)
     if (status === 'failed') {
-      const held = known ? (state.positions.get(known.id)?.get(symbol)?.quantity ?? 0) : 0
-      if (!buy && quantity <= held)
+      // Bluum refuses a sell of shares not held at request time (BLUM-422-004, no event); only a
+      // buy beyond buying power is accepted and then rejected.
+      if (!buy)
         throw bad(
-          'quantity',
-          'a triggered order.rejected must sell more shares than the investor holds',
+          'side',
+          'a triggered order.rejected is a buy beyond buying power; a sell of shares not held is refused at request time with BLUM-422-004 and emits no event',
         )
       const available = known
         ? (state.cashCents.get(known.id) ?? 0) - orders.reservedCents(known.id)
@@ -443,10 +445,26 @@ export function createTriggerService(deps: TriggerServiceDeps): TriggerService {
         const cash = state.cashCents.get(investor.id) ?? 0
         if (cash < cents) fund(investor.id, cents + orders.reservedCents(investor.id))
       }
+      // The sample names a funding source of its own: link one to the investor (as a real flow
+      // would) unless the caller chose an id, which must then exist.
+      const sourceId = input.funding_source_id
+      const linked =
+        sourceId !== undefined &&
+        transfers.listFundingSources(investor.id).some((source) => source.id === sourceId)
+      const withSource =
+        linked || overrides.funding_source_id !== undefined
+          ? input
+          : {
+              ...input,
+              funding_source_id: transfers.addFundingSource(
+                investor.id,
+                sampleFundingSourceRequest(),
+              ).id,
+            }
       const transfer =
         kind === 'deposit'
-          ? transfers.deposit(investor.id, input)
-          : transfers.withdraw(investor.id, input)
+          ? transfers.deposit(investor.id, withSource)
+          : transfers.withdraw(investor.id, withSource)
       if (step === 'completed') transfers.complete(transfer.id)
       if (step === 'failed') transfers.fail(transfer.id, text(data.failure_reason) ?? undefined)
       keep(
