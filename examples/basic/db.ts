@@ -13,7 +13,10 @@ export interface Notification {
 /** Opens (and migrates) the example database. `:memory:` works for a throwaway run. */
 export function openDatabase(file: string) {
   const db = new Database(file)
-  db.pragma('journal_mode = WAL')
+  // Every statement is prepared once here and lives as long as the connection (exec, not
+  // pragma(), which prepares one to throw away): better-sqlite3 12 on Node 24+ aborts the
+  // process when V8 garbage-collects a statement.
+  db.exec('PRAGMA journal_mode = WAL')
   db.exec(`
     CREATE TABLE IF NOT EXISTS notifications (
       id INTEGER PRIMARY KEY, investor_id TEXT NOT NULL, order_id TEXT NOT NULL, message TEXT NOT NULL);
@@ -32,6 +35,11 @@ export function openDatabase(file: string) {
   const enableTrading = db.prepare('UPDATE investors SET trading_enabled = 1 WHERE investor_id = ?')
   const setStep = db.prepare('UPDATE investors SET onboarding_step = ? WHERE investor_id = ?')
   const alert = db.prepare('INSERT INTO alerts (investor_id, reason) VALUES (?, ?)')
+  const notificationColumns = 'SELECT investor_id, order_id, message FROM notifications'
+  const allNotifications = db.prepare(`${notificationColumns} ORDER BY id`)
+  const notificationsOf = db.prepare(`${notificationColumns} WHERE investor_id = ? ORDER BY id`)
+  const investorRow = db.prepare('SELECT * FROM investors WHERE investor_id = ?')
+  const allAlerts = db.prepare('SELECT investor_id, reason FROM alerts ORDER BY id')
 
   return {
     /** Records a user notification (one row per notification sent). */
@@ -39,11 +47,8 @@ export function openDatabase(file: string) {
       notify.run(row.investor_id, row.order_id, row.message)
     },
     notifications(investorId?: string): Notification[] {
-      const sql = 'SELECT investor_id, order_id, message FROM notifications'
       return (
-        investorId
-          ? db.prepare(`${sql} WHERE investor_id = ? ORDER BY id`).all(investorId)
-          : db.prepare(`${sql} ORDER BY id`).all()
+        investorId ? notificationsOf.all(investorId) : allNotifications.all()
       ) as Notification[]
     },
     enableTrading(investorId: string) {
@@ -58,11 +63,11 @@ export function openDatabase(file: string) {
       alert.run(investorId, reason)
     },
     investor(investorId: string) {
-      return db.prepare('SELECT * FROM investors WHERE investor_id = ?').get(investorId) as
+      return investorRow.get(investorId) as
         { investor_id: string; trading_enabled: number; onboarding_step: string } | undefined
     },
     alerts() {
-      return db.prepare('SELECT investor_id, reason FROM alerts ORDER BY id').all() as Array<{
+      return allAlerts.all() as Array<{
         investor_id: string
         reason: string
       }>
