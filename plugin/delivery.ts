@@ -29,6 +29,9 @@ import type { ResolvedOptions } from './options.js'
 import type { BluumDeliveryContext, EventDispatcher, HandlerLogger } from './router.js'
 import type { HeaderBag } from './signature.js'
 import type { AnyBluumEvent } from './catalog.js'
+import type { ClaimResult } from './store.js'
+import { isThenable } from './thenable.js'
+import type { VerifierResult } from './verifier.js'
 
 /** A logger with the levels the pipeline uses (a Fastify request logger fits). */
 export interface DeliveryLogger extends HandlerLogger {
@@ -84,8 +87,12 @@ export function checkContentHeaders(headers: HeaderBag): CodedError | undefined 
 const TIMED_OUT = Symbol('timed out')
 
 export interface DeliveryProcessor {
-  /** Verifies, parses and runs one delivery whose `checkContentHeaders()` passed. */
-  process(input: DeliveryInput): Promise<DeliveryAnswer>
+  /**
+   * Verifies, parses and runs one delivery whose `checkContentHeaders()` passed. The answer is
+   * synchronous when every step was (a synchronous verifier, store and handlers: the default
+   * verifier, the memory store and handlers that return no promise), a promise otherwise.
+   */
+  process(input: DeliveryInput): DeliveryAnswer | Promise<DeliveryAnswer>
   /** Waits for work still running after its answer: handlers, completion retries (`onClose`). */
   drain(): Promise<void>
 }
@@ -101,6 +108,24 @@ function retryDelayMs(attempt: number): number {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 type Outcome = 'complete' | 'release'
+
+const EMPTY_BODY = Buffer.alloc(0)
+// Success answers are constant: one frozen object each, nothing allocated per delivery.
+const PROCESSED: DeliveryAnswer = Object.freeze({
+  ok: true,
+  body: Object.freeze({ received: true }),
+})
+const DUPLICATE: DeliveryAnswer = Object.freeze({
+  ok: true,
+  body: Object.freeze({ received: true, duplicate: true }),
+})
+
+/** What the log lines of one accepted delivery carry. */
+interface DeliveryFields {
+  readonly deliveryId: string
+  readonly event: string
+  readonly secretIndex: number | undefined
+}
 
 /** Wires the pipeline once, at `register`. */
 export function createDeliveryProcessor(
@@ -122,26 +147,37 @@ export function createDeliveryProcessor(
     }
   }
 
-  function send(outcome: Outcome, lease: HeldLease): Promise<boolean> {
+  function send(outcome: Outcome, lease: HeldLease): boolean | Promise<boolean> {
     return outcome === 'complete'
       ? store.complete(lease.key, lease.token, dedupeTtlMs)
       : store.release(lease.key, lease.token)
   }
 
   /**
-   * Records the outcome. A store that refused is tried again in the background, so the answer
-   * does not wait for it: the owner token makes a repeat safe, and until the lease ends the claim
-   * still turns repeats away (409). `drain()` waits for these retries.
+   * Records the outcome; synchronous when the store answered synchronously. A store that refused
+   * is tried again in the background, so the answer does not wait for it: the owner token makes
+   * a repeat safe, and until the lease ends the claim still turns repeats away (409). `drain()`
+   * waits for these retries. Never rejects.
    */
-  async function record(outcome: Outcome, lease: HeldLease, log: DeliveryLogger): Promise<void> {
+  function record(outcome: Outcome, lease: HeldLease, log: DeliveryLogger): void | Promise<void> {
     renewals.stop(lease) // no renewal may land after the completion or release
+    let sent: boolean | Promise<boolean>
     try {
-      noteRecorded(outcome, await send(outcome, lease), lease.key, log, 1)
+      sent = send(outcome, lease)
     } catch (err) {
-      log.warn({ err, deliveryId: lease.key }, `bluum ${outcome} failed; retrying within the lease`)
-      running++
-      void retryRecord(outcome, lease, log, err).finally(finished)
+      return retryLater(outcome, lease, log, err)
     }
+    if (!isThenable(sent)) return noteRecorded(outcome, sent, lease.key, log, 1)
+    return sent.then(
+      (owned) => noteRecorded(outcome, owned, lease.key, log, 1),
+      (err: unknown) => retryLater(outcome, lease, log, err),
+    )
+  }
+
+  function retryLater(outcome: Outcome, lease: HeldLease, log: DeliveryLogger, err: unknown) {
+    log.warn({ err, deliveryId: lease.key }, `bluum ${outcome} failed; retrying within the lease`)
+    running++
+    void retryRecord(outcome, lease, log, err).finally(finished)
   }
 
   /** Retries with backoff while the claim's lease lasts; past it a retry may own the event. */
@@ -192,36 +228,98 @@ export function createDeliveryProcessor(
     }
   }
 
-  /** Runs the handlers, then records the outcome; never rejects. */
-  async function runAndRecord(
+  /**
+   * After the handlers: completes (every handler succeeded) or releases (one failed), and gives
+   * the number of failed handlers. Synchronous when the store answered synchronously and no
+   * `onError` observer had to run. Never rejects.
+   */
+  function conclude(
+    errors: unknown[],
     event: AnyBluumEvent,
     context: BluumDeliveryContext,
     lease: HeldLease,
     log: DeliveryLogger,
-  ): Promise<number> {
-    try {
-      const errors = await router.dispatch(event, context)
-      if (errors.length === 0) {
-        await record('complete', lease, log)
-        return 0
-      }
-      log.error(
-        { err: errors[0], failures: errors.length, deliveryId: lease.key, event: event.event },
-        'bluum handler failed',
-      )
-      await router.reportErrors(errors, event, context)
-      await record('release', lease, log)
-      return errors.length
-    } finally {
-      renewals.stop(lease)
-      finished()
+  ): number | Promise<number> {
+    if (errors.length === 0) {
+      const recorded = record('complete', lease, log)
+      return recorded === undefined ? 0 : recorded.then(() => 0)
     }
+    renewals.stop(lease)
+    log.error(
+      { err: errors[0], failures: errors.length, deliveryId: lease.key, event: event.event },
+      'bluum handler failed',
+    )
+    return router
+      .reportErrors(errors, event, context)
+      .then(() => record('release', lease, log))
+      .then(() => errors.length)
   }
 
-  async function process(input: DeliveryInput): Promise<DeliveryAnswer> {
-    const { rawBody, headers, log } = input
-    const body = rawBody ?? Buffer.alloc(0)
-    const verified = await verifier.verify({ rawBody: body, headers, now: now() })
+  /** The answer once the handlers' outcome is recorded. */
+  function answerFor(
+    failures: number,
+    fields: DeliveryFields,
+    log: DeliveryLogger,
+  ): DeliveryAnswer {
+    if (failures > 0) return fail(new HandlerFailedError(fields.deliveryId, failures))
+    log.info(fields, 'bluum event processed')
+    return PROCESSED
+  }
+
+  /** Answers when `work` is done, or 503 at the ack deadline (the work goes on; `drain()` waits). */
+  async function answerWhenDone(
+    work: Promise<number>,
+    fields: DeliveryFields,
+    log: DeliveryLogger,
+  ): Promise<DeliveryAnswer> {
+    const failures = await deadlines.race(work.finally(finished), TIMED_OUT)
+    if (failures === TIMED_OUT) return fail(new AckTimeoutError(fields.deliveryId, ackTimeoutMs))
+    return answerFor(failures, fields, log)
+  }
+
+  /** Runs the handlers of a delivery the store answered for. */
+  function run(
+    claim: ClaimResult,
+    event: AnyBluumEvent,
+    fields: DeliveryFields,
+    claimedAt: number,
+    log: DeliveryLogger,
+  ): DeliveryAnswer | Promise<DeliveryAnswer> {
+    if (claim.status === 'done') {
+      log.info(fields, 'bluum duplicate delivery acknowledged')
+      return DUPLICATE
+    }
+    if (claim.status === 'in-flight') return fail(new DeliveryInFlightError(fields.deliveryId))
+
+    running++
+    const { token } = claim
+    const context: BluumDeliveryContext = { log, deliveryId: fields.deliveryId }
+    const dispatched = router.dispatch(event, context)
+    if (isThenable(dispatched)) {
+      // Handlers still running: keep the claim alive for as long as they take.
+      const lease = renewals.hold(fields.deliveryId, token, log, claimedAt)
+      const work = dispatched.then((errors) => conclude(errors, event, context, lease, log))
+      return answerWhenDone(work, fields, log)
+    }
+    // Every handler has returned: nothing can outlive the lease, so nothing renews it.
+    const lease = renewals.finished(fields.deliveryId, token, claimedAt)
+    const failures = conclude(dispatched, event, context, lease, log)
+    if (isThenable(failures)) return answerWhenDone(failures, fields, log)
+    finished()
+    return answerFor(failures, fields, log)
+  }
+
+  function storeUnreachable(err: unknown, key: string, log: DeliveryLogger): DeliveryAnswer {
+    log.error({ err, deliveryId: key }, 'bluum dedupe store unreachable')
+    return fail(new StoreUnavailableError((err as { code?: string }).code ?? 'error'))
+  }
+
+  /** Everything after the signature check: UTF-8, JSON, envelope, then the claim. */
+  function accept(
+    verified: VerifierResult,
+    body: Buffer,
+    log: DeliveryLogger,
+  ): DeliveryAnswer | Promise<DeliveryAnswer> {
     if (!verified.ok) {
       log.warn({ code: verified.error.code }, 'bluum delivery rejected')
       return fail(verified.error)
@@ -242,32 +340,36 @@ export function createDeliveryProcessor(
     const { event, known } = parsed
     const webhookId = 'webhookId' in verified ? verified.webhookId : undefined
     const key = dedupeKey(webhookId, event, body)
-    const deliveryLog = { deliveryId: key, event: event.event, secretIndex: verified.secretIndex }
-    if (!known) log.info(deliveryLog, 'bluum event not in the catalog: onAny handlers only')
+    const fields: DeliveryFields = {
+      deliveryId: key,
+      event: event.event,
+      secretIndex: verified.secretIndex,
+    }
+    if (!known) log.info(fields, 'bluum event not in the catalog: onAny handlers only')
     if (inbox !== undefined) return inbox.accept({ deliveryId: key, event, known, log })
 
-    let claim
+    // Taken before the store call: the lease is counted from when the claim could have landed.
     const claimedAt = monotonic()
+    let claim: ClaimResult | Promise<ClaimResult>
     try {
-      claim = await store.claim(key, leaseMs)
+      claim = store.claim(key, leaseMs)
     } catch (err) {
-      log.error({ err, deliveryId: key }, 'bluum dedupe store unreachable')
-      return fail(new StoreUnavailableError((err as { code?: string }).code ?? 'error'))
+      return storeUnreachable(err, key, log)
     }
-    if (claim.status === 'done') {
-      log.info(deliveryLog, 'bluum duplicate delivery acknowledged')
-      return { ok: true, body: { received: true, duplicate: true } }
-    }
-    if (claim.status === 'in-flight') return fail(new DeliveryInFlightError(key))
+    if (!isThenable(claim)) return run(claim, event, fields, claimedAt, log)
+    return claim.then(
+      (result) => run(result, event, fields, claimedAt, log),
+      (err: unknown) => storeUnreachable(err, key, log),
+    )
+  }
 
-    running++
-    const lease = renewals.hold(key, claim.token, log, claimedAt)
-    const work = runAndRecord(event, { log, deliveryId: key }, lease, log)
-    const failures = await deadlines.race(work, TIMED_OUT)
-    if (failures === TIMED_OUT) return fail(new AckTimeoutError(key, ackTimeoutMs))
-    if (failures > 0) return fail(new HandlerFailedError(key, failures))
-    log.info(deliveryLog, 'bluum event processed')
-    return { ok: true, body: { received: true } }
+  function process(input: DeliveryInput): DeliveryAnswer | Promise<DeliveryAnswer> {
+    const { headers, log } = input
+    const body = input.rawBody ?? EMPTY_BODY
+    const verified = verifier.verify({ rawBody: body, headers, now: now() })
+    return isThenable(verified)
+      ? verified.then((result) => accept(result, body, log))
+      : accept(verified, body, log)
   }
 
   return {

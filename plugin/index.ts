@@ -6,7 +6,12 @@
  * modules beside this file.
  */
 import { STATUS_CODES } from 'node:http'
-import type { FastifyInstance, FastifyPluginAsync, onRequestHookHandler } from 'fastify'
+import type {
+  FastifyInstance,
+  FastifyPluginAsync,
+  FastifyReply,
+  onRequestHookHandler,
+} from 'fastify'
 import fp from 'fastify-plugin'
 import { BodyTooLargeError } from './errors.js'
 import {
@@ -14,9 +19,11 @@ import {
   createDeliveryProcessor,
   unsupportedMediaType,
   type CodedError,
+  type DeliveryAnswer,
 } from './delivery.js'
 import { resolveOptions, type BluumWebhooksOptions } from './options.js'
 import { createEventRouter, type BluumEventRouter } from './router.js'
+import { isThenable } from './thenable.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -28,6 +35,16 @@ declare module 'fastify' {
 // Success answers are constant: sent pre-serialised, no JSON.stringify per delivery.
 const RECEIVED = JSON.stringify({ received: true })
 const DUPLICATE = JSON.stringify({ received: true, duplicate: true })
+
+function sendAnswer(reply: FastifyReply, answer: DeliveryAnswer): FastifyReply {
+  if (answer.ok) {
+    return reply
+      .code(200)
+      .type('application/json; charset=utf-8')
+      .send(answer.body.duplicate ? DUPLICATE : RECEIVED)
+  }
+  return reply.code(answer.error.statusCode ?? 500).send(errorBody(answer.error))
+}
 
 function errorBody(error: CodedError) {
   const statusCode = error.statusCode ?? 500
@@ -51,11 +68,15 @@ const bluumWebhooksPlugin: FastifyPluginAsync<BluumWebhooksOptions> = async (fas
   await fastify.register(async function bluumWebhookRoute(route: FastifyInstance) {
     // Keep the exact bytes: a re-serialised object would not match the signature.
     route.removeAllContentTypeParsers()
-    route.addContentTypeParser(
-      '*',
-      { parseAs: 'buffer', bodyLimit: options.bodyLimit },
-      (_request, body, done) => done(null, body),
-    )
+    const asBytes = { parseAs: 'buffer', bodyLimit: options.bodyLimit } as const
+    const keepBytes = (_request: unknown, body: Buffer, done: (e: null, b: Buffer) => void) =>
+      done(null, body)
+    // JSON by name, because Fastify caches the parser it finds for a content-type string, which
+    // it does not do for the catch-all (that costs a media-type parse per request). The
+    // catch-all takes what the onRequest check let through with parameters Fastify's grammar
+    // reads differently.
+    route.addContentTypeParser('application/json', asBytes, keepBytes)
+    route.addContentTypeParser('*', asBytes, keepBytes)
     // Fastify's own body errors get the plugin's codes, so every answer of the route is in the
     // answer table. An invalid media type is refused by the onRequest check below, before
     // Fastify parses it; Fastify 5.12 parses every type that check lets through, so its
@@ -80,19 +101,15 @@ const bluumWebhooksPlugin: FastifyPluginAsync<BluumWebhooksOptions> = async (fas
       request.log.warn({ code: rejected.code }, 'bluum delivery rejected')
       reply.code(rejected.statusCode ?? 415).send(errorBody(rejected))
     }
-    route.post(options.path, { onRequest }, async (request, reply) => {
-      const answer = await processor.process({
+    route.post(options.path, { onRequest }, (request, reply) => {
+      const answer = processor.process({
         rawBody: request.body as Buffer | undefined,
         headers: request.headers,
         log: request.log,
       })
-      if (answer.ok) {
-        return reply
-          .code(200)
-          .type('application/json; charset=utf-8')
-          .send(answer.body.duplicate ? DUPLICATE : RECEIVED)
-      }
-      return reply.code(answer.error.statusCode ?? 500).send(errorBody(answer.error))
+      // A synchronous answer is sent at once: no promise for Fastify to wait on.
+      if (!isThenable(answer)) return void sendAnswer(reply, answer)
+      return answer.then((settled) => sendAnswer(reply, settled))
     })
   })
 
@@ -128,9 +145,13 @@ export type {
 export { createEventRouter } from './router.js'
 export type { BluumEventPattern, MatchingEvents } from './event-pattern.js'
 export * from './catalog.js'
-export type { ClaimResult, DedupeStore } from './store.js'
+export type { ClaimResult, DedupeStore, MaybePromise } from './store.js'
 export type { BluumInbox, InboxDelivery } from './inbox.js'
-export { createMemoryStore, type MemoryStoreOptions } from './memory-store.js'
+export {
+  createMemoryStore,
+  type MemoryDedupeStore,
+  type MemoryStoreOptions,
+} from './memory-store.js'
 export {
   verifyBluumSignature,
   decodeSecrets,

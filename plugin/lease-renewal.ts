@@ -24,6 +24,11 @@ export interface HeldLease {
 export interface LeaseRenewals {
   /** Starts renewing a claim just taken; `claimedAt` is when the claim was sent (monotonic ms). */
   hold(key: string, token: string, log: HandlerLogger, claimedAt: number): HeldLease
+  /**
+   * The lease of a claim whose handlers have already returned: nothing to renew, so it is never
+   * queued, and `stop` on it does nothing. The completion still reads its `expiresAt`.
+   */
+  finished(key: string, token: string, claimedAt: number): HeldLease
   /** Stops renewing; call before completing or releasing, so no renewal can follow them. */
   stop(lease: HeldLease): void
 }
@@ -104,7 +109,8 @@ export function createLeaseRenewals(
     }
     let renewal: Promise<boolean>
     try {
-      renewal = store.renew(key, token, leaseMs)
+      // Rare (a third of a lease into a running handler): a promise whatever the store answers.
+      renewal = Promise.resolve(store.renew(key, token, leaseMs))
     } catch (error) {
       renewal = Promise.reject(error)
     }
@@ -145,6 +151,17 @@ export function createLeaseRenewals(
       }
       if (held++ === 0) timer?.ref()
       enqueue(entry)
+      return entry
+    },
+    finished(key, token, claimedAt) {
+      const entry: Entry = {
+        key,
+        token,
+        log: undefined,
+        expiresAt: claimedAt + leaseMs,
+        due: Infinity,
+        stopped: true,
+      }
       return entry
     },
     stop(lease) {

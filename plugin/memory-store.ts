@@ -25,6 +25,19 @@ interface Claim {
   expiresAt: number
 }
 
+/**
+ * The memory store. Every answer is synchronous: nothing here waits, and a promise would cost a
+ * microtask per call.
+ */
+export interface MemoryDedupeStore extends DedupeStore {
+  claim(key: string, leaseMs: number): ClaimResult
+  complete(key: string, token: string, ttlMs: number): boolean
+  renew(key: string, token: string, leaseMs: number): boolean
+  release(key: string, token: string): boolean
+  /** Completed keys held now. */
+  readonly size: number
+}
+
 /** Default bound of the memory store: about 25 MB of heap at 30-character ids. */
 export const DEFAULT_MAX_ENTRIES = 100_000
 
@@ -32,11 +45,7 @@ export const DEFAULT_MAX_ENTRIES = 100_000
  * Creates an in-memory store. Use the Redis store when several instances receive deliveries.
  * @example await app.register(bluumWebhooks, { secret, store: createMemoryStore({ maxEntries: 10_000 }) })
  */
-export function createMemoryStore(options: MemoryStoreOptions = {}): DedupeStore & {
-  renew(key: string, token: string, leaseMs: number): Promise<boolean>
-  /** Completed keys held now. */
-  readonly size: number
-} {
+export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryDedupeStore {
   const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES
   const now = options.now ?? Date.now
   const claims = new Map<string, Claim>()
@@ -88,7 +97,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): DedupeStore
     get size() {
       return done.size
     },
-    async claim(key: string, leaseMs: number): Promise<ClaimResult> {
+    claim(key: string, leaseMs: number): ClaimResult {
       const at = now()
       sweepExpired(at)
       const expiresAt = done.get(key)
@@ -102,7 +111,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): DedupeStore
       claims.set(key, { token, expiresAt: at + leaseMs })
       return { status: 'claimed', token }
     },
-    async complete(key: string, token: string, ttlMs: number): Promise<boolean> {
+    complete(key: string, token: string, ttlMs: number): boolean {
       const at = now()
       if (!mayOwn(key, token, at)) return false
       claims.delete(key)
@@ -111,7 +120,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): DedupeStore
       push(key, expiresAt)
       return true
     },
-    async renew(key: string, token: string, leaseMs: number): Promise<boolean> {
+    renew(key: string, token: string, leaseMs: number): boolean {
       const at = now()
       if (!mayOwn(key, token, at)) return false
       const held = claims.get(key)
@@ -119,7 +128,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): DedupeStore
       else claims.set(key, { token, expiresAt: at + leaseMs })
       return true
     },
-    async release(key: string, token: string): Promise<boolean> {
+    release(key: string, token: string): boolean {
       if (claims.get(key)?.token !== token) return false
       claims.delete(key)
       return true

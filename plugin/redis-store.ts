@@ -36,7 +36,11 @@ export interface RedisStoreOptions {
 
 /** A {@link DedupeStore} backed by Redis. */
 export interface RedisDedupeStore extends DedupeStore {
+  // Every answer crosses the network: always a promise.
+  claim(key: string, leaseMs: number): Promise<ClaimResult>
+  complete(key: string, token: string, ttlMs: number): Promise<boolean>
   renew(key: string, token: string, leaseMs: number): Promise<boolean>
+  release(key: string, token: string): Promise<boolean>
   /** The ioredis client in use: the one passed in, or the one the store created from `url`. */
   readonly client: Redis
   /** Closes the client the store created from `url`; leaves a passed-in client alone. */

@@ -21,24 +21,34 @@ export type ClaimResult =
   /** The event was processed already, within the dedupe TTL. */
   | { readonly status: 'done' }
 
-/** Where deliveries are claimed and recorded. Every method may reject when the store is down. */
+/**
+ * What a store method gives: a value, or a promise of it. A store in this process (the memory
+ * store) answers synchronously, so a delivery whose handlers are synchronous too runs without a
+ * promise or a microtask; a store across the network answers with a promise.
+ */
+export type MaybePromise<T> = T | Promise<T>
+
+/**
+ * Where deliveries are claimed and recorded. Every method may reject (or throw) when the store
+ * is down.
+ */
 export interface DedupeStore {
   /** Atomically claims `key` for `leaseMs` milliseconds unless it is held or done. */
-  claim(key: string, leaseMs: number): Promise<ClaimResult>
+  claim(key: string, leaseMs: number): MaybePromise<ClaimResult>
   /**
    * Marks `key` done for `ttlMs` if `token` owns it or nobody does; resolves false, changing
    * nothing, when another delivery holds a live claim on it or it is done already.
    */
-  complete(key: string, token: string, ttlMs: number): Promise<boolean>
+  complete(key: string, token: string, ttlMs: number): MaybePromise<boolean>
   /**
    * Extends the claim to `leaseMs` from now if `token` owns it or nobody does; resolves false,
    * changing nothing, when another delivery holds a live claim on it or it is done.
    * Optional for a store of your own: without it a handler that runs longer than the lease loses
    * its claim, and a retry after the lease runs the handlers a second time.
    */
-  renew?(key: string, token: string, leaseMs: number): Promise<boolean>
+  renew?(key: string, token: string, leaseMs: number): MaybePromise<boolean>
   /** Drops the claim on `key` if `token` still owns it, so a retry runs again. */
-  release(key: string, token: string): Promise<boolean>
+  release(key: string, token: string): MaybePromise<boolean>
   /** Frees what the store itself created; called by the plugin's `onClose`. */
   close?(): Promise<void>
 }

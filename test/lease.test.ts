@@ -66,7 +66,7 @@ t.test(
     const inner = createMemoryStore({ now: () => clock })
     const renewedAt: number[] = []
     let renewSeen: (() => void) | undefined
-    let completed: Promise<boolean> | undefined
+    let completed: boolean | undefined
     const store: DedupeStore = {
       claim: (key, leaseMs) => inner.claim(key, leaseMs),
       complete: (key, token, ttlMs) => (completed = inner.complete(key, token, ttlMs)),
@@ -123,7 +123,7 @@ t.test(
   async (t) => {
     let clock = 1_000_000
     const inner = createMemoryStore({ now: () => clock })
-    let completed: Promise<boolean> | undefined
+    let completed: boolean | undefined
     const store: DedupeStore = {
       claim: (key, leaseMs) => inner.claim(key, leaseMs),
       complete: (key, token, ttlMs) => (completed = inner.complete(key, token, ttlMs)),
@@ -155,7 +155,7 @@ t.test(
     const inner = createMemoryStore()
     const third = gate()
     let calls = 0
-    let recorded: Promise<boolean> | undefined
+    let recorded: boolean | undefined
     const store: DedupeStore = {
       claim: (key, leaseMs) => inner.claim(key, leaseMs),
       async complete(key, token, ttlMs) {
@@ -275,7 +275,7 @@ t.test(
   async (t) => {
     const inner = createMemoryStore()
     let calls = 0
-    let released: Promise<boolean> | undefined
+    let released: boolean | undefined
     const store: DedupeStore = {
       claim: (key, leaseMs) => inner.claim(key, leaseMs),
       complete: (key, token, ttlMs) => inner.complete(key, token, ttlMs),
