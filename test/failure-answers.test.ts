@@ -194,6 +194,72 @@ t.test(
   },
 )
 
+t.test(
+  'answers 503 BLUUM_STORE_UNAVAILABLE when a synchronous store throws, and runs nothing',
+  async (t) => {
+    const calls: string[] = []
+    const failing: DedupeStore = {
+      claim: () => {
+        calls.push('claim')
+        throw Object.assign(new Error('store is closed'), { code: 'ESTORECLOSED' })
+      },
+      complete: () => (calls.push('complete'), true),
+      release: () => (calls.push('release'), true),
+    }
+    const app = await buildApp(t, { store: failing })
+    let handled = 0
+    app.bluum.on('order.filled', () => void handled++)
+    const res = await deliver(app, valid())
+    t.equal(res.statusCode, 503)
+    t.match(res.json(), { code: 'BLUUM_STORE_UNAVAILABLE', message: /ESTORECLOSED/ })
+    t.equal(handled, 0)
+    t.same(calls, ['claim'], 'neither completed nor released')
+  },
+)
+
+t.test(
+  'a completion a synchronous store throws on is retried within the lease, and the event runs once',
+  async (t) => {
+    const inner = createMemoryStore()
+    let completions = 0
+    const store: DedupeStore = {
+      claim: (key, lease) => inner.claim(key, lease),
+      complete: (key, token, ttl) => {
+        if (++completions === 1) throw new Error('store busy')
+        return inner.complete(key, token, ttl)
+      },
+      release: (key, token) => inner.release(key, token),
+    }
+    const app = await buildApp(t, { store, leaseMs: 30_000 })
+    let handled = 0
+    app.bluum.on('order.filled', () => void handled++)
+    const delivery = valid()
+    const first = await deliver(app, delivery)
+    t.same(first.json(), { received: true })
+    while (completions < 2) await new Promise((resolve) => setTimeout(resolve, 10))
+    const repeat = await deliver(app, delivery)
+    t.same(repeat.json(), { received: true, duplicate: true }, 'the retried completion landed')
+    t.equal(handled, 1)
+  },
+)
+
+t.test(
+  'a synchronous store with handlers that return promises: each handler runs once, the repeat is a duplicate',
+  async (t) => {
+    const app = await buildApp(t, { store: createMemoryStore() })
+    const ran: string[] = []
+    app.bluum.on('order.filled', async () => {
+      await new Promise((resolve) => setImmediate(resolve))
+      ran.push('async')
+    })
+    app.bluum.on('order.*', () => void ran.push('sync'))
+    const delivery = valid()
+    t.same((await deliver(app, delivery)).json(), { received: true })
+    t.same((await deliver(app, delivery)).json(), { received: true, duplicate: true })
+    t.same(ran.sort(), ['async', 'sync'])
+  },
+)
+
 t.test('accepts application/json with a charset parameter', async (t) => {
   const app = await buildApp(t)
   const res = await deliver(app, withHeaders({ 'content-type': 'application/json; charset=utf-8' }))
