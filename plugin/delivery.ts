@@ -29,6 +29,7 @@ import type { ResolvedOptions } from './options.js'
 import type { BluumDeliveryContext, EventDispatcher, HandlerLogger } from './router.js'
 import type { HeaderBag } from './signature.js'
 import type { AnyBluumEvent } from './catalog.js'
+import type { BluumDeliveryMessage } from './telemetry.js'
 
 /** A logger with the levels the pipeline uses (a Fastify request logger fits). */
 export interface DeliveryLogger extends HandlerLogger {
@@ -40,6 +41,8 @@ export interface DeliveryInput {
   readonly rawBody: Buffer | undefined
   readonly headers: HeaderBag
   readonly log: DeliveryLogger
+  /** Set only when telemetry listens (telemetry.ts): the message the step timings go to. */
+  readonly trace?: BluumDeliveryMessage
 }
 
 export type CodedError = Error & { code: string; statusCode?: number }
@@ -198,9 +201,12 @@ export function createDeliveryProcessor(
     context: BluumDeliveryContext,
     lease: HeldLease,
     log: DeliveryLogger,
+    trace: BluumDeliveryMessage | undefined,
   ): Promise<number> {
     try {
+      const started = trace === undefined ? 0 : monotonic()
       const errors = await router.dispatch(event, context)
+      if (trace !== undefined) trace.handlersMs = monotonic() - started
       if (errors.length === 0) {
         await record('complete', lease, log)
         return 0
@@ -219,30 +225,29 @@ export function createDeliveryProcessor(
   }
 
   async function process(input: DeliveryInput): Promise<DeliveryAnswer> {
-    const { rawBody, headers, log } = input
+    const { rawBody, headers, log, trace } = input
     const body = rawBody ?? Buffer.alloc(0)
+    const verifyStarted = trace === undefined ? 0 : monotonic()
     const verified = await verifier.verify({ rawBody: body, headers, now: now() })
-    if (!verified.ok) {
-      log.warn({ code: verified.error.code }, 'bluum delivery rejected')
-      return fail(verified.error)
-    }
+    if (trace !== undefined) trace.verifyMs = monotonic() - verifyStarted
+    if (!verified.ok) return rejected(log, verified.error)
     // JSON is UTF-8 (RFC 8259); decoding other bytes would silently turn them into U+FFFD.
     if (!isUtf8(body)) {
       const error = new InvalidJsonError(
         'the signed bytes are not valid UTF-8, which JSON requires; the sender encoded the body in another charset',
       )
-      log.warn({ code: error.code }, 'bluum delivery rejected')
-      return fail(error)
+      return rejected(log, error)
     }
     const parsed = parseEnvelope(body)
-    if (!parsed.ok) {
-      log.warn({ code: parsed.error.code }, 'bluum delivery rejected')
-      return fail(parsed.error)
-    }
+    if (!parsed.ok) return rejected(log, parsed.error)
     const { event, known } = parsed
     const webhookId = 'webhookId' in verified ? verified.webhookId : undefined
     const key = dedupeKey(webhookId, event, body)
     const deliveryLog = { deliveryId: key, event: event.event, secretIndex: verified.secretIndex }
+    if (trace !== undefined) {
+      trace.deliveryId = key
+      trace.event = event.event
+    }
     if (!known) log.info(deliveryLog, 'bluum event not in the catalog: onAny handlers only')
     if (inbox !== undefined) return inbox.accept({ deliveryId: key, event, known, log })
 
@@ -250,6 +255,7 @@ export function createDeliveryProcessor(
     const claimedAt = monotonic()
     try {
       claim = await store.claim(key, leaseMs)
+      if (trace !== undefined) trace.claimMs = monotonic() - claimedAt
     } catch (err) {
       log.error({ err, deliveryId: key }, 'bluum dedupe store unreachable')
       return fail(new StoreUnavailableError((err as { code?: string }).code ?? 'error'))
@@ -262,7 +268,7 @@ export function createDeliveryProcessor(
 
     running++
     const lease = renewals.hold(key, claim.token, log, claimedAt)
-    const work = runAndRecord(event, { log, deliveryId: key }, lease, log)
+    const work = runAndRecord(event, { log, deliveryId: key }, lease, log, trace)
     const failures = await deadlines.race(work, TIMED_OUT)
     if (failures === TIMED_OUT) return fail(new AckTimeoutError(key, ackTimeoutMs))
     if (failures > 0) return fail(new HandlerFailedError(key, failures))
@@ -286,4 +292,16 @@ export function createDeliveryProcessor(
 
 function fail(error: CodedError): DeliveryAnswer {
   return { ok: false, error }
+}
+
+/**
+ * Logs a refused delivery with its diagnosis, then fails it: the code alone does not say which
+ * header or which byte was wrong. Messages never quote a secret or a signature (errors.ts).
+ */
+export function rejected(log: HandlerLogger, error: CodedError): DeliveryAnswer {
+  log.warn(
+    { code: error.code, statusCode: error.statusCode },
+    `bluum delivery rejected: ${error.message}`,
+  )
+  return fail(error)
 }
