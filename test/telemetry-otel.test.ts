@@ -304,3 +304,62 @@ t.test('without @opentelemetry/api installed', async (t) => {
   t.equal(result.withOptionCode, 'BLUUM_MISSING_PEER_DEPENDENCY', 'asking for it is a coded error')
   t.match(result.withOptionMessage, /npm install @opentelemetry\/api/)
 })
+
+t.test(
+  'Postgres inbox (PGlite): handler spans under the delivery, task spans of their own',
+  async (t) => {
+    t.setTimeout(300_000) // PGlite compiles its WebAssembly in-process
+    const { PGlite } = await import('@electric-sql/pglite')
+    const { createPostgresInbox } = await import('../plugin/postgres/index.js')
+    const db = await PGlite.create()
+    t.teardown(() => db.close())
+
+    t.test('transactional', async (t) => {
+      const o = otel(t)
+      const inbox = createPostgresInbox({ pglite: db, mode: 'transactional', schema: 'otel_tx' })
+      const app = await buildApp(t, { ...o.options, inbox })
+      app.bluum.on('order.filled', async () => {}, { id: 'book' })
+      const base = await listen(app)
+      t.equal((await deliverHttp(base, signedDelivery({ body: orderFilled() }))).status, 200)
+      const delivery = deliverySpan(o.spans())
+      t.match(delivery?.attributes, {
+        'bluum.delivery.mode': 'transactional',
+        'bluum.delivery.outcome': 'processed',
+      })
+      const [handler] = handlerSpans(o.spans())
+      t.equal(handler?.attributes['bluum.handler.name'], 'book')
+      t.equal(handler?.parentSpanContext?.spanId, delivery?.spanContext().spanId)
+    })
+
+    t.test('queue', async (t) => {
+      const o = otel(t)
+      const inbox = createPostgresInbox({
+        pglite: db,
+        mode: 'queue',
+        schema: 'otel_queue',
+        concurrency: 1,
+        pollIntervalMs: 20,
+      })
+      const app = await buildApp(t, { ...o.options, inbox })
+      let ran!: () => void
+      const done = new Promise<void>((resolve) => (ran = resolve))
+      app.bluum.on('order.filled', async () => ran(), { id: 'book' })
+      const base = await listen(app)
+      const d = signedDelivery({ body: orderFilled(), id: 'evt_otel_queued' })
+      t.equal((await deliverHttp(base, d)).status, 200)
+      await done
+      await app.close() // waits for the task's transaction, so its span has ended
+      const consumers = o.spans().filter((s) => s.kind === SpanKind.CONSUMER)
+      const delivery = consumers.find((s) => s.attributes['bluum.delivery.mode'] === 'queue')
+      const task = consumers.find((s) => s.attributes['bluum.task.id'] !== undefined)
+      t.equal(delivery?.attributes['bluum.delivery.outcome'], 'queued')
+      t.match(task?.attributes, {
+        'bluum.handler.name': 'book',
+        'bluum.task.attempt': 1,
+        [ATTR_MESSAGING_MESSAGE_ID]: 'evt_otel_queued',
+        [ATTR_MESSAGING_DESTINATION_NAME]: 'order.filled',
+      })
+      t.equal(task?.parentSpanContext, undefined, 'a task run is the root of its own trace')
+    })
+  },
+)
