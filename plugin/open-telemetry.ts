@@ -19,6 +19,10 @@
  *
  * Handler spans nest under the delivery span through the active context: that needs the context
  * manager an SDK registers (`NodeSDK`, `NodeTracerProvider.register()`).
+ *
+ * Metric attributes are bounded sets: the event name only once the signature held (a forged
+ * request cannot mint series), the outcome, the answer's code, the handler's id or name. The
+ * unverified `webhook-id` goes on spans only.
  */
 import type * as Api from '@opentelemetry/api'
 import { importOptionalPeer } from './optional-peer.js'
