@@ -31,6 +31,7 @@ import type { HeaderBag } from './signature.js'
 import type { AnyBluumEvent } from './catalog.js'
 import type { ClaimResult } from './store.js'
 import { isThenable } from './thenable.js'
+import type { BluumDeliveryMessage } from './telemetry.js'
 import type { VerifierResult } from './verifier.js'
 
 /** A logger with the levels the pipeline uses (a Fastify request logger fits). */
@@ -43,6 +44,8 @@ export interface DeliveryInput {
   readonly rawBody: Buffer | undefined
   readonly headers: HeaderBag
   readonly log: DeliveryLogger
+  /** Set only when telemetry listens (telemetry.ts): the message the step timings go to. */
+  readonly trace?: BluumDeliveryMessage
 }
 
 export type CodedError = Error & { code: string; statusCode?: number }
@@ -284,7 +287,9 @@ export function createDeliveryProcessor(
     fields: DeliveryFields,
     claimedAt: number,
     log: DeliveryLogger,
+    trace: BluumDeliveryMessage | undefined,
   ): DeliveryAnswer | Promise<DeliveryAnswer> {
+    if (trace !== undefined) trace.claimMs = monotonic() - claimedAt
     if (claim.status === 'done') {
       log.info(fields, 'bluum duplicate delivery acknowledged')
       return DUPLICATE
@@ -294,13 +299,18 @@ export function createDeliveryProcessor(
     running++
     const { token } = claim
     const context: BluumDeliveryContext = { log, deliveryId: fields.deliveryId }
+    const started = trace === undefined ? 0 : monotonic()
     const dispatched = router.dispatch(event, context)
     if (isThenable(dispatched)) {
       // Handlers still running: keep the claim alive for as long as they take.
       const lease = renewals.hold(fields.deliveryId, token, log, claimedAt)
-      const work = dispatched.then((errors) => conclude(errors, event, context, lease, log))
+      const work = dispatched.then((errors) => {
+        if (trace !== undefined) trace.handlersMs = monotonic() - started
+        return conclude(errors, event, context, lease, log)
+      })
       return answerWhenDone(work, fields, log)
     }
+    if (trace !== undefined) trace.handlersMs = monotonic() - started
     // Every handler has returned: nothing can outlive the lease, so nothing renews it.
     const lease = renewals.finished(fields.deliveryId, token, claimedAt)
     const failures = conclude(dispatched, event, context, lease, log)
@@ -319,23 +329,21 @@ export function createDeliveryProcessor(
     verified: VerifierResult,
     body: Buffer,
     log: DeliveryLogger,
+    trace: BluumDeliveryMessage | undefined,
   ): DeliveryAnswer | Promise<DeliveryAnswer> {
     if (!verified.ok) {
-      log.warn({ code: verified.error.code }, 'bluum delivery rejected')
-      return fail(verified.error)
+      return rejected(log, verified.error)
     }
     // JSON is UTF-8 (RFC 8259); decoding other bytes would silently turn them into U+FFFD.
     if (!isUtf8(body)) {
       const error = new InvalidJsonError(
         'the signed bytes are not valid UTF-8, which JSON requires; the sender encoded the body in another charset',
       )
-      log.warn({ code: error.code }, 'bluum delivery rejected')
-      return fail(error)
+      return rejected(log, error)
     }
     const parsed = parseEnvelope(body)
     if (!parsed.ok) {
-      log.warn({ code: parsed.error.code }, 'bluum delivery rejected')
-      return fail(parsed.error)
+      return rejected(log, parsed.error)
     }
     const { event, known } = parsed
     const webhookId = 'webhookId' in verified ? verified.webhookId : undefined
@@ -344,6 +352,10 @@ export function createDeliveryProcessor(
       deliveryId: key,
       event: event.event,
       secretIndex: verified.secretIndex,
+    }
+    if (trace !== undefined) {
+      trace.deliveryId = key
+      trace.event = event.event
     }
     if (!known) log.info(fields, 'bluum event not in the catalog: onAny handlers only')
     if (inbox !== undefined) return inbox.accept({ deliveryId: key, event, known, log })
@@ -356,20 +368,26 @@ export function createDeliveryProcessor(
     } catch (err) {
       return storeUnreachable(err, key, log)
     }
-    if (!isThenable(claim)) return run(claim, event, fields, claimedAt, log)
+    if (!isThenable(claim)) return run(claim, event, fields, claimedAt, log, trace)
     return claim.then(
-      (result) => run(result, event, fields, claimedAt, log),
+      (result) => run(result, event, fields, claimedAt, log, trace),
       (err: unknown) => storeUnreachable(err, key, log),
     )
   }
 
   function process(input: DeliveryInput): DeliveryAnswer | Promise<DeliveryAnswer> {
-    const { headers, log } = input
+    const { headers, log, trace } = input
     const body = input.rawBody ?? EMPTY_BODY
+    const verifyStarted = trace === undefined ? 0 : monotonic()
     const verified = verifier.verify({ rawBody: body, headers, now: now() })
-    return isThenable(verified)
-      ? verified.then((result) => accept(result, body, log))
-      : accept(verified, body, log)
+    if (!isThenable(verified)) {
+      if (trace !== undefined) trace.verifyMs = monotonic() - verifyStarted
+      return accept(verified, body, log, trace)
+    }
+    return verified.then((result) => {
+      if (trace !== undefined) trace.verifyMs = monotonic() - verifyStarted
+      return accept(result, body, log, trace)
+    })
   }
 
   return {
@@ -388,4 +406,16 @@ export function createDeliveryProcessor(
 
 function fail(error: CodedError): DeliveryAnswer {
   return { ok: false, error }
+}
+
+/**
+ * Logs a refused delivery with its diagnosis, then fails it: the code alone does not say which
+ * header or which byte was wrong. Messages never quote a secret or a signature (errors.ts).
+ */
+export function rejected(log: HandlerLogger, error: CodedError): DeliveryAnswer {
+  log.warn(
+    { code: error.code, statusCode: error.statusCode },
+    `bluum delivery rejected: ${error.message}`,
+  )
+  return fail(error)
 }

@@ -17,12 +17,15 @@ import { BodyTooLargeError } from './errors.js'
 import {
   checkContentHeaders,
   createDeliveryProcessor,
+  rejected,
   unsupportedMediaType,
   type CodedError,
   type DeliveryAnswer,
 } from './delivery.js'
 import { resolveOptions, type BluumWebhooksOptions } from './options.js'
 import { createEventRouter, type BluumEventRouter } from './router.js'
+import { createOpenTelemetrySink } from './open-telemetry.js'
+import { createTelemetry } from './telemetry.js'
 import { isThenable } from './thenable.js'
 
 declare module 'fastify' {
@@ -53,12 +56,23 @@ function errorBody(error: CodedError) {
 
 const bluumWebhooksPlugin: FastifyPluginAsync<BluumWebhooksOptions> = async (fastify, opts) => {
   const options = resolveOptions(opts)
-  const router = createEventRouter()
+  const { inbox } = options
+  const mode =
+    inbox === undefined
+      ? 'store'
+      : (inbox as { mode?: unknown }).mode === 'queue'
+        ? 'queue'
+        : 'transactional'
+  const otel = options.telemetry.openTelemetry
+  const telemetry = createTelemetry(
+    mode,
+    otel === undefined ? undefined : await createOpenTelemetrySink(otel),
+  )
+  const router = createEventRouter(telemetry)
   const processor = createDeliveryProcessor(options, router)
 
   // Only the public half of the router is exposed; dispatch stays internal.
   fastify.decorate('bluum', router.api)
-  const { inbox } = options
   if (inbox !== undefined) {
     await inbox.attach(router, fastify.log)
     // Handlers are registered after `register`: their ids are checked once the app is ready.
@@ -90,23 +104,28 @@ const bluumWebhooksPlugin: FastifyPluginAsync<BluumWebhooksOptions> = async (fas
             ? unsupportedMediaType(request.headers)
             : undefined
       if (mapped === undefined) throw error
-      request.log.warn({ code: mapped.code }, 'bluum delivery rejected')
+      rejected(request.log, mapped)
+      if (telemetry.deliveryActive()) telemetry.traceRejected(request.headers, mapped)
       return reply.code(mapped.statusCode ?? 500).send(errorBody(mapped))
     })
     // onRequest: the content headers are answered before a byte of the body is read, and
     // before Fastify's content-type parsing can answer with its own code.
     const onRequest: onRequestHookHandler = (request, reply, done) => {
-      const rejected = checkContentHeaders(request.headers)
-      if (rejected === undefined) return done()
-      request.log.warn({ code: rejected.code }, 'bluum delivery rejected')
-      reply.code(rejected.statusCode ?? 415).send(errorBody(rejected))
+      const refused = checkContentHeaders(request.headers)
+      if (refused === undefined) return done()
+      rejected(request.log, refused)
+      if (telemetry.deliveryActive()) telemetry.traceRejected(request.headers, refused)
+      reply.code(refused.statusCode ?? 415).send(errorBody(refused))
     }
     route.post(options.path, { onRequest }, (request, reply) => {
-      const answer = processor.process({
+      const input = {
         rawBody: request.body as Buffer | undefined,
         headers: request.headers,
         log: request.log,
-      })
+      }
+      const answer = telemetry.deliveryActive()
+        ? telemetry.traceDelivery(input, processor.process)
+        : processor.process(input)
       // A synchronous answer is sent at once: no promise for Fastify to wait on.
       if (!isThenable(answer)) return void sendAnswer(reply, answer)
       return answer.then((settled) => sendAnswer(reply, settled))
@@ -144,6 +163,14 @@ export type {
 } from './router.js'
 export { createEventRouter } from './router.js'
 export type { BluumEventPattern, MatchingEvents } from './event-pattern.js'
+export {
+  bluumChannels,
+  type BluumDeliveryMessage,
+  type BluumDeliveryOutcome,
+  type BluumHandlerMessage,
+  type BluumTelemetryOptions,
+  type OpenTelemetryProviders,
+} from './telemetry.js'
 export * from './catalog.js'
 export type { ClaimResult, DedupeStore, MaybePromise } from './store.js'
 export type { BluumInbox, InboxDelivery } from './inbox.js'

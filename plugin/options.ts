@@ -7,6 +7,11 @@ import { createMemoryStore, DEFAULT_MAX_ENTRIES } from './memory-store.js'
 import { DEFAULT_TOLERANCE_SECONDS } from './signature.js'
 import type { BluumInbox } from './inbox.js'
 import type { DedupeStore } from './store.js'
+import {
+  resolveTelemetryOptions,
+  type BluumTelemetryOptions,
+  type ResolvedTelemetryOptions,
+} from './telemetry.js'
 import { createStandardWebhooksVerifier, type BluumVerifier } from './verifier.js'
 
 /** Options of `fastify.register(bluumWebhooks, options)`. */
@@ -38,6 +43,11 @@ export interface BluumWebhooksOptions {
    * `store`: deliveries are deduped, and handlers run or queued, in the database. Default none.
    */
   inbox?: BluumInbox
+  /**
+   * Delivery telemetry beyond the diagnostics channels (which are always published to their
+   * subscribers): `{ openTelemetry: true }` for spans and metrics. Default none.
+   */
+  telemetry?: BluumTelemetryOptions
 }
 
 /** The defaults, frozen. */
@@ -64,6 +74,7 @@ export interface ResolvedOptions {
   readonly bodyLimit: number
   readonly now: () => number
   readonly inbox: BluumInbox | undefined
+  readonly telemetry: ResolvedTelemetryOptions
 }
 
 function positiveInteger(name: string, value: unknown, fallback: number): number {
@@ -155,6 +166,7 @@ export function resolveOptions(options: BluumWebhooksOptions = {}): ResolvedOpti
   }
   return {
     inbox,
+    telemetry: resolveTelemetryOptions(options.telemetry),
     path,
     verifier,
     store,

@@ -8,6 +8,7 @@
 import type { AnyBluumEvent, BluumEvent, BluumEventName } from './catalog.js'
 import { isBluumEventName } from './catalog.js'
 import { expandPattern, type BluumEventPattern, type MatchingEvents } from './event-pattern.js'
+import { channelHandlerTelemetry, type HandlerTelemetry } from './telemetry.js'
 import { isThenable } from './thenable.js'
 
 /** The logger a handler gets: the request's child logger in the plugin. */
@@ -95,6 +96,16 @@ export interface EventDispatcher {
   handlersFor(event: AnyBluumEvent): readonly RegisteredHandler[]
   /** Every registration, once each. */
   registrations(): readonly RegisteredHandler[]
+  /**
+   * Runs one handler as `dispatch` would, traced when telemetry listens (for inboxes that run
+   * handlers themselves); `task` marks a queued task's run.
+   */
+  runHandler(
+    registration: RegisteredHandler,
+    event: AnyBluumEvent,
+    context: BluumDeliveryContext,
+    task?: { id: string; attempt: number },
+  ): unknown
 }
 
 type AnyHandler = BluumEventHandler<AnyBluumEvent>
@@ -104,8 +115,13 @@ class HandlerFailure {
   constructor(readonly error: unknown) {}
 }
 
-/** Creates an empty router. */
-export function createEventRouter(): EventDispatcher {
+/**
+ * Creates an empty router. `telemetry` is the plugin's (with OpenTelemetry when enabled); by
+ * default handler runs are published on the diagnostics channels only.
+ */
+export function createEventRouter(
+  telemetry: HandlerTelemetry = channelHandlerTelemetry,
+): EventDispatcher {
   const byName = new Map<BluumEventName, RegisteredHandler[]>()
   const anyHandlers: RegisteredHandler[] = []
   const all: RegisteredHandler[] = []
@@ -146,15 +162,23 @@ export function createEventRouter(): EventDispatcher {
     api,
     handlersFor,
     registrations: () => all,
+    runHandler({ handler, id }, event, context, task) {
+      return telemetry.active(task !== undefined)
+        ? telemetry.run(handler, id, event, context, task)
+        : handler(event, context as BluumHandlerContext)
+    },
     dispatch(event, context) {
       // Every handler starts before any is awaited (they run concurrently), and a synchronous
       // throw fails the delivery like a rejection. When no handler returned a promise (most
       // webhook handlers enqueue or write and return), nothing here is a promise either.
       const outcomes: unknown[] = []
       let waiting = false
-      for (const { handler } of handlersFor(event)) {
+      const traced = telemetry.active()
+      for (const { handler, id } of handlersFor(event)) {
         try {
-          const outcome = handler(event, context as BluumHandlerContext)
+          const outcome = traced
+            ? telemetry.run(handler, id, event, context)
+            : handler(event, context as BluumHandlerContext)
           if (isThenable(outcome)) waiting = true
           outcomes.push(outcome)
         } catch (err) {

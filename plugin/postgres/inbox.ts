@@ -271,9 +271,10 @@ export function createPostgresInbox(options: PostgresInboxOptions): PostgresInbo
         const context = { log, deliveryId, tx } as BluumHandlerContext
         // One connection: handlers run one after the other, and the first failure ends the
         // transaction (after a failed statement every later one would be refused anyway).
-        for (const { handler } of (router as EventDispatcher).handlersFor(event)) {
+        const dispatcher = router as EventDispatcher
+        for (const registration of dispatcher.handlersFor(event)) {
           try {
-            await handler(event, context)
+            await dispatcher.runHandler(registration, event, context)
           } catch (err) {
             throw new HandlersFailed([err])
           }

@@ -110,7 +110,10 @@ export function createWorkerPool(
       const taskLog = { taskId: task.id, deliveryId: task.delivery_id, handlerId: task.handler_id }
       await tx.query('savepoint bluum_handler')
       try {
-        await registration.handler(event, context)
+        await router.runHandler(registration, event, context, {
+          id: task.id,
+          attempt: task.attempts + 1,
+        })
         // Refused when a statement of the handler failed and it went on: count it as a failure.
         await tx.query('release savepoint bluum_handler')
       } catch (err) {
