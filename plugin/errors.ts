@@ -144,3 +144,8 @@ export const InboxTaskAbandonedError = createError<[string, string, number]>(
   'Task %s (handler "%s") was taken %d times and its worker never finished it: the process died or lost its database connection mid-task every time (a handler that crashes the process, runs out of memory, or is killed). It is dead, so it cannot crash workers forever; fix the cause, then retry it.',
   500,
 )
+export const WorkerHandlersModuleError = createError<[string, string]>(
+  'BLUUM_WORKER_HANDLERS_MODULE',
+  'bluum-worker could not use the handlers module %s: %s. Expected an ES module whose default export (or `registerHandlers` export) is a function (bluum) => void that registers every queue handler with its id, the same function the app calls with app.bluum.',
+  500,
+)
