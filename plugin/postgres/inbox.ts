@@ -210,6 +210,7 @@ export function createPostgresInbox(options: PostgresInboxOptions): PostgresInbo
   let workers: WorkerPool | undefined
   let running = 0
   let drained: (() => void) | undefined
+  let closing: Promise<void> | undefined
 
   const acceptQueued = `
     with inserted as (
@@ -386,9 +387,13 @@ export function createPostgresInbox(options: PostgresInboxOptions): PostgresInbo
       return mode === 'queue' ? acceptQueue(delivery) : acceptTransactional(delivery)
     },
 
-    async close() {
-      await workers?.close()
-      if (running > 0) await new Promise<void>((resolve) => (drained = resolve))
+    close() {
+      // Idempotent: an app that closes its database in its own onClose calls this first.
+      closing ??= (async () => {
+        await workers?.close()
+        if (running > 0) await new Promise<void>((resolve) => (drained = resolve))
+      })()
+      return closing
     },
 
     async stats() {
