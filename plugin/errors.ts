@@ -134,3 +134,18 @@ export const InboxTransactionAbortedError = createError(
   'The handler transaction was aborted by a failed statement whose error a handler caught and ignored; nothing was committed. Let query errors propagate, or use a SAVEPOINT around a statement that may fail.',
   500,
 )
+export const InboxTaskTimeoutError = createError<[string, string, number]>(
+  'BLUUM_INBOX_TASK_TIMEOUT',
+  'Task %s (handler "%s") still running after %d ms (taskTimeoutMs): its transaction was rolled back and its row lock released, and the attempt counts as failed. The handler is likely waiting on something that never answers (a call without a timeout, a lock): give its calls their own timeouts, or raise taskTimeoutMs.',
+  500,
+)
+export const InboxTaskAbandonedError = createError<[string, string, number]>(
+  'BLUUM_INBOX_TASK_ABANDONED',
+  'Task %s (handler "%s") was taken %d times and its worker never finished it: the process died or lost its database connection mid-task every time (a handler that crashes the process, runs out of memory, or is killed). It is dead, so it cannot crash workers forever; fix the cause, then retry it.',
+  500,
+)
+export const WorkerHandlersModuleError = createError<[string, string]>(
+  'BLUUM_WORKER_HANDLERS_MODULE',
+  'bluum-worker could not use the handlers module %s: %s. Expected an ES module whose default export (or `registerHandlers` export) is a function (bluum) => void that registers every queue handler with its id, the same function the app calls with app.bluum.',
+  500,
+)

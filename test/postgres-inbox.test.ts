@@ -106,3 +106,38 @@ t.test('startInboxWorker runs the tasks an app without workers queued', async (t
   await until(async () => (await effects()).length === 2)
   await worker.close()
 })
+
+t.test(
+  'a handler stuck in a SQL statement is cut at taskTimeoutMs: its session ends, its lock goes',
+  async (t) => {
+    const { app, effects, inbox } = await inboxApp(
+      t,
+      backend,
+      { mode: 'queue', taskTimeoutMs: 300, maxAttempts: 1 },
+      (app, schema) => {
+        const write = writeEffect(schema, 'a')
+        app.bluum.on(
+          'order.filled',
+          async (event, context) => {
+            await write(event, context)
+            await context.tx.query('select pg_sleep(600)')
+          },
+          { id: 'a' },
+        )
+      },
+    )
+    await deliver(app, signedDelivery({ body: orderFilled(), id: 'evt_stuck_sql' }))
+    // Recording the failure updates the task row: it needs the row lock the stuck session held.
+    await until(async () => (await inbox.stats()).tasks.dead === 1)
+    const [task] = await inbox.list({ state: 'dead' })
+    t.match(task, { attempts: 1, lastError: /^BLUUM_INBOX_TASK_TIMEOUT: / })
+    t.same(await effects(), [], 'the write before the stuck statement was rolled back')
+    await until(async () => {
+      const [row] = await backend.query<{ n: number }>(
+        `select count(*)::int as n from pg_stat_activity where query like 'select pg_sleep(600)%'`,
+      )
+      return row?.n === 0
+    })
+    t.pass('the stuck statement no longer runs on the server')
+  },
+)

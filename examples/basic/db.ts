@@ -1,8 +1,15 @@
 /**
- * The example's persistence: a SQLite file, so exactly-once is visible in data that outlives
- * the process, not in a counter in memory.
+ * The example's persistence: PostgreSQL (PGlite in-process by default, a real server with
+ * DATABASE_URL), so exactly-once is visible in data that outlives a delivery, not in a counter.
+ *
+ * Every function takes whatever runs SQL: a handler's `tx` (its writes then commit with the
+ * task's "done" mark), the app's pool or the PGlite instance (reads).
  */
-import Database from 'better-sqlite3'
+
+/** Anything with node-postgres' `query`: a `pg.Pool`, a PGlite instance, a handler's `tx`. */
+export interface Sql {
+  query<R>(text: string, values?: unknown[]): Promise<{ rows: R[] }>
+}
 
 export interface Notification {
   investor_id: string
@@ -10,72 +17,84 @@ export interface Notification {
   message: string
 }
 
-/** Opens (and migrates) the example database. `:memory:` works for a throwaway run. */
-export function openDatabase(file: string) {
-  const db = new Database(file)
-  // Every statement is prepared once here and lives as long as the connection (exec, not
-  // pragma(), which prepares one to throw away): better-sqlite3 12 on Node 24+ aborts the
-  // process when V8 garbage-collects a statement.
-  db.exec('PRAGMA journal_mode = WAL')
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS notifications (
-      id INTEGER PRIMARY KEY, investor_id TEXT NOT NULL, order_id TEXT NOT NULL, message TEXT NOT NULL);
-    CREATE TABLE IF NOT EXISTS investors (
-      investor_id TEXT PRIMARY KEY, trading_enabled INTEGER NOT NULL DEFAULT 0,
-      onboarding_step TEXT NOT NULL DEFAULT 'documents');
-    CREATE TABLE IF NOT EXISTS alerts (
-      id INTEGER PRIMARY KEY, investor_id TEXT NOT NULL, reason TEXT NOT NULL);
-  `)
-  const notify = db.prepare(
-    'INSERT INTO notifications (investor_id, order_id, message) VALUES (?, ?, ?)',
-  )
-  const upsertInvestor = db.prepare(
-    'INSERT INTO investors (investor_id) VALUES (?) ON CONFLICT(investor_id) DO NOTHING',
-  )
-  const enableTrading = db.prepare('UPDATE investors SET trading_enabled = 1 WHERE investor_id = ?')
-  const setStep = db.prepare('UPDATE investors SET onboarding_step = ? WHERE investor_id = ?')
-  const alert = db.prepare('INSERT INTO alerts (investor_id, reason) VALUES (?, ?)')
-  const notificationColumns = 'SELECT investor_id, order_id, message FROM notifications'
-  const allNotifications = db.prepare(`${notificationColumns} ORDER BY id`)
-  const notificationsOf = db.prepare(`${notificationColumns} WHERE investor_id = ? ORDER BY id`)
-  const investorRow = db.prepare('SELECT * FROM investors WHERE investor_id = ?')
-  const allAlerts = db.prepare('SELECT investor_id, reason FROM alerts ORDER BY id')
+export interface Investor {
+  investor_id: string
+  trading_enabled: boolean
+  onboarding_step: string
+}
 
+/** The example's tables; idempotent. */
+export async function migrateExample(db: Sql): Promise<void> {
+  for (const statement of [
+    `create table if not exists notifications (
+       id bigint generated always as identity primary key, investor_id text not null,
+       order_id text not null, message text not null)`,
+    `create table if not exists investors (
+       investor_id text primary key, trading_enabled boolean not null default false,
+       onboarding_step text not null default 'documents')`,
+    `create table if not exists alerts (
+       id bigint generated always as identity primary key, investor_id text not null,
+       reason text not null)`,
+  ]) {
+    await db.query(statement)
+  }
+}
+
+/** Records a user notification (one row per notification sent). */
+export async function recordNotification(db: Sql, row: Notification): Promise<void> {
+  await db.query('insert into notifications (investor_id, order_id, message) values ($1, $2, $3)', [
+    row.investor_id,
+    row.order_id,
+    row.message,
+  ])
+}
+
+export async function enableTrading(db: Sql, investorId: string): Promise<void> {
+  await db.query(
+    `insert into investors (investor_id, trading_enabled) values ($1, true)
+     on conflict (investor_id) do update set trading_enabled = true`,
+    [investorId],
+  )
+}
+
+export async function continueOnboarding(db: Sql, investorId: string, step: string) {
+  await db.query(
+    `insert into investors (investor_id, onboarding_step) values ($1, $2)
+     on conflict (investor_id) do update set onboarding_step = excluded.onboarding_step`,
+    [investorId, step],
+  )
+}
+
+export async function recordAlert(db: Sql, investorId: string, reason: string): Promise<void> {
+  await db.query('insert into alerts (investor_id, reason) values ($1, $2)', [investorId, reason])
+}
+
+/** Reads, for the app's API and the tests. */
+export function createQueries(db: Sql) {
+  const columns = 'select investor_id, order_id, message from notifications'
   return {
-    /** Records a user notification (one row per notification sent). */
-    notify(row: Notification) {
-      notify.run(row.investor_id, row.order_id, row.message)
+    async notifications(investorId?: string): Promise<Notification[]> {
+      const { rows } = investorId
+        ? await db.query<Notification>(`${columns} where investor_id = $1 order by id`, [
+            investorId,
+          ])
+        : await db.query<Notification>(`${columns} order by id`)
+      return rows
     },
-    notifications(investorId?: string): Notification[] {
-      return (
-        investorId ? notificationsOf.all(investorId) : allNotifications.all()
-      ) as Notification[]
+    async investor(investorId: string): Promise<Investor | undefined> {
+      const { rows } = await db.query<Investor>(
+        'select investor_id, trading_enabled, onboarding_step from investors where investor_id = $1',
+        [investorId],
+      )
+      return rows[0]
     },
-    enableTrading(investorId: string) {
-      upsertInvestor.run(investorId)
-      enableTrading.run(investorId)
-    },
-    continueOnboarding(investorId: string, step: string) {
-      upsertInvestor.run(investorId)
-      setStep.run(step, investorId)
-    },
-    alert(investorId: string, reason: string) {
-      alert.run(investorId, reason)
-    },
-    investor(investorId: string) {
-      return investorRow.get(investorId) as
-        { investor_id: string; trading_enabled: number; onboarding_step: string } | undefined
-    },
-    alerts() {
-      return allAlerts.all() as Array<{
-        investor_id: string
-        reason: string
-      }>
-    },
-    close() {
-      db.close()
+    async alerts(): Promise<Array<{ investor_id: string; reason: string }>> {
+      const { rows } = await db.query<{ investor_id: string; reason: string }>(
+        'select investor_id, reason from alerts order by id',
+      )
+      return rows
     },
   }
 }
 
-export type ExampleDatabase = ReturnType<typeof openDatabase>
+export type ExampleQueries = ReturnType<typeof createQueries>

@@ -71,7 +71,7 @@ t.test(
         BLUUM_WEBHOOK_SECRET: secret,
         BLUUM_BASE_URL: sandboxUrl,
         PORT: String(appPort),
-        DATABASE_FILE: join(dir, 'app.sqlite'),
+        PGLITE_DATA_DIR: join(dir, 'pgdata'),
       },
       /Server listening/,
     )

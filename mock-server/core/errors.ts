@@ -328,6 +328,15 @@ export const HarnessNotAcknowledgedError = createError<
   'No delivery of %s was acknowledged by the app, and nothing is left to retry. Attempts: %s',
   500,
 )
+export const HarnessNotProcessedError = createError<
+  'BLUUM_HARNESS_NOT_PROCESSED',
+  500,
+  [string, string]
+>(
+  'BLUUM_HARNESS_NOT_PROCESSED',
+  'The app acknowledged %s, but its inbox did not process it: %s. A dead task is a handler that failed maxAttempts times (see its error); tasks still pending mean no worker runs them (concurrency 0 and no worker started?) or they retry with backoff for longer than the wait.',
+  500,
+)
 export const HarnessUnsettledError = createError<'BLUUM_HARNESS_UNSETTLED', 500, [number, string]>(
   'BLUUM_HARNESS_UNSETTLED',
   '%d delivery(ies) not acknowledged by the app: %s',

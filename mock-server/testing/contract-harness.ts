@@ -9,11 +9,13 @@ import type { FastifyInstance } from 'fastify'
 import type { HttpHandler } from 'msw'
 import { importOptionalPeer } from '../../plugin/optional-peer.js'
 import type { BluumEventPattern } from '../../plugin/event-pattern.js'
+import type { PostgresInbox } from '../../plugin/postgres/inbox.js'
 import { parseDuration, type Duration } from '../core/duration.js'
 import {
   HarnessInjectedFailureError,
   HarnessInvalidOptionError,
   HarnessNotAcknowledgedError,
+  HarnessNotProcessedError,
   HarnessUnsettledError,
 } from '../core/errors.js'
 import {
@@ -88,6 +90,30 @@ export interface ContractHarness {
   waitForAcknowledged(
     event: string,
     options?: { count?: number; within?: Duration },
+  ): Promise<Delivery[]>
+  /**
+   * With a Postgres inbox in queue mode, an acknowledgement only means "queued": this waits for
+   * {@link waitForAcknowledged}, then (in real time, the workers' clock) until every task of
+   * those deliveries is done. Resolves the deliveries; rejects with `BLUUM_HARNESS_NOT_PROCESSED`
+   * when a task is dead or `timeoutMs` passes with tasks still pending. In transactional mode an
+   * acknowledged event is already processed, so it resolves at once.
+   * @example
+   * const inbox = createPostgresInbox({ pglite, mode: 'queue' }) // the one the app registered
+   * harness.sandbox.trigger('transfer.deposit.completed')
+   * await harness.waitForProcessed('transfer.deposit.completed', { inbox })
+   */
+  waitForProcessed(
+    event: string,
+    options: {
+      /** The inbox the app registered (anything with its `list()`). Required. */
+      inbox: Pick<PostgresInbox, 'list'>
+      /** Distinct events to wait for. Default 1. */
+      count?: number
+      /** Sandbox time allowed for the acknowledgements (the retry ladder). Default `'48h'`. */
+      within?: Duration
+      /** Real time allowed for the tasks after the acknowledgements, in ms. Default 30 000. */
+      timeoutMs?: number
+    },
   ): Promise<Delivery[]>
   /** Runs the clock until no retry, settlement or other timer is left (the whole ladder). */
   runLadder(options?: { within?: Duration }): Promise<void>
@@ -249,6 +275,43 @@ export async function createContractHarness(
             describeAttempts(deliveries(event)),
           )
         }
+      }
+    },
+    async waitForProcessed(event, processOptions) {
+      const { inbox, timeoutMs = 30_000 } = processOptions ?? {}
+      if (typeof inbox?.list !== 'function') {
+        throw new HarnessInvalidOptionError('inbox', 'expected the inbox the app registered')
+      }
+      if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) {
+        throw new HarnessInvalidOptionError('timeoutMs', 'expected an integer of ms >= 1')
+      }
+      const acked = await harness.waitForAcknowledged(event, {
+        ...(processOptions.count === undefined ? {} : { count: processOptions.count }),
+        ...(processOptions.within === undefined ? {} : { within: processOptions.within }),
+      })
+      // The inbox dedupes on webhook-id, which the sandbox sets to the event id.
+      const ids = new Set(acked.map((d) => d.event_id))
+      const deadline = Date.now() + timeoutMs
+      for (;;) {
+        const open = (await inbox.list({ event, limit: 10_000 })).filter(
+          (task) => ids.has(task.deliveryId) && task.state !== 'done',
+        )
+        const dead = open.filter((task) => task.state === 'dead')
+        if (dead.length > 0) {
+          const detail = dead.map(
+            (task) => `task ${task.id} (${task.handlerId}) dead: ${task.lastError}`,
+          )
+          throw new HarnessNotProcessedError(event, detail.join('; '))
+        }
+        if (open.length === 0) return acked
+        if (Date.now() >= deadline) {
+          const detail = open.map(
+            (task) =>
+              `task ${task.id} (${task.handlerId}) ${task.state} after ${task.attempts} attempt(s)`,
+          )
+          throw new HarnessNotProcessedError(event, `${detail.join('; ')} after ${timeoutMs} ms`)
+        }
+        await new Promise((resolve) => setTimeout(resolve, 10))
       }
     },
     async runLadder(ladderOptions = {}) {

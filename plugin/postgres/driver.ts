@@ -55,11 +55,27 @@ export interface PGliteTransactionLike {
   query<R>(text: string, values?: unknown[]): Promise<{ rows: R[]; affectedRows?: number }>
 }
 
+/** A bound on one transaction's work (queue-mode tasks: `taskTimeoutMs`). */
+export interface TransactionDeadline {
+  /** Time from BEGIN after which the transaction is abandoned, in ms. */
+  readonly timeoutMs: number
+  /** The error the transaction rejects with, and every later query of the abandoned `tx`. */
+  readonly error: () => Error
+}
+
 export interface SqlDriver {
   /** One statement outside any transaction. */
   query<R>(text: string, values?: readonly unknown[]): Promise<InboxQueryResult<R>>
-  /** Runs `work` in one transaction on one connection: commit when it resolves, else rollback. */
-  transaction<T>(work: (tx: InboxTransaction) => Promise<T>): Promise<T>
+  /**
+   * Runs `work` in one transaction on one connection: commit when it resolves, else rollback.
+   * With a `deadline`, work still running when it passes is abandoned: the transaction is rolled
+   * back (its row locks released, even under a statement that never returns), the call rejects
+   * with `deadline.error()`, and the `tx` the work holds refuses every later query with it.
+   */
+  transaction<T>(
+    work: (tx: InboxTransaction) => Promise<T>,
+    deadline?: TransactionDeadline,
+  ): Promise<T>
   /** Calls `onNotify` on every NOTIFY on `channel`; `onLost` once if the listening connection dies. */
   listen(
     channel: string,
@@ -72,9 +88,11 @@ export interface SqlDriver {
 
 /** A driver over a node-postgres pool; the pool stays the app's to end. */
 export function createPgDriver(pool: PgPoolLike): SqlDriver {
-  function wrap(client: PgClientLike): InboxTransaction {
+  function wrap(client: PgClientLike, abandoned?: () => Error | undefined): InboxTransaction {
     return {
       async query<R>(text: string, values?: readonly unknown[]) {
+        const reason = abandoned?.()
+        if (reason) throw reason
         const result = await client.query(text, values as unknown[] | undefined)
         return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 }
       },
@@ -97,7 +115,10 @@ export function createPgDriver(pool: PgPoolLike): SqlDriver {
         client.release(broken)
       }
     },
-    async transaction<T>(work: (tx: InboxTransaction) => Promise<T>): Promise<T> {
+    async transaction<T>(
+      work: (tx: InboxTransaction) => Promise<T>,
+      deadline?: TransactionDeadline,
+    ): Promise<T> {
       const client = await pool.connect()
       // A connection that failed mid-transaction is destroyed rather than returned to the pool.
       let broken: Error | undefined
@@ -108,10 +129,21 @@ export function createPgDriver(pool: PgPoolLike): SqlDriver {
       try {
         await client.query('begin')
         let result: T
+        let abandoned: Error | undefined
         try {
-          result = await work(wrap(client))
+          const running = work(wrap(client, () => abandoned))
+          result = deadline
+            ? await withDeadline(running, deadline, async (reason) => {
+                abandoned = reason
+                broken = reason
+                await terminateBackend(pool, client)
+              })
+            : await running
         } catch (error) {
-          await client.query('rollback').catch((e: Error) => (broken = e))
+          // An abandoned connection is destroyed (its session ended), never rolled back and reused.
+          if (abandoned === undefined) {
+            await client.query('rollback').catch((e: Error) => (broken = e))
+          }
           throw error
         }
         // COMMIT of an aborted transaction succeeds as ROLLBACK in PostgreSQL: say so.
@@ -161,9 +193,11 @@ export function createPgDriver(pool: PgPoolLike): SqlDriver {
 
 /** A driver over PGlite; the instance stays the app's to close. */
 export function createPgliteDriver(db: PGliteLike): SqlDriver {
-  function wrap(tx: PGliteTransactionLike): InboxTransaction {
+  function wrap(tx: PGliteTransactionLike, abandoned?: () => Error | undefined): InboxTransaction {
     return {
       async query<R>(text: string, values?: readonly unknown[]) {
+        const reason = abandoned?.()
+        if (reason) throw reason
         const result = await tx.query<R>(text, values as unknown[] | undefined)
         return { rows: result.rows, rowCount: result.affectedRows || result.rows.length }
       },
@@ -172,11 +206,20 @@ export function createPgliteDriver(db: PGliteLike): SqlDriver {
   return {
     embedded: true,
     query: (text, values) => wrap(db).query(text, values),
-    transaction<T>(work: (tx: InboxTransaction) => Promise<T>): Promise<T> {
+    transaction<T>(
+      work: (tx: InboxTransaction) => Promise<T>,
+      deadline?: TransactionDeadline,
+    ): Promise<T> {
       // PGlite's own transaction() holds its single connection for the whole callback, which is
       // the serialisation a one-connection database needs.
       return db.transaction(async (tx) => {
-        const result = await work(wrap(tx))
+        let abandoned: Error | undefined
+        const running = work(wrap(tx, () => abandoned))
+        // Rejecting out of the callback makes PGlite roll back (after a statement in flight, on
+        // its one connection) and close `tx`; the work itself cannot be stopped, only refused.
+        const result = deadline
+          ? await withDeadline(running, deadline, async (reason) => void (abandoned = reason))
+          : await running
         // An aborted transaction refuses every statement; find out before PGlite commits it.
         try {
           await tx.query('select 1')
@@ -190,6 +233,56 @@ export function createPgliteDriver(db: PGliteLike): SqlDriver {
       const unlisten = await db.listen(channel, () => onNotify())
       return () => unlisten()
     },
+  }
+}
+
+/**
+ * Resolves as `running` does, unless `deadline.timeoutMs` passes first: then `abandon` runs and
+ * the promise rejects with the deadline's error. A late rejection of `running` is swallowed.
+ */
+async function withDeadline<T>(
+  running: Promise<T>,
+  deadline: TransactionDeadline,
+  abandon: (reason: Error) => Promise<void>,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const expired = Symbol('expired')
+  const timeout = new Promise<typeof expired>((resolve) => {
+    timer = setTimeout(resolve, deadline.timeoutMs, expired)
+  })
+  try {
+    const outcome = await Promise.race([running, timeout])
+    if (outcome !== expired) return outcome as T
+  } finally {
+    clearTimeout(timer)
+  }
+  running.catch(() => {})
+  const reason = deadline.error()
+  await abandon(reason)
+  throw reason
+}
+
+/**
+ * Ends the session of `client` from another connection: the server rolls its transaction back and
+ * releases its locks at once, even while a statement of it is still running (a socket close alone
+ * is noticed only when that statement ends). Best effort: the client is destroyed afterwards.
+ */
+async function terminateBackend(pool: PgPoolLike, client: PgClientLike): Promise<void> {
+  const pid = (client as { processID?: unknown }).processID
+  if (typeof pid !== 'number') return
+  try {
+    const other = await pool.connect()
+    try {
+      // PostgreSQL 14+ waits (up to 5 s) until the session is gone and its locks released; older
+      // servers only signal it.
+      await other
+        .query('select pg_terminate_backend($1, 5000)', [pid])
+        .catch(() => other.query('select pg_terminate_backend($1)', [pid]))
+    } finally {
+      other.release()
+    }
+  } catch {
+    // The database is away: its sessions (and locks) end with it.
   }
 }
 

@@ -53,6 +53,12 @@ export interface PostgresInboxOptions {
   backoffBaseMs?: number
   /** Queue mode: longest delay between two attempts, in ms. Default 3 600 000 (1 h). */
   backoffMaxMs?: number
+  /**
+   * Queue mode: longest run of one task, in ms; then its transaction is rolled back and the
+   * attempt counts as failed. A task whose worker died is taken again after twice this time.
+   * Default 60 000 (1 min).
+   */
+  taskTimeoutMs?: number
   /** Queue mode: how often idle workers look for due tasks without a NOTIFY, in ms. Default 1000. */
   pollIntervalMs?: number
   /** Transactional mode: answer 503 when handlers run longer, in ms. Default 10 000 (Bluum waits 30 s). */
@@ -71,11 +77,15 @@ export const postgresInboxDefaults = Object.freeze({
   backoffBaseMs: 1000,
   backoffMaxMs: 60 * 60 * 1000,
   pollIntervalMs: 1000,
+  taskTimeoutMs: 60_000,
   ackTimeoutMs: 10_000,
   retentionMs: 7 * 24 * 60 * 60 * 1000,
 })
 
-/** The state of a queued task. A running task is `pending` and row-locked by its worker. */
+/**
+ * The state of a queued task. A running task is `pending`, row-locked by its worker, its
+ * `runAfter` the end of its lease.
+ */
 export type InboxTaskState = 'pending' | 'done' | 'dead'
 
 /** One task, as `list()` returns it. */
@@ -175,6 +185,7 @@ function resolveInboxOptions(options: PostgresInboxOptions) {
     backoffBaseMs: count('backoffBaseMs', options.backoffBaseMs, d.backoffBaseMs, 1),
     backoffMaxMs: count('backoffMaxMs', options.backoffMaxMs, d.backoffMaxMs, 1),
     pollIntervalMs: count('pollIntervalMs', options.pollIntervalMs, d.pollIntervalMs, 1),
+    taskTimeoutMs: count('taskTimeoutMs', options.taskTimeoutMs, d.taskTimeoutMs, 1),
     ackTimeoutMs: count('ackTimeoutMs', options.ackTimeoutMs, d.ackTimeoutMs, 1),
     retentionMs: count('retentionMs', options.retentionMs, d.retentionMs, 1),
   }
@@ -199,6 +210,7 @@ export function createPostgresInbox(options: PostgresInboxOptions): PostgresInbo
   let workers: WorkerPool | undefined
   let running = 0
   let drained: (() => void) | undefined
+  let closing: Promise<void> | undefined
 
   const acceptQueued = `
     with inserted as (
@@ -366,6 +378,7 @@ export function createPostgresInbox(options: PostgresInboxOptions): PostgresInbo
           maxAttempts: settings.maxAttempts,
           backoffBaseMs: settings.backoffBaseMs,
           backoffMaxMs: settings.backoffMaxMs,
+          taskTimeoutMs: settings.taskTimeoutMs,
         })
         await workers.start()
       }
@@ -375,9 +388,13 @@ export function createPostgresInbox(options: PostgresInboxOptions): PostgresInbo
       return mode === 'queue' ? acceptQueue(delivery) : acceptTransactional(delivery)
     },
 
-    async close() {
-      await workers?.close()
-      if (running > 0) await new Promise<void>((resolve) => (drained = resolve))
+    close() {
+      // Idempotent: an app that closes its database in its own onClose calls this first.
+      closing ??= (async () => {
+        await workers?.close()
+        if (running > 0) await new Promise<void>((resolve) => (drained = resolve))
+      })()
+      return closing
     },
 
     async stats() {

@@ -1,15 +1,23 @@
 /**
- * Queue-mode workers: each loop takes one due task with `FOR UPDATE SKIP LOCKED`, runs its
- * handler in that same transaction (so the row lock is the task's lease: if the process dies,
- * the connection drops, the transaction rolls back and the task is due again), and marks it done
- * there. A failing handler is rolled back to a savepoint and its task rescheduled alone, with
- * exponential backoff and jitter, until `maxAttempts`, then kept as dead.
+ * Queue-mode workers. Each loop runs a task in two transactions:
+ * 1. the take: one statement picks a due task with `FOR UPDATE SKIP LOCKED`, counts the attempt
+ *    and pushes `run_after` to the end of the task's lease (twice `taskTimeoutMs`), and commits. The
+ *    attempt is counted before the handler runs, so a handler that kills its process every time
+ *    still reaches `maxAttempts`: a take that finds the attempts spent marks the task dead
+ *    (`BLUUM_INBOX_TASK_ABANDONED`) instead of running it again.
+ * 2. the run: the task row is locked again (the lock is what keeps other workers off a running
+ *    task; the lease only says when a task whose worker died is due again), the handler runs with
+ *    that transaction as `tx`, and the task is marked done there. A failing handler is rolled back
+ *    to a savepoint and its task rescheduled alone, with exponential backoff and jitter, until
+ *    `maxAttempts`, then kept as dead. A handler still running after `taskTimeoutMs` is abandoned:
+ *    its transaction is rolled back (the session ended), and the attempt recorded as failed.
  *
  * Idle loops sleep until a NOTIFY (or a local wake) or the poll interval, whichever comes first.
  */
 import type { AnyBluumEvent } from '../catalog.js'
 import type { DeliveryLogger } from '../delivery.js'
 import type { BluumHandlerContext, EventDispatcher, RegisteredHandler } from '../router.js'
+import { InboxTaskAbandonedError, InboxTaskTimeoutError } from '../errors.js'
 import type { SqlDriver } from './driver.js'
 
 export interface WorkerSettings {
@@ -20,6 +28,7 @@ export interface WorkerSettings {
   readonly maxAttempts: number
   readonly backoffBaseMs: number
   readonly backoffMaxMs: number
+  readonly taskTimeoutMs: number
 }
 
 export interface WorkerPool {
@@ -31,12 +40,13 @@ export interface WorkerPool {
   close(): Promise<void>
 }
 
-interface TaskRow {
+interface TakenTask {
   id: string
   delivery_id: string
   handler_id: string
+  /** Attempts counted so far, this one included. */
   attempts: number
-  payload: AnyBluumEvent | string
+  state: 'pending' | 'dead'
 }
 
 /** Exponential backoff with full jitter: a random delay in [base·2^(n-1) / 2, base·2^(n-1)]. */
@@ -60,20 +70,40 @@ export function createWorkerPool(
 
   // Only tasks this process has a handler for: a worker running another set of handlers (an
   // older deploy, a separate worker process) leaves the others to whoever can run them.
+  // A task whose attempts are spent when it is due again was left by workers that died: dead.
   const takeTask = `
-    select t.id::text as id, t.delivery_id, t.handler_id, t.attempts, e.payload
-    from ${schema}.tasks t join ${schema}.events e on e.delivery_id = t.delivery_id
-    where t.state = 'pending' and t.run_after <= now() and t.handler_id = any($1::text[])
-    order by t.run_after, t.id
-    limit 1
+    with due as (
+      select id, attempts from ${schema}.tasks
+      where state = 'pending' and run_after <= now() and handler_id = any($1::text[])
+      order by run_after, id
+      limit 1
+      for update skip locked
+    )
+    update ${schema}.tasks t set
+      attempts = case when due.attempts >= $2 then t.attempts else t.attempts + 1 end,
+      state = case when due.attempts >= $2 then 'dead' else 'pending' end,
+      last_error = case when due.attempts >= $2
+        then replace(replace($4, '{task}', t.id::text), '{handler}', t.handler_id)
+        else t.last_error end,
+      run_after = now() + make_interval(secs => $3::double precision / 1000),
+      updated_at = now()
+    from due where t.id = due.id
+    returning t.id::text as id, t.delivery_id, t.handler_id, t.attempts, t.state`
+  // The error text of an abandoned task; its ids are filled in by the take statement.
+  const abandonedText = errorText(new InboxTaskAbandonedError('{task}', '{handler}', maxAttempts))
+  const lockTask = `
+    select e.payload from ${schema}.tasks t join ${schema}.events e on e.delivery_id = t.delivery_id
+    where t.id = $1::bigint and t.attempts = $2 and t.state = 'pending'
     for update of t skip locked`
   const taskDone = `
-    update ${schema}.tasks set state = 'done', attempts = attempts + 1, last_error = null,
-      updated_at = now() where id = $1`
+    update ${schema}.tasks set state = 'done', last_error = null, updated_at = now()
+    where id = $1::bigint`
+  // Guarded by the attempt it records, so a late record never overwrites a newer take.
   const taskFailed = `
-    update ${schema}.tasks set state = $2, attempts = attempts + 1, last_error = $3,
-      run_after = now() + make_interval(secs => $4::double precision / 1000), updated_at = now()
-    where id = $1`
+    update ${schema}.tasks set state = $3, last_error = $4,
+      run_after = now() + make_interval(secs => $5::double precision / 1000), updated_at = now()
+    where id = (select id from ${schema}.tasks where id = $1::bigint and attempts = $2
+                and state = 'pending' for update skip locked)`
 
   let stopping = false
   const loops: Promise<void>[] = []
@@ -98,43 +128,103 @@ export function createWorkerPool(
     })
   }
 
+  /** Takes one due task and runs it; false when none was due. */
   async function runOne(): Promise<boolean> {
-    return driver.transaction(async (tx) => {
-      const { rows } = await tx.query<TaskRow>(takeTask, [handlerIds])
-      const task = rows[0]
-      if (task === undefined) return false
-      const registration = byId.get(task.handler_id) as RegisteredHandler
-      const event: AnyBluumEvent =
-        typeof task.payload === 'string' ? JSON.parse(task.payload) : task.payload
-      const context = { log, deliveryId: task.delivery_id, tx } as BluumHandlerContext
-      const taskLog = { taskId: task.id, deliveryId: task.delivery_id, handlerId: task.handler_id }
-      await tx.query('savepoint bluum_handler')
-      try {
-        await router.runHandler(registration, event, context, {
-          id: task.id,
-          attempt: task.attempts + 1,
-        })
-        // Refused when a statement of the handler failed and it went on: count it as a failure.
-        await tx.query('release savepoint bluum_handler')
-      } catch (err) {
-        await tx.query('rollback to savepoint bluum_handler')
-        const attempts = task.attempts + 1
-        const dead = attempts >= maxAttempts
-        const delay = dead
-          ? 0
-          : retryDelayMs(attempts, settings.backoffBaseMs, settings.backoffMaxMs)
-        await tx.query(taskFailed, [task.id, dead ? 'dead' : 'pending', errorText(err), delay])
-        log.error(
-          { err, ...taskLog, attempts, event: event.event, retryInMs: dead ? undefined : delay },
-          dead ? 'bluum inbox task dead after its last attempt' : 'bluum inbox task failed',
-        )
-        await router.reportErrors([err], event, context)
-        return true
-      }
-      await tx.query(taskDone, [task.id])
-      log.debug({ ...taskLog, event: event.event }, 'bluum inbox task done')
+    const { rows } = await driver.query<TakenTask>(takeTask, [
+      handlerIds,
+      maxAttempts,
+      // Twice the timeout: a live worker's abandoned attempt is recorded before the lease ends.
+      2 * settings.taskTimeoutMs,
+      abandonedText,
+    ])
+    const task = rows[0]
+    if (task === undefined) return false
+    const taskLog = { taskId: task.id, deliveryId: task.delivery_id, handlerId: task.handler_id }
+    if (task.state === 'dead') {
+      log.error(
+        { ...taskLog, attempts: task.attempts },
+        'bluum inbox task dead: its worker died during every attempt',
+      )
       return true
-    })
+    }
+    const registration = byId.get(task.handler_id) as RegisteredHandler
+    let event: AnyBluumEvent | undefined
+    let context: BluumHandlerContext | undefined
+    try {
+      await driver.transaction(
+        async (tx) => {
+          const locked = await tx.query<{ payload: AnyBluumEvent | string }>(lockTask, [
+            task.id,
+            task.attempts,
+          ])
+          const payload = locked.rows[0]?.payload
+          // Retried or taken again meanwhile (a lease that ran out): not this worker's any more.
+          if (payload === undefined) return
+          event = typeof payload === 'string' ? JSON.parse(payload) : payload
+          context = { log, deliveryId: task.delivery_id, tx } as BluumHandlerContext
+          await tx.query('savepoint bluum_handler')
+          try {
+            // Attempts are counted when the task is taken, so this run's number is already in it.
+            await router.runHandler(registration, event as AnyBluumEvent, context, {
+              id: task.id,
+              attempt: task.attempts,
+            })
+            // Refused when a statement of the handler failed and it went on: count it as a failure.
+            await tx.query('release savepoint bluum_handler')
+          } catch (err) {
+            await tx.query('rollback to savepoint bluum_handler')
+            await recordFailure(task, event as AnyBluumEvent, context, err, tx)
+            return
+          }
+          await tx.query(taskDone, [task.id])
+          log.debug({ ...taskLog, event: (event as AnyBluumEvent).event }, 'bluum inbox task done')
+        },
+        {
+          timeoutMs: settings.taskTimeoutMs,
+          error: () => new InboxTaskTimeoutError(task.id, task.handler_id, settings.taskTimeoutMs),
+        },
+      )
+    } catch (err) {
+      // Rolled back: abandoned at its deadline (the failure is recorded here, its lock is gone),
+      // or the connection died (the task is due again when its lease ends, its attempt counted).
+      if (!(err instanceof InboxTaskTimeoutError) || event === undefined) throw err
+      await recordFailure(task, event, context as BluumHandlerContext, err, driver)
+    }
+    return true
+  }
+
+  /** Reschedules a failed attempt with backoff, or marks the task dead after its last one. */
+  async function recordFailure(
+    task: TakenTask,
+    event: AnyBluumEvent,
+    context: BluumHandlerContext,
+    err: unknown,
+    db: Pick<SqlDriver, 'query'>,
+  ): Promise<void> {
+    const dead = task.attempts >= maxAttempts
+    const delay = dead
+      ? 0
+      : retryDelayMs(task.attempts, settings.backoffBaseMs, settings.backoffMaxMs)
+    await db.query(taskFailed, [
+      task.id,
+      task.attempts,
+      dead ? 'dead' : 'pending',
+      errorText(err),
+      delay,
+    ])
+    log.error(
+      {
+        err,
+        taskId: task.id,
+        deliveryId: task.delivery_id,
+        handlerId: task.handler_id,
+        attempts: task.attempts,
+        event: event.event,
+        retryInMs: dead ? undefined : delay,
+      },
+      dead ? 'bluum inbox task dead after its last attempt' : 'bluum inbox task failed',
+    )
+    await router.reportErrors([err], event, context)
   }
 
   async function loop(): Promise<void> {
@@ -190,6 +280,10 @@ export function createWorkerPool(
 }
 
 function errorText(err: unknown): string {
-  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
+  const code = (err as { code?: unknown })?.code
+  const text =
+    err instanceof Error
+      ? `${typeof code === 'string' ? code : err.name}: ${err.message}`
+      : String(err)
   return text.length > 2000 ? text.slice(0, 2000) : text
 }

@@ -5,7 +5,11 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Test } from 'tap'
 import bluumWebhooks from '../../plugin/index.js'
-import type { PostgresInbox, PostgresInboxOptions } from '../../plugin/postgres/index.js'
+import {
+  startInboxWorker,
+  type PostgresInbox,
+  type PostgresInboxOptions,
+} from '../../plugin/postgres/index.js'
 import type { InboxBackend } from './inbox-backends.js'
 import { orderFilled, signedDelivery, TEST_SECRET } from './sign.js'
 import { deliver } from './app.js'
@@ -32,7 +36,14 @@ export async function inboxApp(
   setup: (app: FastifyInstance, schema: string) => void,
 ): Promise<InboxApp> {
   const schema = await backend.freshSchema()
-  const inbox = backend.inbox({ pollIntervalMs: 50, backoffBaseMs: 10, ...options, schema })
+  // A short task timeout: a task whose connection died is due again after twice this.
+  const inbox = backend.inbox({
+    pollIntervalMs: 50,
+    backoffBaseMs: 10,
+    taskTimeoutMs: 2000,
+    ...options,
+    schema,
+  })
   const app = Fastify()
   t.teardown(() => app.close())
   await app.register(bluumWebhooks, { secret: TEST_SECRET, inbox })
@@ -465,6 +476,94 @@ export function inboxSuite(t: Test, getBackend: () => InboxBackend): void {
       t.equal(runs, 0)
     }
   })
+
+  t.test(
+    'queue: a handler still running after taskTimeoutMs is rolled back, retried, then dead',
+    async (t) => {
+      const backend = getBackend()
+      let release!: () => void
+      const gate = new Promise<void>((resolve) => (release = resolve))
+      let started = 0
+      const reported: Array<{ code?: string }> = []
+      // onError gets an AggregateError of the attempt's failures.
+      const lateWrites: unknown[] = []
+      const { app, effects, inbox } = await inboxApp(
+        t,
+        backend,
+        { mode: 'queue', taskTimeoutMs: 300, maxAttempts: 2 },
+        (app, schema) => {
+          const write = writeEffect(schema, 'hung')
+          app.bluum.on(
+            'order.filled',
+            async (event, context) => {
+              started++
+              await write(event, context)
+              await gate // a call that never answers
+              await write(event, context).catch((err) => void lateWrites.push(err))
+            },
+            { id: 'hung' },
+          )
+          app.bluum.onError((error) => void reported.push(...(error as AggregateError).errors))
+        },
+      )
+      t.teardown(release)
+      await deliver(app, signedDelivery({ body: orderFilled(), id: 'evt_hung' }))
+      await until(async () => (await inbox.stats()).tasks.dead === 1)
+      t.equal(started, 2, 'taken again after the first timeout, then no more')
+      const [task] = await inbox.list({ state: 'dead' })
+      t.match(task, { attempts: 2, handlerId: 'hung', lastError: /^BLUUM_INBOX_TASK_TIMEOUT: / })
+      t.match(task?.lastError, /after 300 ms \(taskTimeoutMs\)/)
+      t.same(
+        reported.map((e) => e.code),
+        ['BLUUM_INBOX_TASK_TIMEOUT', 'BLUUM_INBOX_TASK_TIMEOUT'],
+        'each timed-out attempt reported to onError',
+      )
+      t.same(await effects(), [], 'the writes made before the timeout were rolled back')
+      release()
+      await until(() => lateWrites.length === 2)
+      t.match(
+        lateWrites,
+        [{ code: 'BLUUM_INBOX_TASK_TIMEOUT' }, { code: 'BLUUM_INBOX_TASK_TIMEOUT' }],
+        'the abandoned tx refuses the hung handler’s later queries',
+      )
+      t.same(await effects(), [], 'nothing written after the timeout either')
+    },
+  )
+
+  t.test(
+    'queue: a task whose worker died during every attempt becomes dead, not taken forever',
+    async (t) => {
+      const backend = getBackend()
+      let runs = 0
+      const { app, inbox, schema } = await inboxApp(
+        t,
+        backend,
+        { mode: 'queue', concurrency: 0 },
+        (app) => app.bluum.on('order.filled', async () => void runs++, { id: 'a' }),
+      )
+      await deliver(app, signedDelivery({ body: orderFilled(), id: 'evt_died' }))
+      // What the takes of three workers that died mid-task leave: three attempts counted, the
+      // last lease run out (test/postgres-crash.test.ts makes this with real processes).
+      await backend.query(
+        `update ${schema}.tasks set attempts = 3, run_after = now() - interval '1 second'`,
+      )
+      const worker = await startInboxWorker({
+        inbox: backend.inbox({ schema, mode: 'queue', maxAttempts: 3, pollIntervalMs: 50 }),
+        handlers: (bluum) => bluum.on('order.filled', async () => void runs++, { id: 'a' }),
+      })
+      t.teardown(() => worker.close())
+      await until(async () => (await inbox.stats()).tasks.dead === 1)
+      const [task] = await inbox.list({ state: 'dead' })
+      t.match(task, {
+        attempts: 3,
+        lastError: /^BLUUM_INBOX_TASK_ABANDONED: Task \d+ \(handler "a"\) was taken 3 times/,
+      })
+      t.equal(runs, 0, 'the handler was not run a fourth time')
+      t.equal(await inbox.retry(task!.id), true, 'a dead task can be retried once fixed')
+      await until(() => runs === 1)
+      await worker.close()
+    },
+  )
 
   t.test('close() waits for the running task and takes no new one', async (t) => {
     const backend = getBackend()

@@ -1,0 +1,131 @@
+/**
+ * The contract harness with a Postgres inbox in queue mode (on PGlite): an acknowledgement means
+ * "queued", and `waitForProcessed` waits until the workers have run every task of the event.
+ */
+import { PGlite } from '@electric-sql/pglite'
+import Fastify from 'fastify'
+import t from 'tap'
+import bluumWebhooks from '../plugin/index.js'
+import { createPostgresInbox, type PostgresInbox } from '../plugin/postgres/index.js'
+import { createContractHarness, type ContractEnvironment } from '../mock-server/testing/index.js'
+
+// PGlite compiles its WebAssembly in-process: slow on a loaded machine.
+t.setTimeout(300_000)
+
+let db: PGlite
+t.before(async () => {
+  db = await PGlite.create()
+  await db.exec('create table fills (event_id text primary key, handler text not null)')
+})
+t.teardown(() => db.close())
+
+/**
+ * An app whose handler records fills through `tx`; it waits for `gate` first when given, and
+ * always throws when `failing`. `finished` counts the handler runs that wrote.
+ */
+function inboxApp(schema: string, options: { failing?: boolean; gate?: Promise<void> } = {}) {
+  const runs = { finished: 0 }
+  const inbox = createPostgresInbox({
+    pglite: db,
+    schema,
+    mode: 'queue',
+    maxAttempts: 2,
+    backoffBaseMs: 10,
+    pollIntervalMs: 20,
+  })
+  const build = async (env: ContractEnvironment) => {
+    const app = Fastify()
+    await app.register(bluumWebhooks, { secret: env.webhookSecret, inbox })
+    app.bluum.on(
+      'order.filled',
+      async (event, { tx }) => {
+        await options.gate
+        if (options.failing) throw new Error('ledger refused the fill')
+        await tx.query('insert into fills (event_id, handler) values ($1, $2)', [
+          event.id,
+          `${schema}:record-fill`,
+        ])
+        runs.finished++
+      },
+      { id: 'record-fill' },
+    )
+    return app
+  }
+  return { inbox, build, runs }
+}
+
+const fills = async (schema: string) =>
+  (
+    await db.query<{ event_id: string }>(
+      'select event_id from fills where handler = $1 order by event_id',
+      [`${schema}:record-fill`],
+    )
+  ).rows.map((r) => r.event_id)
+
+t.test('waitForProcessed resolves once the queued tasks are done, not at the ack', async (t) => {
+  let release!: () => void
+  const gate = new Promise<void>((resolve) => (release = resolve))
+  const { inbox, build, runs } = inboxApp('kit_ok', { gate })
+  const harness = await createContractHarness({ app: build })
+  t.teardown(() => harness.close())
+  const first = harness.sandbox.trigger('order.filled', { symbol: 'NVDA' })
+  await harness.waitForAcknowledged('order.filled')
+  t.equal(runs.finished, 0, 'acknowledged while the handler still waits')
+  const processing = harness.waitForProcessed('order.filled', { inbox })
+  release()
+  const [delivery] = await processing
+  t.equal(delivery?.event_id, first.id)
+  t.equal(runs.finished, 1)
+  t.same(await fills('kit_ok'), [first.id])
+
+  // Duplicated deliveries of a second event: count 2 waits for both events' tasks.
+  harness.setFaults({ duplicates: 2 })
+  const second = harness.sandbox.trigger('order.filled', { symbol: 'AAPL' })
+  const both = await harness.waitForProcessed('order.filled', { inbox, count: 2 })
+  t.same(both.map((d) => d.event_id).sort(), [first.id, second.id].sort())
+  t.same(await fills('kit_ok'), [first.id, second.id].sort(), 'each fill recorded once')
+  t.same((await inbox.stats()).tasks, { pending: 0, done: 2, dead: 0 })
+})
+
+t.test('waitForProcessed rejects with BLUUM_HARNESS_NOT_PROCESSED on a dead task', async (t) => {
+  const { inbox, build } = inboxApp('kit_dead', { failing: true })
+  const harness = await createContractHarness({ app: build })
+  t.teardown(() => harness.close())
+  harness.sandbox.trigger('order.filled')
+  await t.rejects(harness.waitForProcessed('order.filled', { inbox }), {
+    code: 'BLUUM_HARNESS_NOT_PROCESSED',
+    message: /acknowledged order\.filled, but .* \(record-fill\) dead: Error: ledger refused/,
+  })
+  t.same(await fills('kit_dead'), [])
+})
+
+t.test('waitForProcessed rejects when no worker runs the tasks within timeoutMs', async (t) => {
+  // Workers only elsewhere (concurrency 0), and none started: the task stays pending.
+  const inbox = createPostgresInbox({ pglite: db, schema: 'kit_idle', concurrency: 0 })
+  const harness = await createContractHarness({
+    app: async (env) => {
+      const app = Fastify()
+      await app.register(bluumWebhooks, { secret: env.webhookSecret, inbox })
+      app.bluum.on('order.filled', async () => {}, { id: 'record-fill' })
+      return app
+    },
+  })
+  t.teardown(() => harness.close())
+  harness.sandbox.trigger('order.filled')
+  await t.rejects(harness.waitForProcessed('order.filled', { inbox, timeoutMs: 200 }), {
+    code: 'BLUUM_HARNESS_NOT_PROCESSED',
+    message: /\(record-fill\) pending after 0 attempt\(s\) after 200 ms/,
+  })
+  for (const [name, options] of [
+    ['inbox', {}],
+    ['timeoutMs', { inbox, timeoutMs: 0 }],
+  ] as const) {
+    await t.rejects(
+      harness.waitForProcessed('order.filled', options as unknown as { inbox: PostgresInbox }),
+      {
+        code: 'BLUUM_HARNESS_INVALID_OPTION',
+        message: new RegExp(`"${name}"`),
+      },
+    )
+  }
+})
