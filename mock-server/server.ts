@@ -20,6 +20,7 @@ import {
 import { defaultBodyLimitBytes } from './api/request-parts.js'
 import { createOpenApiDocument } from './api/openapi.js'
 import { createApi } from './api/routes/index.js'
+import { registerInspector } from './inspector/routes.js'
 import type { Sandbox } from './sandbox.js'
 
 export interface SandboxServerOptions {
@@ -133,6 +134,9 @@ export function createSandboxServer(
     }
     return send(reply, await api.handle(raw))
   }
+
+  // The web inspector at `/` (pages, forms, live stream); see inspector/access.ts for who may use it.
+  registerInspector(app, { sandbox, api })
 
   app.setNotFoundHandler((request, reply) => handleUnrouted(request, reply))
   app.setErrorHandler(
