@@ -179,8 +179,16 @@ export interface AttemptView {
   error: string | null
   succeeded: boolean
   fault: string | null
-  request?: { method?: string; url?: string; headers?: HeaderMap; body?: string }
-  response?: { status?: number; headers?: HeaderMap; body?: string; body_truncated?: boolean }
+  request?: { method?: string; url?: string; headers?: HeaderMap; body?: string } | null
+  response?: {
+    status?: number
+    headers?: HeaderMap
+    body?: string
+    body_truncated?: boolean
+    body_bytes?: number
+  } | null
+  /** Set when no answer came: the connection error or the timeout. */
+  connection_error?: { code: string; message: string } | null
 }
 
 /** An attempt record as the inspector shows it. */

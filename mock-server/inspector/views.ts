@@ -328,7 +328,19 @@ export function renderAttempt(attempt: AttemptView): SafeHtml {
           </div>`
         : ''
     }
-    ${attempt.error && (status === null || status === undefined) ? html`<p class="diagnosis">Connection error: ${attempt.error}</p>` : ''}
+    ${
+      status === null || status === undefined
+        ? html`<p class="diagnosis">
+            No answer:
+            ${
+              attempt.connection_error
+                ? html`<code>${attempt.connection_error.code}</code>
+                    ${attempt.connection_error.message}`
+                : (attempt.error ?? 'the attempt was cut off')
+            }
+          </p>`
+        : ''
+    }
     ${
       attempt.request
         ? html`<details>
