@@ -38,6 +38,9 @@ function attempt(n: number, fields: Partial<DeliveryAttempt> = {}): DeliveryAtte
     error: 'HTTP 401',
     succeeded: false,
     fault: null,
+    request: null,
+    response: null,
+    connection_error: null,
     ...fields,
   }
 }
@@ -87,7 +90,10 @@ t.test('html escapes every interpolated value and keeps nested safe markup', asy
 t.test('a delivery state reads the way people say it', async (t) => {
   const table: [Partial<Delivery>, string][] = [
     [{ status: 'pending', attempts: [] }, 'pending'],
-    [{ status: 'pending', attempts: [attempt(1)] }, 'failing'],
+    [
+      { status: 'pending', attempts: [attempt(1)], next_attempt_at: '2026-07-01T15:11:00Z' },
+      'failing',
+    ],
     [
       { status: 'pending', attempts: [attempt(1, { succeeded: true, status_code: 200 })] },
       'pending',

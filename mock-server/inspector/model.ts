@@ -5,26 +5,16 @@
  */
 import { matchesSubscription, type SandboxEvent } from '../core/event-bus.js'
 import type { Delivery, DeliveryAttempt, Webhook } from '../core/state.js'
+import { deliveryPhase, deliveryPhases, type DeliveryPhase } from '../delivery/phase.js'
 
-/** The states the inspector filters by: `failing` is a pending delivery whose last attempt failed. */
-export const deliveryStates = ['pending', 'failing', 'delivered', 'parked', 'cancelled'] as const
-export type DeliveryState = (typeof deliveryStates)[number]
-
+/**
+ * The states the inspector filters by are the delivery phases the API filters by
+ * (`GET /v1/sandbox/deliveries?status=`): one definition, in `delivery/phase.ts`.
+ */
+export const deliveryStates = deliveryPhases
+export type DeliveryState = DeliveryPhase
 /** A delivery's state in the inspector's words (the API says `succeeded` where people say delivered). */
-export function deliveryState(delivery: Pick<Delivery, 'status' | 'attempts'>): DeliveryState {
-  switch (delivery.status) {
-    case 'succeeded':
-      return 'delivered'
-    case 'parked':
-      return 'parked'
-    case 'cancelled':
-      return 'cancelled'
-    default: {
-      const last = delivery.attempts.at(-1)
-      return last && !last.succeeded ? 'failing' : 'pending'
-    }
-  }
-}
+export const deliveryState: (delivery: Delivery) => DeliveryState = deliveryPhase
 
 /** Can the replay action run on it? Pending deliveries retry by themselves (the API refuses them). */
 export function isReplayable(delivery: Pick<Delivery, 'status'>): boolean {
@@ -193,7 +183,7 @@ export interface AttemptView {
 
 /** An attempt record as the inspector shows it. */
 export function toAttemptView(attempt: DeliveryAttempt): AttemptView {
-  return attempt as AttemptView
+  return attempt
 }
 
 /** The receiver's own words, when its answer is a JSON error with a `code` (the plugin's are). */
