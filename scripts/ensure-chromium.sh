@@ -5,6 +5,11 @@
 # the same apt mirror as redis-server and PostgreSQL.
 set -eu
 
+# BLUUM_CHROMIUM points the test at another Chromium or Chrome (macOS, a distribution without the
+# Debian package): nothing to install then.
+if [ -n "${BLUUM_CHROMIUM:-}" ] && [ -x "$BLUUM_CHROMIUM" ]; then
+  exit 0
+fi
 if [ -x /usr/bin/chromium ]; then
   exit 0
 fi

@@ -40,7 +40,7 @@ table.headers th { font-weight: 600; white-space: nowrap; width: 1%; }
 .error { border-left: 4px solid var(--bad); padding: .25rem .75rem; background: rgba(207,34,46,.08); }
 .error h2 { font-size: 1.05rem; }
 .field-error { color: var(--bad); min-height: 1.5em; }
-.attempts { padding-left: 1.25rem; }
+.attempts { list-style: none; padding-left: 0; }
 .attempt { margin-bottom: 1rem; border-left: 4px solid var(--bad); padding-left: .75rem; }
 .attempt.ok { border-color: var(--ok); }
 .attempt h3 { margin: .25rem 0; font-size: 1rem; }
@@ -104,7 +104,12 @@ export const inspectorJs = `
       }
     };
     var source = new EventSource(streamUrl);
-    source.addEventListener('open', function () { say('Live: this page updates as events and attempts happen.'); });
+    // What happened between this page's rendering and the stream's (re)connection is caught up
+    // once, on every open.
+    source.addEventListener('open', function () {
+      say('Live: this page updates as events and attempts happen.');
+      refresh();
+    });
     source.addEventListener('error', function () { say('Live updates paused; reconnecting…'); });
     source.addEventListener('event', function (message) {
       var event = JSON.parse(message.data);

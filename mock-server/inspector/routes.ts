@@ -62,7 +62,9 @@ const securityHeaders = Object.freeze({
   'content-security-policy':
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
+  // Not `no-referrer`: under it Chromium sends `Origin: null` on the page's own form posts, which
+  // the same-origin check (access.ts) must refuse. `same-origin` still keeps URLs from other sites.
+  'referrer-policy': 'same-origin',
   // Pages can hold a revealed secret: keep them out of every cache.
   'cache-control': 'no-store',
 })
@@ -147,6 +149,9 @@ export function registerInspector(app: FastifyInstance, options: InspectorOption
     scope.get(inspectorPaths.js, async (_request, reply) =>
       reply.type('text/javascript; charset=utf-8').send(inspectorJs),
     )
+
+    // Browsers ask for it on every page; no icon is better than Bluum's JSON 404.
+    scope.get('/favicon.ico', async (_request, reply) => reply.code(204).send())
 
     scope.get(inspectorPaths.stream, (request, reply) => {
       reply.hijack()

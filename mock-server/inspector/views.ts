@@ -297,8 +297,11 @@ function bodyBlock(body: string | undefined, truncated?: boolean): SafeHtml {
     ${truncated ? html`<p class="muted">Only the first 64 KB were kept.</p>` : ''}`
 }
 
-/** One attempt: its outcome, the receiver's diagnosis, the request sent and the answer. */
-export function renderAttempt(attempt: AttemptView): SafeHtml {
+/**
+ * One attempt: its outcome, the receiver's diagnosis, the request sent and the answer (unfolded
+ * when it is the latest attempt and failed: the answer people came to read).
+ */
+export function renderAttempt(attempt: AttemptView, latest = false): SafeHtml {
   const status = attempt.response?.status ?? attempt.status_code
   const diagnosis = receiverDiagnosis(attempt.response?.body)
   const outcome = attempt.succeeded
@@ -352,7 +355,7 @@ export function renderAttempt(attempt: AttemptView): SafeHtml {
     }
     ${
       attempt.response
-        ? html`<details open>
+        ? html`<details ${latest && !attempt.succeeded ? raw('open') : ''}>
             <summary>Response received</summary>
             ${headerRows(attempt.response.headers)}${bodyBlock(attempt.response.body, attempt.response.body_truncated)}
           </details>`
@@ -399,8 +402,8 @@ export function renderDeliveryLive(view: {
     ${
       view.attempts.length === 0
         ? html`<p class="muted">No attempt yet.</p>`
-        : html`<ol class="attempts">
-            ${view.attempts.map(renderAttempt)}
+        : html`<ol class="attempts" aria-label="Attempts, newest first">
+            ${[...view.attempts].reverse().map((a, i) => renderAttempt(a, i === 0))}
           </ol>`
     }
   </section>`
