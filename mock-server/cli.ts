@@ -43,6 +43,8 @@ Reset: POST /v1/sandbox/reset forgets investors, orders, transfers, documents, d
   send {"keep_webhooks":false} to drop them too (the --forward-to webhook always stays).
 
 Endpoints: the API under /v1, sandbox controls under /v1/sandbox, the OpenAPI document at /openapi.json.
+Inspector: http://127.0.0.1:4010/ (events, deliveries and their attempts live; replay, trigger, clock,
+  secrets); no login from this machine, the API key and secret as HTTP Basic from elsewhere.
 `
 
 function fail(message: string): never {
@@ -128,6 +130,7 @@ async function main(): Promise<void> {
     `Bluum sandbox listening on ${baseUrl}`,
     `  API key:     ${apiKey}`,
     `  API secret:  ${apiSecret}`,
+    `  Inspector:   ${address}/`,
     `  OpenAPI:     ${address}/openapi.json`,
     ...(stateFile === undefined
       ? []
