@@ -194,6 +194,9 @@ t.test('one delivery: unknown ids answer Bluum 404 envelopes, nothing changes', 
     { path: `/webhooks/${b.id}/deliveries/${ofA.id}`, param: 'delivery_id' },
     { path: `/webhooks/wh_nope/deliveries/${ofA.id}`, param: 'webhook_id' },
   ]
+  rows.push({ path: '/sandbox/deliveries/dlv_nope', param: 'delivery_id' })
+  const byId = await api('GET', `/sandbox/deliveries/${ofA.id}`)
+  t.match(byId, { status: 200, body: { id: ofA.id, webhook_id: a.id, attempts: [{ attempt: 1 }] } })
   for (const row of rows) {
     const answer = await api('GET', row.path)
     t.equal(answer.status, 404, row.path)

@@ -252,7 +252,7 @@ t.test(
     t.match(text, `event: event\ndata: {"id":"${emitted.id}","event":"order.filled"`)
     t.match(
       text,
-      /event: attempt\ndata: \{"delivery_id":"dlv_[^"]+","webhook_id":"wh_[^"]+","event_id":"evt_/,
+      /event: attempt\ndata: \{"delivery_id":"dlv_[^"]+","webhook_id":"wh_[^"]+","event":"order.filled","event_id":"evt_/,
     )
     await server.close()
     const { done } = await reader.read()

@@ -222,6 +222,13 @@ export const DeliverySchema = Type.Object({
   created: Type.Integer(),
 })
 
+/** `GET /v1/sandbox/stream`'s query. */
+export const StreamQuery = Type.Object({
+  webhook_id: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 64, description: 'Only the attempts of this webhook' }),
+  ),
+})
+
 export const SandboxDeliveryListQuery = Type.Object({
   ...listQueryFields,
   status: Type.Optional(

@@ -117,9 +117,10 @@ export const inspectorJs = `
       refresh();
     });
     source.addEventListener('attempt', function (message) {
-      var attempt = JSON.parse(message.data);
-      var outcome = attempt.succeeded ? 'delivered' : (attempt.status_code ? 'HTTP ' + attempt.status_code : (attempt.error || 'failed'));
-      say(attempt.event + ' to ' + attempt.webhook_id + ': attempt ' + attempt.attempt + ', ' + outcome);
+      var activity = JSON.parse(message.data);
+      var attempt = activity.attempt;
+      var outcome = attempt.succeeded ? 'delivered' : (attempt.status_code ? 'HTTP ' + attempt.status_code : (attempt.error || 'no answer'));
+      say(activity.event + ' to ' + activity.webhook_id + ': attempt ' + attempt.attempt + ', ' + outcome + (activity.parked ? ', parked' : ''));
       refresh();
     });
   }

@@ -14,7 +14,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { createApiGuard } from '../api/auth.js'
 import type { SandboxApi } from '../api/dispatcher.js'
 import type { ApiResponse } from '../api/route.js'
-import { toDeliveryResource } from '../api/routes/webhooks.js'
+import { openSandboxStream } from '../api/stream.js'
 import { eventTypes } from '../core/event-bus.js'
 import { triggerSampleData } from '../engines/triggers.js'
 import type { Sandbox } from '../sandbox.js'
@@ -71,12 +71,15 @@ const securityHeaders = Object.freeze({
 
 type Query = Record<string, unknown>
 
+/** Bytes a page's stream may fall behind before it is dropped, as the API's stream does. */
+const maxStreamBacklogBytes = 1_048_576
+
 /** Registers the inspector on the sandbox's Fastify server. */
 export function registerInspector(app: FastifyInstance, options: InspectorOptions): void {
   const { sandbox, api } = options
   const guard = createApiGuard(sandbox)
   const authorization = `Basic ${Buffer.from(`${sandbox.options.apiKey}:${sandbox.options.apiSecret}`).toString('base64')}`
-  const streams = new Set<import('node:http').ServerResponse>()
+  const streams = new Set<() => void>()
 
   // `GET /v1` in a browser leads to the inspector; API clients keep Bluum's 404 envelope.
   app.get(api.prefix, (request, reply) => {
@@ -125,8 +128,7 @@ export function registerInspector(app: FastifyInstance, options: InspectorOption
     })
     // An open event stream would keep `app.close()` waiting forever: end them first.
     scope.addHook('preClose', async () => {
-      for (const stream of streams) stream.end()
-      streams.clear()
+      for (const end of [...streams]) end()
     })
     scope.setErrorHandler((error, request, reply) => {
       request.log.error({ err: error }, 'inspector failure')
@@ -153,7 +155,9 @@ export function registerInspector(app: FastifyInstance, options: InspectorOption
     // Browsers ask for it on every page; no icon is better than Bluum's JSON 404.
     scope.get('/favicon.ico', async (_request, reply) => reply.code(204).send())
 
-    scope.get(inspectorPaths.stream, (request, reply) => {
+    // The API's own stream (`GET /v1/sandbox/stream`, api/stream.ts: the same frames), behind the
+    // inspector's access rules instead of Basic auth: a browser's EventSource cannot send headers.
+    scope.get(inspectorPaths.stream, { exposeHeadRoute: false }, (request, reply) => {
       reply.hijack()
       const res = reply.raw
       res.writeHead(200, {
@@ -161,30 +165,20 @@ export function registerInspector(app: FastifyInstance, options: InspectorOption
         'content-type': 'text/event-stream; charset=utf-8',
         connection: 'keep-alive',
       })
-      res.write('retry: 1000\n\n')
-      const send = (name: string, data: unknown) =>
-        res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`)
-      const offEvent = sandbox.onEvent((event) =>
-        send('event', { id: event.id, event: event.event, timestamp: event.timestamp }),
-      )
-      const offAttempt = sandbox.deliveries.onAttempt((delivery, attempt) =>
-        send('attempt', {
-          delivery_id: delivery.id,
-          webhook_id: delivery.webhook_id,
-          event_id: delivery.event_id,
-          event: delivery.event,
-          attempt: attempt.attempt,
-          status_code: attempt.status_code,
-          error: attempt.error,
-          succeeded: attempt.succeeded,
-        }),
-      )
-      streams.add(res)
-      request.raw.on('close', () => {
-        offEvent()
-        offAttempt()
-        streams.delete(res)
+      const end = () => {
+        stop()
+        streams.delete(end)
+        if (!res.writableEnded) res.end()
+      }
+      const stop = openSandboxStream(sandbox, (text) => {
+        if (res.writableEnded) return
+        // A page that stopped reading (a suspended tab) is dropped, not buffered without bound;
+        // its EventSource reconnects and the catch-up refresh fills the gap.
+        if (res.writableLength > maxStreamBacklogBytes) return end()
+        res.write(text)
       })
+      streams.add(end)
+      res.on('close', end)
     })
 
     scope.get('/', async (request, reply) => {

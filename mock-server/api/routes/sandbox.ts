@@ -7,7 +7,7 @@ import { defineRoute, json, list, type RouteDefinition } from '../route.js'
 import { toDeliveryResource } from './webhooks.js'
 import { formatPrice, toNumber } from '../../core/decimal.js'
 import { parseDuration } from '../../core/duration.js'
-import { InvalidFormatError, ValidationError, withParam } from '../../core/errors.js'
+import { InvalidFormatError, NotFoundError, ValidationError, withParam } from '../../core/errors.js'
 import type { Sandbox } from '../../sandbox.js'
 import {
   AdvanceClockBody,
@@ -106,6 +106,21 @@ export function sandboxRoutes(sandbox: Sandbox): RouteDefinition[] {
           ...(webhook_id === undefined ? {} : { webhookId: webhook_id }),
         })
         return list(req.url, found.map(toDeliveryResource), req.query)
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/sandbox/deliveries/:delivery_id',
+      operationId: 'getSandboxDelivery',
+      summary: 'Retrieve one delivery by its id alone, whatever its webhook',
+      tag,
+      access: 'tenant',
+      schema: { response: DeliverySchema },
+      handler: (req) => {
+        const delivery = sandbox.deliveries.get(req.params.delivery_id)
+        if (!delivery)
+          throw withParam(new NotFoundError('delivery', req.params.delivery_id), 'delivery_id')
+        return json(200, toDeliveryResource(delivery))
       },
     }),
     defineRoute({
