@@ -36,6 +36,13 @@ async function startApp(secret: string, port: number, seen: string[]) {
   return { app, address, port: Number(new URL(address).port) }
 }
 
+const browser = await chromium.launch({
+  executablePath,
+  // Chromium refuses its sandbox to root (CI containers); the pages are our own, on loopback.
+  args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
+})
+t.teardown(() => browser.close())
+
 t.test('watch a delivery fail, read why, fix the app and replay it, in a browser', async (t) => {
   const sandbox = createSandbox({ clock: 'real' })
   const server = createSandboxServer(sandbox)
@@ -61,12 +68,6 @@ t.test('watch a delivery fail, read why, fix the app and replay it, in a browser
   t.equal(created.status, 201)
   const webhook = (await created.json()) as { id: string; secret: string }
 
-  const browser = await chromium.launch({
-    executablePath,
-    // Chromium refuses its sandbox to root (CI containers); the page is our own, on loopback.
-    args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
-  })
-  t.teardown(() => browser.close())
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } })
 
   await page.goto(`${base}/`)
@@ -120,7 +121,8 @@ t.test('watch a delivery fail, read why, fix the app and replay it, in a browser
   receiver = await startApp(rotated, receiver.port, seen)
 
   await page.goto(deliveryUrl)
-  await page.getByRole('button', { name: 'Replay this delivery' }).click()
+  await page.getByRole('button', { name: 'Replay this delivery' }).focus()
+  await page.keyboard.press('Enter')
   await page.waitForURL(/notice=Replayed/)
   const replayed = page.locator('#attempt-7.ok')
   await replayed.waitFor()
@@ -130,4 +132,47 @@ t.test('watch a delivery fail, read why, fix the app and replay it, in a browser
 
   mkdirSync(dirname(screenshot), { recursive: true })
   await page.screenshot({ path: screenshot })
+})
+
+t.test('trigger an event from the form, by keyboard, checked before it is sent', async (t) => {
+  const sandbox = createSandbox({ clock: 'real' })
+  const server = createSandboxServer(sandbox)
+  const base = await server.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(async () => {
+    await server.close()
+    await sandbox.close()
+  })
+  const page = await browser.newPage()
+  t.teardown(() => page.close())
+  await page.goto(`${base}/trigger`)
+  const submit = async () => {
+    await page.getByRole('button', { name: 'Trigger', exact: true }).focus()
+    await page.keyboard.press('Enter')
+  }
+
+  await page.getByLabel('Event', { exact: true }).selectOption('transfer.deposit.completed')
+  const data = page.getByLabel(/^Data/)
+  const sample = await data.inputValue()
+  t.match(sample, '"amount": "1000.00"', "the chosen event's sample is filled in")
+  t.notMatch(sample, '"id"', 'without the fields the sandbox computes')
+
+  await data.fill('{"amount": ')
+  await submit()
+  await page.locator('#trigger-data-error', { hasText: 'not valid JSON' }).waitFor()
+  t.equal(await data.getAttribute('aria-invalid'), 'true', 'the field is marked invalid')
+  t.equal(page.url(), `${base}/trigger`, 'the form was not sent')
+
+  await data.fill('{"amount": "ten"}')
+  await submit()
+  const refusal = page.locator('#api-error')
+  await refusal.waitFor()
+  t.match(await refusal.innerText(), /BLUM-400-\d+/, "the API's code")
+  t.match(await refusal.innerText(), 'data.amount', 'the field it names')
+  t.equal(sandbox.events().length, 0, 'nothing was emitted')
+
+  await page.getByLabel(/^Data/).fill('{"amount": "250.00"}')
+  await submit()
+  await page.waitForURL(/\/events\/evt_/)
+  t.match(await page.locator('pre').innerText(), '"amount": "250.00"', 'the event, as emitted')
+  t.equal(sandbox.events().at(-1)?.event, 'transfer.deposit.completed')
 })
