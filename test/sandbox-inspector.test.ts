@@ -160,6 +160,10 @@ t.test('replay and replay-parked go through the API and redirect', async (t) => 
   const all = await post(`/webhooks/${webhook.id}/replay-parked`)
   t.equal(all.status, 303)
   t.match(all.headers.get('location'), 'Replayed%201%20parked%20delivery')
+  for (const back of ['//evil.example/x', '/\\evil.example/x', 'http://evil.example/x']) {
+    const away = await post('/clock/advance', { duration: '1s', back })
+    t.match(away.headers.get('location'), /^\/\?notice=/, `${back}: back to the inspector`)
+  }
   const bad = await post('/clock/advance', { duration: 'soon' })
   t.equal(bad.status, 400)
   t.match(await bad.text(), 'BLUM-400-003')

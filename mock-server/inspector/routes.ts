@@ -402,7 +402,8 @@ export function registerInspector(app: FastifyInstance, options: InspectorOption
       const answer = await callApi('POST', '/sandbox/clock/advance', {
         duration: form.get('duration') ?? '',
       })
-      const target = back.startsWith('/') && !back.startsWith('//') ? back : '/'
+      // Only a path of this server: `//host` and `/\host` are other sites to a browser.
+      const target = /^\/(?![/\\])/.test(back) ? back : '/'
       if (answer.status >= 400) {
         const error = apiError(answer)
         return sendPage(
