@@ -111,9 +111,9 @@ t.test('watch a delivery fail, read why, fix the app and replay it, in a browser
   // Fix the app: reveal the secret (hidden until then), rotate it, restart the app with it.
   await page.getByRole('link', { name: 'Webhooks' }).click()
   t.equal(await page.getByText(/whsec_/).count(), 0, 'the secret is hidden')
-  await page.getByRole('button', { name: 'Reveal the secret of my app' }).click()
+  await page.getByRole('button', { name: 'Reveal secret of my app' }).click()
   t.equal(await page.locator('output.secret code').innerText(), webhook.secret, 'revealed')
-  await page.getByRole('button', { name: 'Rotate the secret of my app' }).click()
+  await page.getByRole('button', { name: 'Rotate secret of my app' }).click()
   await page.getByText('Secret rotated').waitFor()
   const rotated = await page.locator('output.secret code').innerText()
   t.not(rotated, webhook.secret, 'a new secret')

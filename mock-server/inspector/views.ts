@@ -267,8 +267,9 @@ export function renderFeedPage(
     { ...frame, title: 'Events and deliveries', current: 'feed' },
     html`<h1>Events and deliveries</h1>
       <p>
-        Every event the sandbox emitted and its delivery to each subscribed webhook. This page
-        updates by itself while it is open${filtered ? ' (with the filters below)' : ''}.
+        Every event the sandbox emitted and its delivery to each subscribed webhook. With JavaScript
+        on, this page updates by itself while it is
+        open${filtered ? ' (with the filters below)' : ''}.
       </p>
       ${renderFilters(view.filters, view.webhooks, view.eventNames)} ${renderFeedTable(view.feed)}`,
   )
@@ -543,7 +544,7 @@ export function renderWebhooksPage(
                   <a href="/webhooks#${webhook.id}">Hide</a>`
               : html`<span class="secret-hidden">hidden</span>
                   <form class="inline" method="post" action="/webhooks/${id}/reveal">
-                    <button type="submit" aria-label="Reveal the secret of ${webhook.name}">
+                    <button type="submit" aria-label="Reveal secret of ${webhook.name}">
                       Reveal secret
                     </button>
                   </form>`
@@ -552,12 +553,15 @@ export function renderWebhooksPage(
       </dl>
       <div class="actions">
         <form class="inline" method="post" action="/webhooks/${id}/rotate">
-          <button type="submit" aria-label="Rotate the secret of ${webhook.name}">
-            Rotate secret
-          </button>
+          <button type="submit" aria-label="Rotate secret of ${webhook.name}">Rotate secret</button>
         </form>
         <form class="inline" method="post" action="/webhooks/${id}/replay-parked">
-          <button type="submit" aria-label="Replay the parked deliveries of ${webhook.name}">
+          <button
+            type="submit"
+            aria-label="Replay ${parked} parked ${
+              parked === 1 ? 'delivery' : 'deliveries'
+            } of ${webhook.name}"
+          >
             Replay ${parked} parked ${parked === 1 ? 'delivery' : 'deliveries'}
           </button>
         </form>
