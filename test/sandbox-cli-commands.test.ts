@@ -3,6 +3,7 @@
  * process) and a real receiver running the plugin on 127.0.0.1: each does what its help says.
  */
 import Fastify from 'fastify'
+import { once } from 'node:events'
 import t, { type Test } from 'tap'
 import bluumWebhooks from '../plugin/index.js'
 import { freePort } from './helpers/free-port.js'
@@ -156,3 +157,14 @@ t.test(
     t.equal((await cli.api('GET', `/webhooks/${webhookId}`)).status, 404, 'the webhook is gone')
   },
 )
+
+t.test('logs exits 1 and says so when the sandbox stops', async (t) => {
+  const cli = await startCli(t)
+  const logs = spawnCommand(['logs', '--url', cli.base])
+  t.teardown(() => logs.stop())
+  await logs.waitFor((_out, err) => err.includes('Following delivery attempts'))
+  t.equal(await cli.stop(), 0, 'the sandbox closes with a stream open')
+  const [code] = (await once(logs.child, 'exit')) as [number | null]
+  t.equal(code, 1)
+  t.match(logs.stderr(), /closed the live stream/)
+})
