@@ -8,27 +8,26 @@
  * 2 a bad command line (the usage text printed to stderr).
  */
 import { QuietExit, UsageExit, type CliIo } from './cli/args.js'
-import { deliveries } from './cli/deliveries.js'
-import { listen } from './cli/listen.js'
-import { logs } from './cli/logs.js'
-import { replay } from './cli/replay.js'
-import { serve, serveUsage } from './cli/serve.js'
-import { trigger } from './cli/trigger.js'
+import { serveUsage } from './cli/usage.js'
 
-const commands: Record<string, (argv: string[], io: CliIo) => Promise<number>> = {
-  trigger,
-  deliveries,
-  replay,
-  logs,
-  listen,
+type Command = (argv: string[], io: CliIo) => Promise<number>
+
+// Loaded on demand: a subcommand is an HTTP client and should not pay for loading the sandbox.
+const commands: Record<string, () => Promise<Command>> = {
+  trigger: async () => (await import('./cli/trigger.js')).trigger,
+  deliveries: async () => (await import('./cli/deliveries.js')).deliveries,
+  replay: async () => (await import('./cli/replay.js')).replay,
+  logs: async () => (await import('./cli/logs.js')).logs,
+  listen: async () => (await import('./cli/listen.js')).listen,
 }
 
 async function main(argv: string[], io: CliIo): Promise<number> {
   const [first, ...rest] = argv
-  if (first === undefined || first.startsWith('-')) return serve(argv, io)
-  const command = commands[first]
-  if (!command) throw new UsageExit(`unknown command ${JSON.stringify(first)}`, serveUsage)
-  return command(rest, io)
+  if (first === undefined || first.startsWith('-'))
+    return (await import('./cli/serve.js')).serve(argv, io)
+  const load = Object.hasOwn(commands, first) ? commands[first] : undefined
+  if (!load) throw new UsageExit(`unknown command ${JSON.stringify(first)}`, serveUsage)
+  return (await load())(rest, io)
 }
 
 const io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }

@@ -3,7 +3,7 @@
  * text to stderr and exits 2), `--help`, and the options that reach a running sandbox.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { DEFAULT_SANDBOX_API_KEY, DEFAULT_SANDBOX_API_SECRET } from '../sandbox.js'
+import { DEFAULT_SANDBOX_API_KEY, DEFAULT_SANDBOX_API_SECRET } from '../core/credentials.js'
 
 /** Where a subcommand writes; injectable so the formatting stays testable without a process. */
 export interface CliIo {

@@ -157,7 +157,10 @@ export interface Webhook {
 export interface AttemptRequest {
   method: 'POST'
   url: string
-  /** The headers the engine sent (names in lower case), signature included. */
+  /**
+   * The headers the engine sent (names in lower case), signature included. The HTTP transport
+   * adds `content-length` and msw's bypass marker (`accept: msw/passthrough`) on the wire.
+   */
   headers: Record<string, string>
   /** The exact bytes sent, as UTF-8 text (the same on every attempt of a delivery). */
   body: string
