@@ -41,10 +41,19 @@ export type { SandboxApi, ApiDispatcherOptions } from './api/dispatcher.js'
 export type { TriggerOptions } from './engines/triggers.js'
 export { createOpenApiDocument } from './api/openapi.js'
 export { bluumRetryScheduleMs, defaultDeliveryOptions } from './delivery/engine.js'
-export type { DeliveryEngine, DeliveryEngineOptions, AttemptListener } from './delivery/engine.js'
+export type {
+  DeliveryEngine,
+  DeliveryEngineOptions,
+  DeliveryFilter,
+  AttemptListener,
+} from './delivery/engine.js'
+export { deliveryPhase, deliveryPhases } from './delivery/phase.js'
+export type { DeliveryPhase } from './delivery/phase.js'
+export { attemptActivity, openSandboxStream, sseFrame } from './api/stream.js'
+export type { AttemptActivity, SandboxStreamOptions } from './api/stream.js'
 export { createHttpTransport } from './delivery/transport-http.js'
 export { createInjectTransport } from './delivery/transport-inject.js'
-export type { InjectTarget } from './delivery/transport-inject.js'
+export type { InjectTarget, InjectTransportOptions } from './delivery/transport-inject.js'
 export type { DeliveryTransport, DeliveryRequest, DeliveryResponse } from './delivery/transport.js'
 export { signEntry, signatureHeader, generateWebhookSecret } from './delivery/signer.js'
 export { matchesSubscription } from './core/event-bus.js'
@@ -60,5 +69,9 @@ export type {
   WebhookFaults,
   Delivery,
   DeliveryAttempt,
+  AttemptRequest,
+  AttemptResponse,
+  AttemptConnectionError,
 } from './core/state.js'
+export { maxRecordedBodyBytes } from './core/state.js'
 export * as sandboxErrors from './core/errors.js'

@@ -36,10 +36,8 @@ import { createHttpTransport } from './delivery/transport-http.js'
 import type { DeliveryTransport } from './delivery/transport.js'
 import { createWebhookService, type WebhookService } from './engines/webhooks.js'
 
-/** The documented default tenant-wide key of every sandbox. */
-export const DEFAULT_SANDBOX_API_KEY = 'bluum_sandbox_key'
-/** The documented default secret of every sandbox. */
-export const DEFAULT_SANDBOX_API_SECRET = 'bluum_sandbox_secret'
+import { DEFAULT_SANDBOX_API_KEY, DEFAULT_SANDBOX_API_SECRET } from './core/credentials.js'
+export { DEFAULT_SANDBOX_API_KEY, DEFAULT_SANDBOX_API_SECRET }
 /** Bluum's documented sandbox base URL, the one the msw face answers by default. */
 export const BLUUM_SANDBOX_BASE_URL = 'https://sandbox.api.bluumfinance.com/v1'
 

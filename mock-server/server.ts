@@ -16,10 +16,16 @@ import {
   InternalError,
   InvalidRequestError,
   RequestTooLargeError,
+  TenantKeyRequiredError,
 } from './core/errors.js'
-import { defaultBodyLimitBytes } from './api/request-parts.js'
+import { createApiGuard } from './api/auth.js'
+import { defaultBodyLimitBytes, flatQuery } from './api/request-parts.js'
+import { StreamQuery } from './api/schemas.js'
+import { openSandboxStream, streamDefaults } from './api/stream.js'
+import { validate } from './api/validation.js'
 import { createOpenApiDocument } from './api/openapi.js'
 import { createApi } from './api/routes/index.js'
+import { registerInspector } from './inspector/routes.js'
 import type { Sandbox } from './sandbox.js'
 
 export interface SandboxServerOptions {
@@ -29,7 +35,12 @@ export interface SandboxServerOptions {
   logger?: FastifyServerOptions['logger']
   /** Largest accepted request body, bytes (documents are multipart). Default 10485760 (10 MiB). */
   bodyLimitBytes?: number
+  /** Wall ms between `: keepalive` comments on `GET /v1/sandbox/stream`. Default 15000. */
+  streamKeepaliveMs?: number
 }
+
+/** Bytes a stream client may fall behind before the server drops it (it reconnects). */
+const maxStreamBacklogBytes = 1_048_576
 
 function send(reply: FastifyReply, response: ApiResponse): FastifyReply {
   reply.code(response.status)
@@ -107,6 +118,8 @@ export function createSandboxServer(
     })
   }
 
+  mountStream(app, sandbox, prefix, options.streamKeepaliveMs ?? streamDefaults.keepaliveMs)
+
   const openapi = (request: { protocol: string; host: string }) =>
     createOpenApiDocument(api, { serverUrl: `${request.protocol}://${request.host}${prefix}` })
   app.get('/openapi.json', async (request, reply) =>
@@ -134,6 +147,9 @@ export function createSandboxServer(
     return send(reply, await api.handle(raw))
   }
 
+  // The web inspector at `/` (pages, forms, live stream); see inspector/access.ts for who may use it.
+  registerInspector(app, { sandbox, api })
+
   app.setNotFoundHandler((request, reply) => handleUnrouted(request, reply))
   app.setErrorHandler(
     (error: { code?: string; statusCode?: number; message: string }, request, reply) => {
@@ -154,4 +170,80 @@ export function createSandboxServer(
     },
   )
   return app
+}
+
+/**
+ * `GET {prefix}/sandbox/stream`: server-sent events (`text/event-stream`) of the sandbox's live
+ * activity, for the inspector page and `bluum-sandbox logs` / `listen`. Auth as every
+ * `/v1/sandbox` route (a tenant key, the rate limit); `?webhook_id=wh_...` keeps the attempts of
+ * one webhook. Frames: `event: event` (the envelope of each new event), `event: attempt` (the
+ * delivery id, webhook id, event name, `evt_` id, the attempt record, the phase, the next retry
+ * time or `parked: true`), and a `: keepalive` comment every `keepaliveMs`. Standalone face only:
+ * msw answers one response per request, so the in-process face has no stream (subscribe with
+ * `sandbox.onEvent` and `sandbox.deliveries.onAttempt` there). Streams end when the server closes
+ * (a `preClose` hook, so `app.close()` never waits on an open stream), and a client that falls 1
+ * MiB behind is dropped rather than buffered without bound.
+ */
+function mountStream(
+  app: FastifyInstance,
+  sandbox: Sandbox,
+  prefix: string,
+  keepaliveMs: number,
+): void {
+  const guard = createApiGuard(sandbox)
+  const open = new Set<() => void>()
+  app.route({
+    method: 'GET',
+    url: `${prefix}/sandbox/stream`,
+    // A HEAD would hold the connection open with no body to send.
+    exposeHeadRoute: false,
+    handler(request, reply) {
+      let webhookId: string | undefined
+      try {
+        const auth = guard.authenticate(request.headers)
+        if (auth.kind !== 'tenant') throw new TenantKeyRequiredError('Sandbox controls')
+        guard.rateLimit(auth)
+        const query = validate(
+          StreamQuery,
+          flatQuery(request.query as Record<string, string>),
+          'query',
+        ) as { webhook_id?: string }
+        webhookId = query.webhook_id
+        if (webhookId !== undefined) sandbox.webhooks.get(webhookId)
+      } catch (error) {
+        send(reply, errorResponse(error))
+        return
+      }
+      reply.hijack()
+      const res = reply.raw
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        // Tells nginx-style proxies not to buffer the stream.
+        'x-accel-buffering': 'no',
+      })
+      let stop: (() => void) | undefined
+      const end = () => {
+        stop?.()
+        open.delete(end)
+        if (!res.writableEnded) res.end()
+      }
+      stop = openSandboxStream(
+        sandbox,
+        (text) => {
+          if (res.writableEnded) return
+          if (res.writableLength > maxStreamBacklogBytes) return end()
+          res.write(text)
+        },
+        { keepaliveMs, ...(webhookId === undefined ? {} : { webhookId }) },
+      )
+      open.add(end)
+      res.on('close', end)
+    },
+  })
+  app.addHook('preClose', (done) => {
+    for (const end of [...open]) end()
+    done()
+  })
 }

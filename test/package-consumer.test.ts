@@ -342,6 +342,12 @@ await app.close()
 const sandbox = createSandbox()
 const server = createSandboxServer(sandbox)
 result.sandbox = (await server.inject({ method: 'GET', url: '/v1/nowhere' })).statusCode
+// The inspector's page, stylesheet and script ship in dist/ (string modules, no copy step).
+result.inspector = {}
+for (const url of ['/', '/_inspector/inspector.css', '/_inspector/inspector.js']) {
+  const answer = await server.inject({ method: 'GET', url })
+  result.inspector[url] = [answer.statusCode, answer.headers['content-type'], answer.body.length > 1000]
+}
 await server.close()
 await sandbox.close()
 
@@ -363,6 +369,15 @@ t.test(
     const result = JSON.parse(ran.stdout || '{}') as Record<string, unknown>
     t.equal(result.plugin, 200, 'the plugin verifies and acknowledges a delivery')
     t.equal(result.sandbox, 404, 'the sandbox core and its Fastify face answer')
+    t.same(
+      result.inspector,
+      {
+        '/': [200, 'text/html; charset=utf-8', true],
+        '/_inspector/inspector.css': [200, 'text/css; charset=utf-8', true],
+        '/_inspector/inspector.js': [200, 'text/javascript; charset=utf-8', true],
+      },
+      'the packed sandbox serves the inspector with its assets',
+    )
     t.equal(result.harnessBuiltTheApp, false, 'the harness stopped before building anything')
     for (const [face, peer, install] of [
       [

@@ -11,6 +11,7 @@ import {
   WithdrawalSchema,
 } from '../../plugin/catalog.js'
 import { decimalPattern, maxIntegerDigits } from '../core/decimal.js'
+import { deliveryPhases } from '../delivery/phase.js'
 import { pageSize } from './route.js'
 
 const Decimal = (description: string) => Type.String({ pattern: decimalPattern, description })
@@ -152,6 +153,56 @@ export const WebhookSchema = Type.Object({
   metadata: Metadata,
 })
 
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
+
+export const DeliveryAttemptSchema = Type.Object({
+  attempt: Type.Integer(),
+  attempted_at: Type.String(),
+  webhook_timestamp: Type.Integer(),
+  status_code: Nullable(Type.Integer()),
+  duration_ms: Type.Number(),
+  error: Nullable(
+    Type.String({
+      description:
+        '"HTTP <status>" for a non-2xx answer, "<code>: <message>" for a connection error',
+    }),
+  ),
+  succeeded: Type.Boolean(),
+  fault: Nullable(Type.Literal('duplicate')),
+  request: Nullable(
+    Type.Object(
+      {
+        method: Type.Literal('POST'),
+        url: Type.String(),
+        headers: Type.Record(Type.String(), Type.String()),
+        body: Type.String({ description: 'The exact bytes sent, signed as they are' }),
+      },
+      {
+        description:
+          'What was sent (never the secret; the signature header is there); null on attempts saved before records were kept',
+      },
+    ),
+  ),
+  response: Nullable(
+    Type.Object(
+      {
+        status: Type.Integer(),
+        headers: Type.Record(Type.String(), Type.Union([Type.String(), Type.Array(Type.String())])),
+        body: Type.String({ description: 'The first 64 KiB of the answer body' }),
+        body_truncated: Type.Boolean(),
+        body_bytes: Type.Integer({ description: 'Bytes of the whole answer body' }),
+      },
+      { description: 'What the receiver answered; null when nothing came back' },
+    ),
+  ),
+  connection_error: Nullable(
+    Type.Object(
+      { code: Type.String(), message: Type.String() },
+      { description: 'Why no answer came: ECONNREFUSED, BLUUM_SANDBOX_DELIVERY_TIMEOUT, ...' },
+    ),
+  ),
+})
+
 export const DeliverySchema = Type.Object({
   id: Type.String({ description: 'dlv_...' }),
   object: Type.Literal('webhook_delivery'),
@@ -159,21 +210,38 @@ export const DeliverySchema = Type.Object({
   event_id: Type.String({ description: 'evt_...; sent as webhook-id on every attempt' }),
   event: Type.String(),
   status: Literals(['pending', 'succeeded', 'parked', 'cancelled'] as const),
-  failure_reason: Type.Union([Type.String(), Type.Null()]),
-  next_attempt_at: Type.Union([Type.String(), Type.Null()]),
-  attempts: Type.Array(
-    Type.Object({
-      attempt: Type.Integer(),
-      attempted_at: Type.String(),
-      webhook_timestamp: Type.Integer(),
-      status_code: Type.Union([Type.Integer(), Type.Null()]),
-      duration_ms: Type.Number(),
-      error: Type.Union([Type.String(), Type.Null()]),
-      succeeded: Type.Boolean(),
-      fault: Type.Union([Type.Literal('duplicate'), Type.Null()]),
+  phase: Literals(
+    deliveryPhases,
+    'pending: not answered yet; failing: failed, a retry is scheduled; delivered; parked: waiting for a replay; cancelled: its webhook was deleted',
+  ),
+  failure_reason: Nullable(Type.String()),
+  next_attempt_at: Nullable(
+    Type.String({ description: 'When the next retry runs (sandbox time)' }),
+  ),
+  attempts: Type.Array(DeliveryAttemptSchema),
+  created: Type.Integer(),
+})
+
+/** `GET /v1/sandbox/stream`'s query. */
+export const StreamQuery = Type.Object({
+  webhook_id: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 64, description: 'Only the attempts of this webhook' }),
+  ),
+})
+
+export const SandboxDeliveryListQuery = Type.Object({
+  ...listQueryFields,
+  status: Type.Optional(
+    Literals(deliveryPhases, 'pending, failing, delivered, parked or cancelled (see `phase`)'),
+  ),
+  event: Type.Optional(
+    Type.String({
+      pattern: '^(\\*|[a-z0-9_]+(\\.[a-z0-9_]+)*(\\.\\*)?)$',
+      maxLength: 100,
+      description: 'An event name, or a wildcard like order.* or transfer.*',
     }),
   ),
-  created: Type.Integer(),
+  webhook_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
 })
 
 // --- Investors ------------------------------------------------------------------------------
@@ -382,8 +450,6 @@ export const LegacyPlaceOrderBody = Type.Object(
   { ...orderFields, qty: Type.Optional(Quantity('Shares; never with notional')) },
   { additionalProperties: false },
 )
-
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 
 /** The order as the legacy G2 route shows it. */
 export const LegacyOrderSchema = Type.Object({

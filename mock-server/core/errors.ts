@@ -219,6 +219,32 @@ export const SandboxBadUrlError = createError<'BLUUM_SANDBOX_BAD_URL', 500, [str
   500,
 )
 
+// --- The CLI's subcommands, talking to a running sandbox ------------------------------------
+
+export const SandboxCliApiError = createError<
+  'BLUUM_SANDBOX_CLI_API_ERROR',
+  500,
+  [string, number, string, string]
+>('BLUUM_SANDBOX_CLI_API_ERROR', '%s answered %d %s: %s', 500)
+export const SandboxCliUnreachableError = createError<
+  'BLUUM_SANDBOX_CLI_UNREACHABLE',
+  500,
+  [string, string]
+>(
+  'BLUUM_SANDBOX_CLI_UNREACHABLE',
+  'Cannot reach the sandbox at %s (%s). Is `bluum-sandbox` running there? Start it, or point --url (or $BLUUM_SANDBOX_URL) at it.',
+  500,
+)
+export const SandboxCliStreamEndedError = createError<
+  'BLUUM_SANDBOX_CLI_STREAM_ENDED',
+  500,
+  [string]
+>(
+  'BLUUM_SANDBOX_CLI_STREAM_ENDED',
+  'The sandbox at %s closed the live stream (it stopped or restarted).',
+  500,
+)
+
 // --- The clock and the state file ---------------------------------------------------------
 
 export const SandboxClockRunawayError = createError<'BLUUM_SANDBOX_CLOCK_RUNAWAY', 500, [number]>(

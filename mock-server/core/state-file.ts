@@ -26,7 +26,15 @@ import { createState, type SandboxState } from './state.js'
 
 /** The `format` field of every state file. */
 export const STATE_FILE_FORMAT = 'bluum-sandbox-state'
-/** The newest format version this sandbox writes and reads. */
+/**
+ * The newest format version this sandbox writes and reads. The rule: a field added where older
+ * readers ignore it, and which this version fills in when a file lacks it, keeps the version (an
+ * older sandbox still loads the file; it just does not show the field). A change an older reader
+ * would misread (a renamed, removed or re-typed field) bumps it, and older sandboxes then refuse
+ * the file with `BLUUM_SANDBOX_STATE_FILE_VERSION` instead of misreading it. Attempt records
+ * (`request`, `response`, `connection_error`) were added under version 1: attempts of older
+ * files load with them null.
+ */
 export const STATE_FILE_VERSION = 1
 
 /** Where a pending delivery stands in its ladder. */
@@ -155,6 +163,22 @@ export function restoreState(target: SandboxState, saved: Record<string, unknown
       if (typeof value !== typeof current)
         throw new Error(`state.${field} is not a ${typeof current}`)
       record[field] = value
+    }
+  }
+  fillAttemptRecords(target)
+}
+
+/** Attempts saved before attempt records existed: what they sent and got was not kept, so null. */
+function fillAttemptRecords(state: SandboxState): void {
+  for (const delivery of state.deliveries.values()) {
+    if (!Array.isArray(delivery.attempts))
+      throw new Error(`delivery '${delivery.id}' has no attempts list`)
+    for (const attempt of delivery.attempts) {
+      if (!isObject(attempt))
+        throw new Error(`delivery '${delivery.id}' has an attempt that is not an object`)
+      attempt.request ??= null
+      attempt.response ??= null
+      attempt.connection_error ??= null
     }
   }
 }

@@ -153,6 +153,42 @@ export interface Webhook {
   pinned?: boolean
 }
 
+/** The request one attempt sent. Never a secret: the signature header is derived, the secret is not sent. */
+export interface AttemptRequest {
+  method: 'POST'
+  url: string
+  /**
+   * The headers the engine sent (names in lower case), signature included. The HTTP transport
+   * adds `content-length` and msw's bypass marker (`accept: msw/passthrough`) on the wire.
+   */
+  headers: Record<string, string>
+  /** The exact bytes sent, as UTF-8 text (the same on every attempt of a delivery). */
+  body: string
+}
+
+/** What the receiver answered to one attempt. */
+export interface AttemptResponse {
+  status: number
+  /** Response headers, names in lower case. */
+  headers: Record<string, string | string[]>
+  /** The first {@link maxRecordedBodyBytes} bytes of the answer body, cut on a character boundary. */
+  body: string
+  /** True when the answer body was longer than what `body` keeps. */
+  body_truncated: boolean
+  /** Bytes of the whole answer body as received. */
+  body_bytes: number
+}
+
+/** Why an attempt got no answer: a connection error or the 30 s timeout. */
+export interface AttemptConnectionError {
+  /** `ECONNREFUSED`, `ECONNRESET`, `BLUUM_SANDBOX_DELIVERY_TIMEOUT`, ... (the error's name when it has no code). */
+  code: string
+  message: string
+}
+
+/** Bytes of a receiver's answer body kept in an attempt record: 64 KiB. */
+export const maxRecordedBodyBytes = 65_536
+
 export interface DeliveryAttempt {
   /** 1-based number within the delivery, counting every run and duplicate. */
   attempt: number
@@ -162,10 +198,17 @@ export interface DeliveryAttempt {
   webhook_timestamp: number
   status_code: number | null
   duration_ms: number
+  /** `HTTP <status>` for a non-2xx answer, `<code>: <message>` for a connection error, else null. */
   error: string | null
   succeeded: boolean
   /** Set on fault-injected copies. */
   fault: 'duplicate' | null
+  /** What was sent; null only on attempts loaded from a state file written before it was recorded. */
+  request: AttemptRequest | null
+  /** What came back; null when nothing did (see `connection_error`). */
+  response: AttemptResponse | null
+  /** Set when no answer came. */
+  connection_error: AttemptConnectionError | null
 }
 
 export type DeliveryStatus = 'pending' | 'succeeded' | 'parked' | 'cancelled'

@@ -22,15 +22,18 @@ import {
   type SandboxEvent,
 } from '../core/event-bus.js'
 import { createId } from '../core/ids.js'
+import { deliveryPhase, type DeliveryPhase } from './phase.js'
 import { signedHeaders } from './signer.js'
-import type {
-  Delivery,
-  DeliveryAttempt,
-  SandboxState,
-  Webhook,
-  WebhookFaults,
+import {
+  maxRecordedBodyBytes,
+  type AttemptResponse,
+  type Delivery,
+  type DeliveryAttempt,
+  type SandboxState,
+  type Webhook,
+  type WebhookFaults,
 } from '../core/state.js'
-import type { DeliveryResponse, DeliveryTransport } from './transport.js'
+import { truncateBody, type DeliveryResponse, type DeliveryTransport } from './transport.js'
 
 /** Bluum's documented retry ladder: waits between attempts, ms. */
 export const bluumRetryScheduleMs: readonly number[] = Object.freeze([
@@ -65,12 +68,26 @@ export const defaultDeliveryOptions: Readonly<DeliveryEngineOptions> = Object.fr
   signingClock: () => Date.now(),
 })
 
-/** Called after every attempt (including fault-injected duplicates). */
+/**
+ * Called after every attempt (including fault-injected duplicates), once the engine has decided
+ * what follows: `delivery.status` and `next_attempt_at` already say succeeded, parked or when.
+ */
 export type AttemptListener = (delivery: Delivery, attempt: DeliveryAttempt) => void
 
+/** Which deliveries {@link DeliveryEngine.list} returns; every field set narrows the list. */
+export interface DeliveryFilter {
+  webhookId?: string
+  /** The engine's status: pending, succeeded, parked, cancelled. */
+  status?: Delivery['status']
+  /** The phase people filter by: pending, failing, delivered, parked, cancelled. */
+  phase?: DeliveryPhase
+  /** An event name or a subscription pattern (`order.*`, `transfer.*`, `*`). */
+  event?: string
+}
+
 export interface DeliveryEngine {
-  /** Deliveries, newest first, optionally for one webhook and/or status. */
-  list(filter?: { webhookId?: string; status?: Delivery['status'] }): Delivery[]
+  /** Deliveries, newest first, optionally for one webhook, status, phase and/or event name. */
+  list(filter?: DeliveryFilter): Delivery[]
   get(deliveryId: string): Delivery | undefined
   /** Sends one delivery again from the start of the ladder (same event id and bytes). */
   replay(deliveryId: string): Delivery
@@ -207,9 +224,10 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
       ...signedHeaders(liveSecrets(webhook), delivery.event_id, timestamp, delivery.payload),
       'user-agent': options.userAgent,
     }
+    const request = { method: 'POST' as const, url: webhook.url, headers, body: delivery.payload }
     const started = performance.now()
     let response: DeliveryResponse | undefined
-    let error: string | null = null
+    let connectionError: DeliveryAttempt['connection_error'] = null
     try {
       response = await transport.send({
         url: webhook.url,
@@ -218,14 +236,14 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
         timeoutMs: options.timeoutMs,
       })
     } catch (caught) {
-      const err = caught as { code?: string; message?: string }
-      error = err.code
-        ? `${err.code}: ${err.message ?? ''}`.trim()
-        : (err.message ?? String(caught))
+      connectionError = describeConnectionError(caught)
     }
     const status = response?.status ?? null
     const succeeded = status !== null && status >= 200 && status < 300
-    if (response && !succeeded) error = `HTTP ${status}`
+    let error: string | null = null
+    if (connectionError)
+      error = `${connectionError.code}: ${connectionError.message}`.replace(/: $/, '')
+    else if (!succeeded) error = `HTTP ${status}`
     const record: DeliveryAttempt = {
       attempt: delivery.attempts.length + 1,
       attempted_at: new Date(nowMs).toISOString(),
@@ -235,10 +253,17 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
       error,
       succeeded,
       fault,
+      request: { ...request, headers: { ...request.headers } },
+      response: response ? recordResponse(response) : null,
+      connection_error: connectionError,
     }
     delivery.attempts.push(record)
-    for (const listener of [...listeners]) listener(delivery, record)
     return response ? { response, record } : { record }
+  }
+
+  /** Tells the attempt listeners, once the engine has decided what comes next (retry, park). */
+  function notify(delivery: Delivery, records: readonly DeliveryAttempt[]): void {
+    for (const record of records) for (const listener of [...listeners]) listener(delivery, record)
   }
 
   function retryAfterMs(response: DeliveryResponse | undefined): number | undefined {
@@ -267,16 +292,30 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
     const started = generation
     run.attemptInRun += 1
     run.inFlight = true
+    const records: DeliveryAttempt[] = []
     let outcome: Awaited<ReturnType<typeof send>>
     try {
       outcome = await send(delivery, webhook, null)
+      records.push(outcome.record)
       for (let copy = 0; copy < webhook.faults.duplicates; copy++)
-        await send(delivery, webhook, 'duplicate')
+        records.push((await send(delivery, webhook, 'duplicate')).record)
     } finally {
       run.inFlight = false
     }
-    const { response, record } = outcome
-    if (started !== generation || delivery.status !== 'pending') return
+    // A reset while on the wire: the delivery belongs to a state that no longer exists.
+    if (started !== generation) return
+    if (delivery.status === 'pending') decide(delivery, webhook, run, outcome)
+    // Listeners see the delivery as decided: its next_attempt_at set, or parked, or succeeded.
+    notify(delivery, records)
+  }
+
+  /** After an attempt: succeeded, parked (410 or ladder exhausted), or the next retry scheduled. */
+  function decide(
+    delivery: Delivery,
+    webhook: Webhook,
+    run: Run,
+    { response, record }: Awaited<ReturnType<typeof send>>,
+  ): void {
     if (record.succeeded) return finish(delivery, 'succeeded', null)
     if (response?.status === 410) {
       // 410 Gone is the receiver saying "this endpoint is retired": stop sending to it at all.
@@ -312,7 +351,9 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
         .filter(
           (d) =>
             (filter.webhookId === undefined || d.webhook_id === filter.webhookId) &&
-            (filter.status === undefined || d.status === filter.status),
+            (filter.status === undefined || d.status === filter.status) &&
+            (filter.phase === undefined || deliveryPhase(d) === filter.phase) &&
+            (filter.event === undefined || matchesSubscription(filter.event, d.event)),
         )
         .reverse()
     },
@@ -384,6 +425,36 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
         else clock.track(attempt(delivery))
       }
     },
+  }
+}
+
+/** A transport's rejection as `{ code, message }`: Node's `ECONNREFUSED`, our timeout code, else the error's name. */
+function describeConnectionError(caught: unknown): { code: string; message: string } {
+  const err = caught as { code?: unknown; name?: unknown; message?: unknown }
+  const code =
+    typeof err?.code === 'string' && err.code
+      ? err.code
+      : typeof err?.name === 'string' && err.name
+        ? err.name
+        : 'Error'
+  const message = typeof err?.message === 'string' ? err.message : String(caught)
+  return { code, message }
+}
+
+/** The answer as an attempt keeps it: headers without empty values, the body cut to 64 KiB. */
+function recordResponse(response: DeliveryResponse): AttemptResponse {
+  const headers: Record<string, string | string[]> = {}
+  for (const [name, value] of Object.entries(response.headers)) {
+    if (value !== undefined) headers[name.toLowerCase()] = value
+  }
+  // A custom transport may hand back a whole body: the record keeps 64 KiB whatever it sends.
+  const cut = truncateBody(Buffer.from(response.body, 'utf8'), maxRecordedBodyBytes)
+  return {
+    status: response.status,
+    headers,
+    body: cut.body,
+    body_truncated: cut.truncated || response.bodyTruncated === true,
+    body_bytes: response.bodyBytes ?? cut.bytes,
   }
 }
 

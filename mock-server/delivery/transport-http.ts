@@ -15,19 +15,20 @@ import https from 'node:https'
 const originalRequest = { 'http:': http.request, 'https:': https.request }
 const MSW_BYPASS = 'msw/passthrough'
 import { SandboxBadUrlError, SandboxDeliveryTimeoutError } from '../core/errors.js'
-import type { DeliveryTransport } from './transport.js'
+import { maxRecordedBodyBytes } from '../core/state.js'
+import { truncateBody, type DeliveryTransport } from './transport.js'
 
 export interface HttpTransportOptions {
   /** Reuse connections between deliveries. Default true. */
   keepAlive?: boolean
-  /** Bytes of the answer body kept for the delivery log. Default 4096. */
+  /** Bytes of the answer body kept for the attempt record. Default 65536 (64 KiB). */
   maxBodyBytes?: number
 }
 
 /** Creates a transport that POSTs over real HTTP(S). */
 export function createHttpTransport(options: HttpTransportOptions = {}): DeliveryTransport {
   const keepAlive = options.keepAlive ?? true
-  const maxBodyBytes = options.maxBodyBytes ?? 4096
+  const maxBodyBytes = options.maxBodyBytes ?? maxRecordedBodyBytes
   const agents = {
     'http:': new http.Agent({ keepAlive }),
     'https:': new https.Agent({ keepAlive }),
@@ -71,10 +72,14 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Deliver
           })
           response.on('end', () => {
             clearTimeout(timer)
+            // Bytes past the limit were counted, not kept: cut what was kept, report the total.
+            const cut = truncateBody(Buffer.concat(chunks), maxBodyBytes)
             resolve({
               status: response.statusCode ?? 0,
               headers: response.headers,
-              body: Buffer.concat(chunks).subarray(0, maxBodyBytes).toString('utf8'),
+              body: cut.body,
+              bodyTruncated: kept > maxBodyBytes,
+              bodyBytes: kept,
             })
           })
         })

@@ -4,7 +4,8 @@
  * Typed structurally so this module does not import Fastify: the core stays framework-free.
  */
 import { SandboxDeliveryTimeoutError } from '../core/errors.js'
-import type { DeliveryTransport } from './transport.js'
+import { maxRecordedBodyBytes } from '../core/state.js'
+import { truncateBody, type DeliveryTransport } from './transport.js'
 
 /** The part of Fastify's `inject` that the transport uses. */
 export interface InjectTarget {
@@ -16,8 +17,17 @@ export interface InjectTarget {
   }): Promise<{ statusCode: number; headers: Record<string, unknown>; body: string }>
 }
 
+export interface InjectTransportOptions {
+  /** Bytes of the answer body kept for the attempt record. Default 65536 (64 KiB). */
+  maxBodyBytes?: number
+}
+
 /** Creates a transport that injects each delivery into `app`; the URL's path and query are used. */
-export function createInjectTransport(app: InjectTarget): DeliveryTransport {
+export function createInjectTransport(
+  app: InjectTarget,
+  options: InjectTransportOptions = {},
+): DeliveryTransport {
+  const maxBodyBytes = options.maxBodyBytes ?? maxRecordedBodyBytes
   return {
     async send({ url, headers, body, timeoutMs }) {
       const target = new URL(url)
@@ -43,10 +53,13 @@ export function createInjectTransport(app: InjectTarget): DeliveryTransport {
               ? undefined
               : String(value)
         }
+        const cut = truncateBody(Buffer.from(response.body, 'utf8'), maxBodyBytes)
         return {
           status: response.statusCode,
           headers: responseHeaders,
-          body: response.body.slice(0, 4096),
+          body: cut.body,
+          bodyTruncated: cut.truncated,
+          bodyBytes: cut.bytes,
         }
       } finally {
         clearTimeout(timer)

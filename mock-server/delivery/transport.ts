@@ -17,8 +17,32 @@ export interface DeliveryRequest {
 export interface DeliveryResponse {
   status: number
   headers: Record<string, string | string[] | undefined>
-  /** The answer body, truncated to a few kilobytes. */
+  /** The answer body, or its first bytes (the engine keeps at most 64 KiB of it). */
   body: string
+  /** True when `body` holds only the first bytes of a longer answer. Default false. */
+  bodyTruncated?: boolean
+  /** Bytes of the whole answer body. Default the bytes of `body`. */
+  bodyBytes?: number
+}
+
+/**
+ * The first `maxBytes` of `bytes` as text, cut before a UTF-8 sequence that would not fit whole,
+ * so a truncated body never ends in a broken character.
+ */
+export function truncateBody(
+  bytes: Uint8Array,
+  maxBytes: number,
+): { body: string; truncated: boolean; bytes: number } {
+  if (bytes.length <= maxBytes)
+    return { body: Buffer.from(bytes).toString('utf8'), truncated: false, bytes: bytes.length }
+  let cut = maxBytes
+  // Continuation bytes are 10xxxxxx: step back to the lead byte of the character that was cut.
+  while (cut > 0 && (bytes[cut]! & 0xc0) === 0x80) cut--
+  return {
+    body: Buffer.from(bytes.subarray(0, cut)).toString('utf8'),
+    truncated: true,
+    bytes: bytes.length,
+  }
 }
 
 /** Sends one delivery; rejects on connection errors and timeouts. */

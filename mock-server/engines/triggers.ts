@@ -88,6 +88,26 @@ const computed: Record<string, ReadonlySet<string>> = {
   kyc: new Set(['object', 'status']),
 }
 
+/**
+ * The `data` a trigger of `name` accepts as it is: the sample without what the engines compute
+ * (ids, statuses, fill times) or create (the investor, its funding source). The inspector's
+ * trigger form starts from it, so sending the form unchanged always works.
+ */
+export function triggerSampleData(name: string, nowMs: number): Record<string, unknown> {
+  const sample = sampleEventData(name, nowMs)
+  if (!isBluumEventName(name)) return {}
+  const left = new Set([
+    ...(computed[name.split('.')[0]!] ?? []),
+    'id',
+    'created',
+    'livemode',
+    'investor_id',
+    'account_id',
+    'funding_source_id',
+  ])
+  return Object.fromEntries(Object.entries(sample).filter(([key]) => !left.has(key)))
+}
+
 const Decimal = Type.String({ pattern: decimalPattern })
 const OptionalNullable = (schema: TSchema) => Type.Optional(Type.Union([schema, Type.Null()]))
 const Literals = (values: readonly string[]) => Type.Union(values.map((v) => Type.Literal(v)))

@@ -18,7 +18,10 @@ export interface RunningCli {
   child: ChildProcess
   /** `http://127.0.0.1:<port>/v1` */
   base: string
+  /** stdout and stderr, interleaved. */
   output(): string
+  /** stdout alone. */
+  stdout(): string
   /** Calls the sandbox API with the default tenant credentials. */
   api<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>
   /** SIGTERM, then the exit code. */
@@ -26,12 +29,24 @@ export interface RunningCli {
 }
 
 /** Spawns the CLI on port 0 (rate limit off, so polling cannot hit 429) and waits for its banner. */
-export async function startCli(t: Test, args: string[] = []): Promise<RunningCli> {
+export async function startCli(
+  t: Test,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<RunningCli> {
   const child = spawn(
     process.execPath,
     ['--import=tsx', cli, '--port', '0', '--rate-limit', '0', ...args],
     {
-      env: { ...process.env, BLUUM_API_KEY: '', BLUUM_API_SECRET: '', BLUUM_WEBHOOK_SECRET: '' },
+      env: {
+        ...process.env,
+        BLUUM_API_KEY: '',
+        BLUUM_API_SECRET: '',
+        BLUUM_WEBHOOK_SECRET: '',
+        NO_COLOR: '',
+        FORCE_COLOR: '',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   )
@@ -39,12 +54,19 @@ export async function startCli(t: Test, args: string[] = []): Promise<RunningCli
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   })
   let output = ''
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk))
+  let stdout = ''
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk
+    stdout += chunk
+  })
   child.stderr.on('data', (chunk: Buffer) => (output += chunk))
   const base = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', () => {
       const found = /listening on (http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(output)
       if (found && output.includes('Time scale')) resolve(found[1]!)
+      // --log-format json: the banner is one JSON object.
+      const json = /"type":"listening","url":"(http:\/\/127\.0\.0\.1:\d+\/v1)"/.exec(output)
+      if (json) resolve(json[1]!)
     })
     child.once('exit', (code) => reject(new Error(`the CLI exited ${code}: ${output}`)))
   })
@@ -52,6 +74,7 @@ export async function startCli(t: Test, args: string[] = []): Promise<RunningCli
     child,
     base,
     output: () => output,
+    stdout: () => stdout,
     async api(method, path, body) {
       const response = await fetch(base + path, {
         method,
@@ -134,4 +157,78 @@ export async function eventually<T>(
     value = await read()
   }
   return value
+}
+
+/** A subcommand run to its end: exit code, stdout and stderr apart. */
+export async function runCommand(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawnCommand(args, env)
+  const [code] = (await once(child.child, 'exit')) as [number | null]
+  return { code, stdout: child.stdout(), stderr: child.stderr() }
+}
+
+export interface CommandProcess {
+  child: ChildProcess
+  stdout(): string
+  stderr(): string
+  /** Resolves once stdout or stderr (all of it so far) passes `check`; rejects if the process exits first. */
+  waitFor(check: (stdout: string, stderr: string) => boolean): Promise<void>
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>
+}
+
+/** Starts a subcommand (`logs`, `listen`) that runs until stopped. */
+export function spawnCommand(args: string[], env: Record<string, string> = {}): CommandProcess {
+  const child = spawn(process.execPath, ['--import=tsx', cli, ...args], {
+    env: {
+      ...process.env,
+      BLUUM_API_KEY: '',
+      BLUUM_API_SECRET: '',
+      BLUUM_SANDBOX_URL: '',
+      NO_COLOR: '',
+      FORCE_COLOR: '',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  const changed = new Set<() => void>()
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk
+    for (const wake of changed) wake()
+  })
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk
+    for (const wake of changed) wake()
+  })
+  return {
+    child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    waitFor(check) {
+      return new Promise((resolve, reject) => {
+        const test = () => {
+          if (!check(stdout, stderr)) return
+          changed.delete(test)
+          resolve()
+        }
+        changed.add(test)
+        child.once('exit', (code) => {
+          changed.delete(test)
+          if (!check(stdout, stderr))
+            reject(new Error(`exited ${code} first; stdout: ${stdout}\nstderr: ${stderr}`))
+        })
+        test()
+      })
+    },
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode
+      child.kill('SIGTERM')
+      const [code] = (await once(child, 'exit')) as [number | null]
+      return code
+    },
+  }
 }

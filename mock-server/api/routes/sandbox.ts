@@ -3,17 +3,21 @@
  * transfers, move prices and time, inject delivery faults, reset.
  */
 import { Type } from '@sinclair/typebox'
-import { defineRoute, json, type RouteDefinition } from '../route.js'
+import { defineRoute, json, list, type RouteDefinition } from '../route.js'
+import { toDeliveryResource } from './webhooks.js'
 import { formatPrice, toNumber } from '../../core/decimal.js'
 import { parseDuration } from '../../core/duration.js'
-import { InvalidFormatError, ValidationError, withParam } from '../../core/errors.js'
+import { InvalidFormatError, NotFoundError, ValidationError, withParam } from '../../core/errors.js'
 import type { Sandbox } from '../../sandbox.js'
 import {
   AdvanceClockBody,
+  DeliverySchema,
   FailTransferBody,
   FaultsBody,
   RejectDocumentBody,
+  ListOf,
   ResetBody,
+  SandboxDeliveryListQuery,
   SetPriceBody,
   SettingsBody,
   TriggerBody,
@@ -83,6 +87,41 @@ export function sandboxRoutes(sandbox: Sandbox): RouteDefinition[] {
           has_more: false,
           data: [...sandbox.events()].reverse(),
         }),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/sandbox/deliveries',
+      operationId: 'listSandboxDeliveries',
+      summary:
+        'Deliveries of every webhook, newest first, filtered by phase (status), event name or wildcard, and webhook',
+      tag,
+      access: 'tenant',
+      schema: { query: SandboxDeliveryListQuery, response: ListOf(DeliverySchema) },
+      handler: (req) => {
+        const { status, event, webhook_id } = req.query
+        if (webhook_id !== undefined) sandbox.webhooks.get(webhook_id)
+        const found = sandbox.deliveries.list({
+          ...(status === undefined ? {} : { phase: status }),
+          ...(event === undefined ? {} : { event }),
+          ...(webhook_id === undefined ? {} : { webhookId: webhook_id }),
+        })
+        return list(req.url, found.map(toDeliveryResource), req.query)
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/sandbox/deliveries/:delivery_id',
+      operationId: 'getSandboxDelivery',
+      summary: 'Retrieve one delivery by its id alone, whatever its webhook',
+      tag,
+      access: 'tenant',
+      schema: { response: DeliverySchema },
+      handler: (req) => {
+        const delivery = sandbox.deliveries.get(req.params.delivery_id)
+        if (!delivery)
+          throw withParam(new NotFoundError('delivery', req.params.delivery_id), 'delivery_id')
+        return json(200, toDeliveryResource(delivery))
+      },
     }),
     defineRoute({
       method: 'POST',

@@ -16,11 +16,22 @@ import {
   WebhookSchema,
 } from '../schemas.js'
 import type { Delivery } from '../../core/state.js'
+import { deliveryPhase } from '../../delivery/phase.js'
 
-/** A delivery as the API shows it (the internal `createdMs` and payload stay inside). */
+/** A delivery as the API shows it, with its phase (the internal `createdMs` and payload stay inside). */
 export function toDeliveryResource(delivery: Delivery) {
   const { createdMs: _createdMs, payload: _payload, ...rest } = delivery
-  return structuredClone(rest)
+  const { attempts, ...head } = structuredClone(rest)
+  return { ...head, phase: deliveryPhase(delivery), attempts }
+}
+
+/** The delivery `deliveryId` of webhook `webhookId`, or Bluum's 404 naming `delivery_id`. */
+export function findDelivery(sandbox: Sandbox, webhookId: string, deliveryId: string): Delivery {
+  sandbox.webhooks.get(webhookId)
+  const delivery = sandbox.deliveries.get(deliveryId)
+  if (!delivery || delivery.webhook_id !== webhookId)
+    throw withParam(new NotFoundError('delivery', deliveryId), 'delivery_id')
+  return delivery
 }
 
 const tag = 'Webhook management'
@@ -207,13 +218,24 @@ export function webhookRoutes(sandbox: Sandbox): RouteDefinition[] {
       successStatus: 202,
       schema: { response: DeliverySchema },
       handler: (req) => {
-        webhooks.get(req.params.webhook_id)
-        const delivery = deliveries.get(req.params.delivery_id)
-        if (!delivery || delivery.webhook_id !== req.params.webhook_id) {
-          throw withParam(new NotFoundError('delivery', req.params.delivery_id), 'delivery_id')
-        }
+        const delivery = findDelivery(sandbox, req.params.webhook_id, req.params.delivery_id)
         return json(202, toDeliveryResource(deliveries.replay(delivery.id)))
       },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/webhooks/:webhook_id/deliveries/:delivery_id',
+      operationId: 'getWebhookDelivery',
+      summary:
+        'Retrieve one delivery: every attempt with the request sent and the answer received, and the next retry time',
+      tag,
+      access: 'tenant',
+      schema: { response: DeliverySchema },
+      handler: (req) =>
+        json(
+          200,
+          toDeliveryResource(findDelivery(sandbox, req.params.webhook_id, req.params.delivery_id)),
+        ),
     }),
   ]
 }

@@ -1,0 +1,224 @@
+/**
+ * What the inspector shows, computed from the sandbox's state: the display state of a delivery,
+ * the filtered feed of events and deliveries, and the receiver's diagnosis read from an answer.
+ * Pure functions over plain data (no Fastify, no HTTP), so every view is testable without a server.
+ */
+import { matchesSubscription, type SandboxEvent } from '../core/event-bus.js'
+import type { Delivery, DeliveryAttempt, Webhook } from '../core/state.js'
+import { deliveryPhase, deliveryPhases, type DeliveryPhase } from '../delivery/phase.js'
+
+/**
+ * The states the inspector filters by are the delivery phases the API filters by
+ * (`GET /v1/sandbox/deliveries?status=`): one definition, in `delivery/phase.ts`.
+ */
+export const deliveryStates = deliveryPhases
+export type DeliveryState = DeliveryPhase
+/** A delivery's state in the inspector's words (the API says `succeeded` where people say delivered). */
+export const deliveryState: (delivery: Delivery) => DeliveryState = deliveryPhase
+
+/** Can the replay action run on it? Pending deliveries retry by themselves (the API refuses them). */
+export function isReplayable(delivery: Pick<Delivery, 'status'>): boolean {
+  return delivery.status === 'succeeded' || delivery.status === 'parked'
+}
+
+/** The feed's filters, from the query string. */
+export interface FeedFilters {
+  /** An event name or a subscription pattern (`order.*`). */
+  event?: string
+  webhookId?: string
+  state?: DeliveryState
+}
+
+const first = (value: unknown): string | undefined => {
+  const v = Array.isArray(value) ? value[0] : value
+  return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined
+}
+
+/** Reads the filters from a query; an unknown state is dropped (the form only offers known ones). */
+export function parseFilters(query: Record<string, unknown>): FeedFilters {
+  const event = first(query.event)
+  const webhookId = first(query.webhook_id)
+  const state = first(query.status)
+  return {
+    ...(event ? { event: event.slice(0, 200) } : {}),
+    ...(webhookId ? { webhookId: webhookId.slice(0, 64) } : {}),
+    ...(state && (deliveryStates as readonly string[]).includes(state)
+      ? { state: state as DeliveryState }
+      : {}),
+  }
+}
+
+/** The query string of `filters` (for links that keep them), without the leading `?`. */
+export function filtersQuery(filters: FeedFilters): string {
+  const params = new URLSearchParams()
+  if (filters.event) params.set('event', filters.event)
+  if (filters.webhookId) params.set('webhook_id', filters.webhookId)
+  if (filters.state) params.set('status', filters.state)
+  return params.toString()
+}
+
+/** One delivery as a feed row shows it. */
+export interface DeliverySummary {
+  id: string
+  webhookId: string
+  webhookName: string
+  state: DeliveryState
+  attempts: number
+  last: Pick<DeliveryAttempt, 'status_code' | 'error' | 'succeeded'> | undefined
+  nextAttemptAt: string | null
+  failureReason: string | null
+}
+
+/** One row of the feed: an event, and one of its deliveries (none when nobody subscribed). */
+export interface FeedRow {
+  event: Pick<SandboxEvent, 'id' | 'event' | 'timestamp'>
+  delivery: DeliverySummary | undefined
+}
+
+export interface Feed {
+  rows: FeedRow[]
+  /** Rows matching the filters, before the limit. */
+  total: number
+}
+
+/** What the feed is built from: the sandbox's event log, deliveries and webhooks. */
+export interface FeedSource {
+  /** Oldest first, as the event bus keeps them. */
+  events: readonly SandboxEvent[]
+  /** Any order. */
+  deliveries: readonly Delivery[]
+  webhooks: readonly Pick<Webhook, 'id' | 'name'>[]
+}
+
+export function summarizeDelivery(
+  delivery: Delivery,
+  webhookName: (id: string) => string,
+): DeliverySummary {
+  const last = delivery.attempts.at(-1)
+  return {
+    id: delivery.id,
+    webhookId: delivery.webhook_id,
+    webhookName: webhookName(delivery.webhook_id),
+    state: deliveryState(delivery),
+    attempts: delivery.attempts.length,
+    last: last && { status_code: last.status_code, error: last.error, succeeded: last.succeeded },
+    nextAttemptAt: delivery.next_attempt_at,
+    failureReason: delivery.failure_reason,
+  }
+}
+
+/**
+ * Events newest first, each with its deliveries (or alone when no webhook subscribed), filtered:
+ * the event filter matches names and patterns; a webhook or state filter keeps only deliveries.
+ */
+export function buildFeed(source: FeedSource, filters: FeedFilters, limit = 200): Feed {
+  const names = new Map(source.webhooks.map((w) => [w.id, w.name]))
+  const webhookName = (id: string) => names.get(id) ?? `${id} (deleted)`
+  const byEvent = new Map<string, Delivery[]>()
+  for (const delivery of source.deliveries) {
+    const list = byEvent.get(delivery.event_id) ?? []
+    list.push(delivery)
+    byEvent.set(delivery.event_id, list)
+  }
+  const nameMatches = (name: string) =>
+    filters.event === undefined || matchesSubscription(filters.event, name)
+  const onlyDeliveries = filters.webhookId !== undefined || filters.state !== undefined
+  const rows: FeedRow[] = []
+  const rowsOf = (event: FeedRow['event'], deliveries: readonly Delivery[]) => {
+    if (!nameMatches(event.event)) return
+    const kept = deliveries
+      .map((d) => summarizeDelivery(d, webhookName))
+      .filter(
+        (d) =>
+          (filters.webhookId === undefined || d.webhookId === filters.webhookId) &&
+          (filters.state === undefined || d.state === filters.state),
+      )
+      .sort((a, b) => (a.webhookName < b.webhookName ? -1 : a.webhookName > b.webhookName ? 1 : 0))
+    if (kept.length === 0 && !onlyDeliveries) rows.push({ event, delivery: undefined })
+    for (const delivery of kept) rows.push({ event, delivery })
+  }
+  const logged = new Set<string>()
+  for (let i = source.events.length - 1; i >= 0; i--) {
+    const event = source.events[i]!
+    logged.add(event.id)
+    rowsOf(event, byEvent.get(event.id) ?? [])
+  }
+  // Deliveries whose event fell out of the bounded log still show, after the logged ones.
+  const orphans = [...byEvent.entries()]
+    .filter(([id]) => !logged.has(id))
+    .sort(([, a], [, b]) => b[0]!.createdMs - a[0]!.createdMs)
+  for (const [id, deliveries] of orphans) {
+    const d = deliveries[0]!
+    rowsOf({ id, event: d.event, timestamp: new Date(d.createdMs).toISOString() }, deliveries)
+  }
+  return { rows: rows.slice(0, limit), total: rows.length }
+}
+
+/** An HTTP header map as an attempt record may hold it. */
+export type HeaderMap = Record<string, string | readonly string[] | number | undefined>
+
+/**
+ * One attempt as the inspector reads it: the fields every attempt record has, plus the request
+ * sent and the answer received when the delivery engine recorded them.
+ */
+export interface AttemptView {
+  attempt: number
+  attempted_at: string
+  status_code: number | null
+  duration_ms: number
+  error: string | null
+  succeeded: boolean
+  fault: string | null
+  request?: { method?: string; url?: string; headers?: HeaderMap; body?: string } | null
+  response?: {
+    status?: number
+    headers?: HeaderMap
+    body?: string
+    body_truncated?: boolean
+    body_bytes?: number
+  } | null
+  /** Set when no answer came: the connection error or the timeout. */
+  connection_error?: { code: string; message: string } | null
+}
+
+/** An attempt record as the inspector shows it. */
+export function toAttemptView(attempt: DeliveryAttempt): AttemptView {
+  return attempt
+}
+
+/** The receiver's own words, when its answer is a JSON error with a `code` (the plugin's are). */
+export interface Diagnosis {
+  code: string
+  message: string | undefined
+}
+
+/** Reads `{ code, message }` (or `{ error: { code, message } }`) from an answer's body. */
+export function receiverDiagnosis(body: string | undefined): Diagnosis | undefined {
+  if (!body) return undefined
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(body)
+  } catch {
+    return undefined
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined
+  const record = parsed as Record<string, unknown>
+  const inner =
+    typeof record.error === 'object' && record.error !== null
+      ? (record.error as Record<string, unknown>)
+      : record
+  if (typeof inner.code !== 'string') return undefined
+  return {
+    code: inner.code,
+    message: typeof inner.message === 'string' ? inner.message : undefined,
+  }
+}
+
+/** JSON text pretty-printed when it parses, else as it came. */
+export function prettyJson(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2)
+  } catch {
+    return text
+  }
+}
