@@ -39,6 +39,8 @@ t.test(
       (out) => first.test(out),
     )
     t.match(cli.stdout(), first)
+    // The receiver's diagnosis follows on its own line.
+    t.match(cli.stdout(), new RegExp(`${event.id}  #1  .*\\n {10}↳ \\S.*secret`))
     await cli.api('POST', '/sandbox/clock/advance', { duration: '11h' })
     const last = new RegExp(
       `${event.id}  #6  → 401 BLUUM_SIGNATURE_MISMATCH .*· parked \\(exhausted\\)$`,
@@ -189,4 +191,52 @@ t.test('a delivered attempt and a parked one, formatted', async (t) => {
   )
   t.match(parked, /410.*parked \(gone\)/)
   t.match(parked, ansi)
+  t.equal(parked.split('\n').length, 1, 'a body that names no code adds no line')
+
+  const refused = formatAttempt(
+    {
+      ...base,
+      phase: 'failing',
+      parked: false,
+      next_attempt_at: '2026-07-01T15:11:00.000Z',
+      attempt: {
+        ...base.attempt,
+        status_code: null,
+        succeeded: false,
+        response: null,
+        connection_error: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:1' },
+      },
+    },
+    { format: 'json', colour: true },
+  )
+  t.match(JSON.parse(refused), {
+    status: null,
+    error: { code: 'ECONNREFUSED' },
+    receiver_code: null,
+    next_attempt_at: '2026-07-01T15:11:00.000Z',
+  })
+  t.notMatch(refused, ansi, 'json is never coloured')
+  const diagnosed = formatAttempt(
+    {
+      ...base,
+      phase: 'failing',
+      parked: false,
+      next_attempt_at: '2026-07-01T15:11:00.000Z',
+      attempt: {
+        ...base.attempt,
+        status_code: 401,
+        succeeded: false,
+        response: {
+          ...base.attempt.response,
+          status: 401,
+          body: '{"code":"BLUUM_TIMESTAMP_FUTURE","message":"The timestamp is 600 s ahead:\\n check the clock"}',
+        },
+      },
+    },
+    { format: 'text', colour: false },
+  )
+  t.match(
+    diagnosed,
+    /→ 401 BLUUM_TIMESTAMP_FUTURE  7 ms  · retry at \d\d:\d\d:\d\d\n {10}↳ The timestamp is 600 s ahead: check the clock$/,
+  )
 })

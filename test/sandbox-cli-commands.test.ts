@@ -164,7 +164,7 @@ t.test('logs exits 1 and says so when the sandbox stops', async (t) => {
   t.teardown(() => logs.stop())
   await logs.waitFor((_out, err) => err.includes('Following delivery attempts'))
   t.equal(await cli.stop(), 0, 'the sandbox closes with a stream open')
-  const [code] = (await once(logs.child, 'exit')) as [number | null]
+  const code = logs.child.exitCode ?? ((await once(logs.child, 'exit')) as [number | null])[0]
   t.equal(code, 1)
   t.match(logs.stderr(), /closed the live stream/)
 })

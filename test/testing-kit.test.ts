@@ -119,7 +119,7 @@ t.test('harness: an app that never succeeds ends parked, and the checks say so',
   harness.sandbox.trigger('document.rejected')
   await t.rejects(harness.waitForAcknowledged('document.rejected'), {
     code: 'BLUUM_HARNESS_NOT_ACKNOWLEDGED',
-    message: /document\.rejected #6 → 500/,
+    message: /document\.rejected #6 → 500 BLUUM_HANDLER_FAILED \(/,
   })
   await harness.runLadder()
   t.equal(harness.attempts('document.rejected').length, 6)

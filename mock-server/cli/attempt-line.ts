@@ -5,6 +5,7 @@
  * `logs` and `listen` all print through it.
  */
 import type { AttemptActivity } from '../api/stream.js'
+import { receiverError } from '../delivery/receiver-error.js'
 
 export interface AttemptLineOptions {
   /** `text` for people, `json` for one JSON object per line. */
@@ -25,14 +26,7 @@ export function shouldColour(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv
 
 /** The error code a receiver's JSON answer names (`code`, or Bluum-style `error.code`), if any. */
 export function receiverCode(body: string | undefined): string | undefined {
-  if (!body || !body.trimStart().startsWith('{')) return undefined
-  try {
-    const parsed = JSON.parse(body) as { code?: unknown; error?: { code?: unknown } }
-    const code = parsed.code ?? parsed.error?.code
-    return typeof code === 'string' && code.length <= 100 ? code : undefined
-  } catch {
-    return undefined
-  }
+  return receiverError(body)?.code
 }
 
 const paint = {
@@ -51,10 +45,14 @@ function clockTime(iso: string): string {
   return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`
 }
 
-/** The line (without its newline) for one attempt. */
+/**
+ * The line (without its last newline) for one attempt; in text, a failed attempt adds an
+ * indented second line with the receiver's message or the connection error's.
+ */
 export function formatAttempt(activity: AttemptActivity, options: AttemptLineOptions): string {
   const { attempt } = activity
-  const code = receiverCode(attempt.response?.body)
+  const answered = attempt.succeeded ? undefined : receiverError(attempt.response?.body)
+  const code = answered?.code
   if (options.format === 'json') {
     return JSON.stringify({
       type: 'attempt',
@@ -66,6 +64,7 @@ export function formatAttempt(activity: AttemptActivity, options: AttemptLineOpt
       attempt: attempt.attempt,
       status: attempt.status_code,
       receiver_code: code ?? null,
+      receiver_message: answered?.message ?? null,
       error: attempt.connection_error ?? null,
       succeeded: attempt.succeeded,
       duration_ms: attempt.duration_ms,
@@ -89,7 +88,7 @@ export function formatAttempt(activity: AttemptActivity, options: AttemptLineOpt
   else if (attempt.succeeded) next = 'delivered'
   else next = activity.phase
   const fault = attempt.fault ? ` ${c.dim(`[${attempt.fault}]`)}` : ''
-  return [
+  const line = [
     c.dim(clockTime(attempt.attempted_at)),
     c.bold(activity.event),
     activity.event_id,
@@ -98,4 +97,7 @@ export function formatAttempt(activity: AttemptActivity, options: AttemptLineOpt
     c.dim(`${attempt.duration_ms} ms`),
     `· ${next}${fault}`,
   ].join('  ')
+  // Why it failed, on a line of its own: the receiver's diagnosis, or the connection error.
+  const why = answered?.message ?? attempt.connection_error?.message
+  return why ? `${line}\n          ${c.dim(`↳ ${why.replace(/\s+/g, ' ')}`)}` : line
 }

@@ -25,6 +25,7 @@ import {
   type SandboxOptions,
 } from '../sandbox.js'
 import type { Delivery, DeliveryAttempt, Webhook, WebhookFaults } from '../core/state.js'
+import { receiverError } from '../delivery/receiver-error.js'
 import { createInjectTransport } from '../delivery/transport-inject.js'
 import { createHttpTransport } from '../delivery/transport-http.js'
 
@@ -128,7 +129,13 @@ const DEFAULT_WITHIN = '48h'
 
 function describeAttempts(deliveries: Delivery[]): string {
   const lines = deliveries.flatMap((d) =>
-    d.attempts.map((a) => `${d.event} #${a.attempt} → ${a.status_code ?? a.error}`),
+    d.attempts.map((a) => {
+      const answered = a.succeeded ? undefined : receiverError(a.response?.body)
+      const why = answered
+        ? ` ${answered.code}${answered.message ? ` (${answered.message})` : ''}`
+        : ''
+      return `${d.event} #${a.attempt} → ${a.status_code ?? a.error}${why}`
+    }),
   )
   return lines.length ? lines.join('; ') : 'none'
 }
