@@ -1,7 +1,8 @@
 /**
  * Runs the example app: `BLUUM_WEBHOOK_SECRET=whsec_... npm run example:basic`
- * Start `npx bluum-sandbox --forward-to http://127.0.0.1:3000/webhooks/bluum` beside it and
- * use the secret it prints (see examples/local-dev). State goes to PGlite in `example-pgdata/`
+ * Start `npm run sandbox -- --forward-to http://127.0.0.1:3000/webhooks/bluum` beside it (in a
+ * project that installed the package: `npx bluum-sandbox --forward-to ...`) and use the secret
+ * it prints (see examples/local-dev). State goes to PGlite in `example-pgdata/`
  * (PGLITE_DATA_DIR), or to a PostgreSQL server with DATABASE_URL.
  */
 import { buildApp } from './app.js'
