@@ -141,3 +141,38 @@ t.test(
     t.pass('the stuck statement no longer runs on the server')
   },
 )
+
+t.test(
+  'concurrent workers run each task on its first take: no task waits out its lease because another worker glanced at it',
+  async (t) => {
+    // Before the fix a worker's take statement could hold, for an instant, the row lock of a task
+    // another worker had just taken; that worker skipped its own task and left it to its lease.
+    const count = 2000
+    const { app, inbox, schema, effects } = await inboxApp(
+      t,
+      backend,
+      { mode: 'queue', concurrency: 0 },
+      (app, schema) => app.bluum.on('order.filled', writeEffect(schema, 'a'), { id: 'a' }),
+    )
+    for (let i = 0; i < count; i++) {
+      const res = await deliver(app, signedDelivery({ body: orderFilled(), id: `evt_race_${i}` }))
+      t.equal(res.statusCode, 200)
+    }
+    const worker = await startInboxWorker({
+      inbox: createPostgresInbox({
+        pool: backend.pool!,
+        schema,
+        concurrency: 8,
+        pollIntervalMs: 10,
+      }),
+      handlers: (bluum) => bluum.on('order.filled', writeEffect(schema, 'a'), { id: 'a' }),
+    })
+    t.teardown(() => worker.close())
+    await until(async () => (await inbox.stats()).tasks.done === count)
+    const retaken = await backend.query<{ n: number }>(
+      `select count(*)::int as n from ${schema}.tasks where attempts <> 1`,
+    )
+    t.equal(retaken[0]!.n, 0, 'every task ran on its first attempt')
+    t.equal((await effects()).length, count, 'one effect per task')
+  },
+)

@@ -91,10 +91,14 @@ export function createWorkerPool(
     returning t.id::text as id, t.delivery_id, t.handler_id, t.attempts, t.state`
   // The error text of an abandoned task; its ids are filled in by the take statement.
   const abandonedText = errorText(new InboxTaskAbandonedError('{task}', '{handler}', maxAttempts))
+  // Waits for the row lock rather than skipping it: another worker's take can hold it for an
+  // instant (its scan locks the row, then finds it leased and lets go), and skipping would leave
+  // this worker's own task untouched until its lease runs out. A real owner is told apart by the
+  // attempt number, re-read once the lock is granted.
   const lockTask = `
     select e.payload from ${schema}.tasks t join ${schema}.events e on e.delivery_id = t.delivery_id
     where t.id = $1::bigint and t.attempts = $2 and t.state = 'pending'
-    for update of t skip locked`
+    for update of t`
   const taskDone = `
     update ${schema}.tasks set state = 'done', last_error = null, updated_at = now()
     where id = $1::bigint`
@@ -103,7 +107,7 @@ export function createWorkerPool(
     update ${schema}.tasks set state = $3, last_error = $4,
       run_after = now() + make_interval(secs => $5::double precision / 1000), updated_at = now()
     where id = (select id from ${schema}.tasks where id = $1::bigint and attempts = $2
-                and state = 'pending' for update skip locked)`
+                and state = 'pending' for update)`
 
   let stopping = false
   const loops: Promise<void>[] = []
