@@ -10,6 +10,7 @@ import type {
   FastifyInstance,
   FastifyPluginAsync,
   FastifyReply,
+  FastifyRequest,
   onRequestHookHandler,
 } from 'fastify'
 import fp from 'fastify-plugin'
@@ -91,6 +92,12 @@ const bluumWebhooksPlugin: FastifyPluginAsync<BluumWebhooksOptions> = async (fas
     // reads differently.
     route.addContentTypeParser('application/json', asBytes, keepBytes)
     route.addContentTypeParser('*', asBytes, keepBytes)
+    /** Answers a delivery refused outside the pipeline (415, 413): logged and traced like one. */
+    const refuse = (request: FastifyRequest, reply: FastifyReply, error: CodedError) => {
+      rejected(request.log, error)
+      telemetry.traceRejected(request.headers, error) // a no-op unless telemetry listens
+      return reply.code(error.statusCode ?? 500).send(errorBody(error))
+    }
     // Fastify's own body errors get the plugin's codes, so every answer of the route is in the
     // answer table. An invalid media type is refused by the onRequest check below, before
     // Fastify parses it; Fastify 5.12 parses every type that check lets through, so its
@@ -104,18 +111,14 @@ const bluumWebhooksPlugin: FastifyPluginAsync<BluumWebhooksOptions> = async (fas
             ? unsupportedMediaType(request.headers)
             : undefined
       if (mapped === undefined) throw error
-      rejected(request.log, mapped)
-      if (telemetry.deliveryActive()) telemetry.traceRejected(request.headers, mapped)
-      return reply.code(mapped.statusCode ?? 500).send(errorBody(mapped))
+      return refuse(request, reply, mapped)
     })
     // onRequest: the content headers are answered before a byte of the body is read, and
     // before Fastify's content-type parsing can answer with its own code.
     const onRequest: onRequestHookHandler = (request, reply, done) => {
       const refused = checkContentHeaders(request.headers)
       if (refused === undefined) return done()
-      rejected(request.log, refused)
-      if (telemetry.deliveryActive()) telemetry.traceRejected(request.headers, refused)
-      reply.code(refused.statusCode ?? 415).send(errorBody(refused))
+      refuse(request, reply, refused)
     }
     route.post(options.path, { onRequest }, (request, reply) => {
       const input = {
