@@ -2,14 +2,18 @@
  * The package as a consumer receives it: `npm pack` (whose `prepack` builds `dist/`) from a copy
  * of the sources, the tarball unpacked into a consumer project's node_modules beside the peers
  * it declares, then the consumer's TypeScript checked the strict way (`skipLibCheck: false`)
- * under both module resolutions apps use today, and its JavaScript run under this Node.
+ * under both module resolutions apps use today, its JavaScript run under this Node, and its
+ * `bluum-sandbox` bin started as a process (the one real-process test of the CLI; the CLI's
+ * behaviour is tested in-process through `main(argv, io)`). One tarball serves every case.
  *
  * Offline by design: the consumer's node_modules links the packages this repository already
  * has, and only those the packed manifest declares (dependencies and peers), so an import the
  * manifest forgot fails here instead of in a user's install.
  */
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
+import { once } from 'node:events'
 import {
+  chmodSync,
   cpSync,
   mkdirSync,
   mkdtempSync,
@@ -20,7 +24,7 @@ import {
   writeFileSync,
 } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { delimiter, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import t from 'tap'
@@ -32,16 +36,26 @@ const tsc = join(repoModules, 'typescript', 'bin', 'tsc')
 
 interface Manifest {
   name: string
+  bin?: Record<string, string>
   dependencies?: Record<string, string>
   peerDependencies?: Record<string, string>
   peerDependenciesMeta?: Record<string, { optional?: boolean }>
   devDependencies?: Record<string, string>
 }
 
+// What a consumer's shell has: this Node first on PATH, and none of the hooks tap puts into
+// NODE_OPTIONS for its own test processes.
+const { NODE_OPTIONS: _testHooks, ...consumerEnv } = process.env
+consumerEnv.PATH = `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`
+
 /** Runs a command; resolves its exit code and output instead of throwing, for the assertion. */
 async function exec(file: string, args: string[], cwd: string) {
   try {
-    const { stdout, stderr } = await run(file, args, { cwd, maxBuffer: 64 * 1024 * 1024 })
+    const { stdout, stderr } = await run(file, args, {
+      cwd,
+      env: consumerEnv,
+      maxBuffer: 64 * 1024 * 1024,
+    })
     return { code: 0, stdout, stderr }
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string }
@@ -394,5 +408,46 @@ t.test(
       t.match(failure.message, install.split(' ').at(-1)!, `${face}: names the package`)
       t.match(failure.message, install, `${face}: gives the install command`)
     }
+  },
+)
+
+t.test(
+  'the bluum-sandbox bin, linked as npm links it, serves the API and exits 0 on SIGTERM',
+  async (t) => {
+    const target = join(full.unpacked, manifest.bin!['bluum-sandbox']!)
+    t.match(readFileSync(target, 'utf8'), /^#!\/usr\/bin\/env node\n/, 'starts with a shebang')
+    // What npm does on install: the target made executable, a link in node_modules/.bin.
+    chmodSync(target, 0o755)
+    const bin = join(full.dir, 'node_modules', '.bin', 'bluum-sandbox')
+    mkdirSync(dirname(bin), { recursive: true })
+    symlinkSync(target, bin)
+
+    const child = spawn(bin, ['--port', '0'], {
+      cwd: full.dir,
+      env: { ...consumerEnv, BLUUM_API_KEY: '', BLUUM_API_SECRET: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    t.teardown(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    })
+    let output = ''
+    const base = await new Promise<string>((resolve, reject) => {
+      const read = (chunk: Buffer) => {
+        output += chunk
+        const found = /listening on (http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(output)
+        if (found && output.includes('Time scale')) resolve(found[1]!)
+      }
+      child.stdout.on('data', read)
+      child.stderr.on('data', read)
+      child.once('exit', (code) => reject(new Error(`exited ${code} before listening: ${output}`)))
+    })
+    const authorization =
+      'Basic ' + Buffer.from('bluum_sandbox_key:bluum_sandbox_secret').toString('base64')
+    const answer = await fetch(`${base}/webhooks`, { headers: { authorization } })
+    t.equal(answer.status, 200)
+    t.match(await answer.json(), { data: [] })
+    child.kill('SIGTERM')
+    const [code, signal] = (await once(child, 'exit')) as [number | null, string | null]
+    t.same({ code, signal }, { code: 0, signal: null }, 'a clean exit, not a kill')
   },
 )

@@ -2,7 +2,7 @@
  * The running `bluum-sandbox` prints one line per delivery attempt: time, event, evt_ id, the
  * status with the receiver's error code (or the connection error), the duration, the next retry
  * or "parked"; `--log-format json` prints JSON lines, `--quiet` none, colour only on a terminal.
- * The real CLI process, a real receiver running the plugin on 127.0.0.1.
+ * The CLI in-process over real HTTP, a real receiver running the plugin on 127.0.0.1.
  */
 import t from 'tap'
 import { formatAttempt, shouldColour } from '../mock-server/cli/attempt-line.js'
@@ -34,10 +34,7 @@ t.test(
       `^\\d\\d:\\d\\d:\\d\\d  order\\.filled  ${event.id}  #1  → 401 BLUUM_SIGNATURE_MISMATCH  \\d+ ms  · retry at \\d\\d:\\d\\d:\\d\\d$`,
       'm',
     )
-    await eventually(
-      () => cli.stdout(),
-      (out) => first.test(out),
-    )
+    await cli.waitFor((out) => first.test(out))
     t.match(cli.stdout(), first)
     // The receiver's diagnosis follows on its own line.
     t.match(cli.stdout(), new RegExp(`${event.id}  #1  .*\\n {10}↳ \\S.*secret`))
@@ -46,10 +43,7 @@ t.test(
       `${event.id}  #6  → 401 BLUUM_SIGNATURE_MISMATCH .*· parked \\(exhausted\\)$`,
       'm',
     )
-    await eventually(
-      () => cli.stdout(),
-      (out) => last.test(out),
-    )
+    await cli.waitFor((out) => last.test(out))
     t.match(cli.stdout(), last)
     t.equal(cli.stdout().match(new RegExp(event.id, 'g'))?.length, 6, 'one line per attempt')
     t.notMatch(cli.stdout(), ansi, 'no colour when stdout is not a terminal')
@@ -64,10 +58,7 @@ t.test('a connection error prints its code instead of a status', async (t) => {
   const cli = await startCli(t, ['--forward-to', receiver.url])
   const event = (await cli.api('POST', '/sandbox/trigger', { event: 'account.created' })).body
   const line = new RegExp(`account\\.created  ${event.id}  #1  → ECONNREFUSED  \\d+ ms  · retry at`)
-  await eventually(
-    () => cli.stdout(),
-    (out) => line.test(out),
-  )
+  await cli.waitFor((out) => line.test(out))
   t.match(cli.stdout(), line)
 })
 
@@ -75,10 +66,7 @@ t.test(
   '--log-format json prints the banner and every attempt as one JSON object per line',
   async (t) => {
     const { cli, event } = await failingSetup(t, ['--log-format', 'json'])
-    await eventually(
-      () => cli.stdout(),
-      (out) => out.includes(event.id),
-    )
+    await cli.waitFor((out) => out.includes(event.id))
     const lines = cli
       .stdout()
       .trim()
@@ -120,16 +108,10 @@ t.test('--quiet prints the banner and no attempt line', async (t) => {
 
 t.test('colour: FORCE_COLOR turns it on off a terminal; NO_COLOR wins', async (t) => {
   const coloured = await failingSetup(t, [], { FORCE_COLOR: '1' })
-  await eventually(
-    () => coloured.cli.stdout(),
-    (out) => out.includes(coloured.event.id),
-  )
+  await coloured.cli.waitFor((out) => out.includes(coloured.event.id))
   t.match(coloured.cli.stdout(), ansi)
   const plain = await failingSetup(t, [], { FORCE_COLOR: '1', NO_COLOR: '1' })
-  await eventually(
-    () => plain.cli.stdout(),
-    (out) => out.includes(plain.event.id),
-  )
+  await plain.cli.waitFor((out) => out.includes(plain.event.id))
   t.notMatch(plain.cli.stdout(), ansi)
 })
 

@@ -1,5 +1,5 @@
 /**
- * The standalone sandbox's clock over real HTTP: the CLI as a child process, a plugin app on
+ * The standalone sandbox's clock over real HTTP: the CLI in-process, a plugin app on
  * 127.0.0.1 verifying every delivery with the webhook's secret. Signing with wall time, the bound.
  */
 import t from 'tap'

@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { runCliToExit, startCli } from './helpers/sandbox-cli.js'
+import { runCliToExit, runCommand, startCli } from './helpers/sandbox-cli.js'
 
 function tempDir(t: Test): string {
   const dir = mkdtempSync(join(tmpdir(), 'bluum-state-'))
@@ -75,3 +75,23 @@ t.test(
     )
   },
 )
+
+t.test('a bad command line with --state exits 2 and leaves the file untouched', async (t) => {
+  const file = join(tempDir(t), 'sandbox.json')
+  const first = await startCli(t, ['--state', file])
+  t.equal(await first.stop(), 0)
+  const before = { content: readFileSync(file, 'utf8'), mtimeMs: statSync(file).mtimeMs }
+  for (const args of [
+    ['--forward-to', 'http://127.0.0.1:9/hook', '--webhook-secret', 'nope'],
+    ['--forward-to', 'ftp://127.0.0.1/hook'],
+  ]) {
+    const { code, stderr } = await runCommand(['--port', '0', '--state', file, ...args])
+    t.equal(code, 2, args.join(' '))
+    t.match(stderr, /--forward-to \/ --webhook-secret/, args.join(' '))
+  }
+  t.same(
+    { content: readFileSync(file, 'utf8'), mtimeMs: statSync(file).mtimeMs },
+    before,
+    'the state file was not rewritten',
+  )
+})

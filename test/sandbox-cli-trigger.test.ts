@@ -1,50 +1,19 @@
 /**
- * `bluum-sandbox trigger` against a running sandbox (the real CLI process) and a real receiver
+ * `bluum-sandbox trigger` against a running sandbox (the CLI in-process, over real HTTP) and a real receiver
  * running the plugin on 127.0.0.1, and every subcommand's answer to a server error: Bluum's code
  * and message on stderr, exit 1, nothing changed.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import Fastify from 'fastify'
-import t, { type Test } from 'tap'
-import bluumWebhooks from '../plugin/index.js'
+import t from 'tap'
 import { freePort } from './helpers/free-port.js'
-import { eventually, runCommand, startCli } from './helpers/sandbox-cli.js'
-
-/** A plugin app on `port` (or a free one) whose handlers fail while `state.failing` is true. */
-async function startApp(t: Test, secret: string, port = 0) {
-  const state = { failing: false, handled: [] as string[] }
-  const app = Fastify()
-  t.teardown(() => app.close())
-  await app.register(bluumWebhooks, { secret })
-  app.bluum.onAny(async (event) => {
-    if (state.failing) throw new Error('the app fails on purpose')
-    state.handled.push(String((event as { id?: string }).id))
-  })
-  await app.listen({ port, host: '127.0.0.1' })
-  const { port: bound } = app.server.address() as { port: number }
-  return { state, url: `http://127.0.0.1:${bound}/webhooks/bluum` }
-}
-
-/** A running sandbox with a webhook to a plugin app that knows its secret. */
-async function setup(t: Test) {
-  const cli = await startCli(t)
-  const created = await cli.api('POST', '/webhooks', {
-    name: 'app',
-    url: 'http://127.0.0.1:9/placeholder',
-    eventTypeNames: ['*'],
-  })
-  const webhook = created.body as { id: string; secret: string }
-  const app = await startApp(t, webhook.secret)
-  await cli.api('PATCH', `/webhooks/${webhook.id}`, { url: app.url })
-  return { cli, webhook, app, url: ['--url', cli.base.replace(/\/v1$/, '')] }
-}
+import { eventually, runCommand, startSandboxAndReceiver } from './helpers/sandbox-cli.js'
 
 t.test(
   'trigger emits the event, delivered to the app; --data and @file go over the sample',
   async (t) => {
-    const { cli, app, url } = await setup(t)
+    const { cli, receiver, url } = await startSandboxAndReceiver(t)
     const triggered = await runCommand([
       'trigger',
       'order.filled',
@@ -58,10 +27,10 @@ t.test(
     const printed = JSON.parse(triggered.stdout.slice(triggered.stdout.indexOf('{')))
     t.match(printed, { id, event: 'order.filled', data: { symbol: 'TSLA' } })
     await eventually(
-      () => app.state.handled,
+      () => receiver.handled,
       (handled) => handled.includes(id!),
     )
-    t.ok(app.state.handled.includes(id!), 'the app handled it')
+    t.ok(receiver.handled.includes(id!), 'the app handled it')
 
     const dir = mkdtempSync(join(tmpdir(), 'bluum-cli-'))
     t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -85,7 +54,7 @@ t.test(
 t.test(
   "a server error prints Bluum's code and message and exits 1, changing nothing",
   async (t) => {
-    const { cli, url } = await setup(t)
+    const { cli, url } = await startSandboxAndReceiver(t)
     const rows = [
       {
         args: ['trigger', 'order.nope', ...url],

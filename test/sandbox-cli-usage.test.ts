@@ -1,7 +1,7 @@
 /**
  * The CLI's command lines: every subcommand has --help naming its flags, and a bad command line
  * (a bad value, an unknown command or flag, bad JSON for --data) prints the usage to stderr and
- * exits 2 before anything is sent. The real CLI process; no sandbox is needed (none is reached).
+ * exits 2 before anything is sent. The CLI in-process; no sandbox is needed (none is reached).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -57,17 +57,13 @@ t.test('bad command lines print the usage to stderr and exit 2', async (t) => {
     { args: ['logs', '--url', 'not a url'], says: /--url expects an http\(s\) URL/ },
     { args: ['deliveries', '--nope'], says: /Unknown option '--nope'/ },
   ]
-  // Four at a time: each is a Node process on a shared machine.
-  for (let i = 0; i < rows.length; i += 4) {
-    const batch = rows.slice(i, i + 4)
-    const results = await Promise.all(batch.map((row) => runCommand(row.args)))
-    batch.forEach((row, j) => {
-      const { code, stdout, stderr } = results[j]!
-      const name = row.args.join(' ')
-      t.equal(code, 2, name)
-      t.match(stderr, row.says, name)
-      t.match(stderr, /Usage: bluum-sandbox/, `${name}: the usage text`)
-      t.equal(stdout, '', `${name}: nothing on stdout`)
-    })
-  }
+  const results = await Promise.all(rows.map((row) => runCommand(row.args)))
+  rows.forEach((row, i) => {
+    const { code, stdout, stderr } = results[i]!
+    const name = row.args.join(' ')
+    t.equal(code, 2, name)
+    t.match(stderr, row.says, name)
+    t.match(stderr, /Usage: bluum-sandbox/, `${name}: the usage text`)
+    t.equal(stdout, '', `${name}: nothing on stdout`)
+  })
 })

@@ -2,14 +2,17 @@
  * What every subcommand shares: parsing its flags strictly (a bad flag or value prints the usage
  * text to stderr and exits 2), `--help`, and the options that reach a running sandbox.
  */
+import { once } from 'node:events'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { DEFAULT_SANDBOX_API_KEY, DEFAULT_SANDBOX_API_SECRET } from '../core/credentials.js'
 
-/** Where a subcommand writes; injectable so the formatting stays testable without a process. */
+/** The CLI's outside world, injectable so that a test runs a command in-process. */
 export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean }
   stderr: NodeJS.WritableStream
   env: NodeJS.ProcessEnv
+  /** Stops a command that runs until stopped (the server, `logs`, `listen`): SIGINT or SIGTERM. */
+  signal: AbortSignal
 }
 
 /** Thrown to leave with exit 2 after printing `message` and the usage text. */
@@ -32,8 +35,8 @@ export function parseCommand<O extends Options>(
   argv: string[],
   usage: string,
   options: O,
-  positionals: { min: number; max: number } = { min: 0, max: 0 },
-  io?: CliIo,
+  positionals: { min: number; max: number },
+  io: CliIo,
 ): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   let parsed: ReturnType<typeof parseArgs>
   try {
@@ -48,13 +51,18 @@ export function parseCommand<O extends Options>(
   }
   const values = parsed.values as Record<string, string | boolean | undefined>
   if (values.help) {
-    ;(io?.stdout ?? process.stdout).write(usage)
+    io.stdout.write(usage)
     throw new QuietExit(0)
   }
   if (parsed.positionals.length < positionals.min) throw new UsageExit('missing argument', usage)
   if (parsed.positionals.length > positionals.max)
     throw new UsageExit(`unexpected argument ${JSON.stringify(parsed.positionals.at(-1))}`, usage)
   return { values, positionals: parsed.positionals }
+}
+
+/** Resolves once `signal` aborts (at once if it has). */
+export async function untilAborted(signal: AbortSignal): Promise<void> {
+  if (!signal.aborted) await once(signal, 'abort')
 }
 
 /** The string value of a flag, or undefined. */

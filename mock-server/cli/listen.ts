@@ -15,7 +15,7 @@ import {
   type CliIo,
 } from './args.js'
 import { createSandboxClient } from './client.js'
-import { printAttempts, signalOnExit } from './logs.js'
+import { printAttempts } from './logs.js'
 
 export const listenUsage = `Usage: bluum-sandbox listen --forward-to <url> [options]
 
@@ -62,8 +62,7 @@ export async function listen(argv: string[], io: CliIo): Promise<number> {
   const format = logFormatFlag(values, listenUsage)
   const client = createSandboxClient(connectionFrom(values, listenUsage, io.env))
 
-  // Signals are caught before the webhook exists, so none can leave it behind unnoticed.
-  const exit = signalOnExit()
+  // The signal is there before the webhook exists, so no Ctrl-C can leave it behind unnoticed.
   let webhook: { id: string; secret: string } | undefined
   try {
     webhook = await client.call<{ id: string; secret: string }>('POST', '/webhooks', {
@@ -72,10 +71,10 @@ export async function listen(argv: string[], io: CliIo): Promise<number> {
       eventTypeNames: events,
     })
     const created = webhook
-    if (exit.signal.aborted) return 0
+    if (io.signal.aborted) return 0
     await printAttempts(client, io, {
       format,
-      signal: exit.signal,
+      signal: io.signal,
       webhookId: created.id,
       onOpen() {
         io.stdout.write(
@@ -94,7 +93,6 @@ export async function listen(argv: string[], io: CliIo): Promise<number> {
     })
     return 0
   } finally {
-    exit.dispose()
     if (webhook) {
       // Best effort on the way out: the sandbox may be the reason we are leaving.
       await client

@@ -25,21 +25,6 @@ Options:
 ${connectionHelp}  -h, --help            Show this help
 `
 
-/** An AbortSignal that fires on SIGINT or SIGTERM; `dispose` removes the handlers. */
-export function signalOnExit(): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController()
-  const abort = () => controller.abort()
-  process.once('SIGINT', abort)
-  process.once('SIGTERM', abort)
-  return {
-    signal: controller.signal,
-    dispose() {
-      process.off('SIGINT', abort)
-      process.off('SIGTERM', abort)
-    },
-  }
-}
-
 /** Prints each `attempt` frame of the stream as a line until `signal` fires or the stream ends. */
 export function printAttempts(
   client: SandboxClient,
@@ -76,17 +61,11 @@ export async function logs(argv: string[], io: CliIo): Promise<number> {
   const format = logFormatFlag(values, logsUsage)
   const webhookId = stringFlag(values, 'webhook')
   const client = createSandboxClient(connectionFrom(values, logsUsage, io.env))
-  const exit = signalOnExit()
-  try {
-    await printAttempts(client, io, {
-      format,
-      signal: exit.signal,
-      ...(webhookId ? { webhookId } : {}),
-      onOpen: () =>
-        io.stderr.write(`Following delivery attempts at ${client.base} (Ctrl-C stops)\n`),
-    })
-  } finally {
-    exit.dispose()
-  }
+  await printAttempts(client, io, {
+    format,
+    signal: io.signal,
+    ...(webhookId ? { webhookId } : {}),
+    onOpen: () => io.stderr.write(`Following delivery attempts at ${client.base} (Ctrl-C stops)\n`),
+  })
   return 0
 }

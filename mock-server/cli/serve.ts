@@ -1,12 +1,12 @@
 /**
  * `bluum-sandbox [options]`: runs the sandbox as a local HTTP server, prints its banner, then one
- * line per delivery attempt (so a failing `--forward-to` is seen, not silent), until SIGINT or
- * SIGTERM.
+ * line per delivery attempt (so a failing `--forward-to` is seen, not silent), until `io.signal`
+ * aborts (SIGINT or SIGTERM in the process), then closes it and saves the state file.
  */
 import { existsSync } from 'node:fs'
 import { attemptActivity } from '../api/stream.js'
 import type { Webhook } from '../core/state.js'
-import { checkSecret } from '../engines/webhooks.js'
+import { checkSecret, checkUrl } from '../engines/webhooks.js'
 import { DEFAULT_SANDBOX_API_KEY, DEFAULT_SANDBOX_API_SECRET } from '../core/credentials.js'
 import { createSandbox, type Sandbox } from '../sandbox.js'
 import { createSandboxServer } from '../server.js'
@@ -15,6 +15,7 @@ import {
   logFormatFlag,
   parseCommand,
   stringFlag,
+  untilAborted,
   UsageExit,
   type CliIo,
 } from './args.js'
@@ -32,7 +33,7 @@ function number(name: string, value: string | undefined, fallback: number): numb
   return parsed
 }
 
-/** Runs the server until a signal; resolves the exit code. */
+/** Runs the server until `io.signal` aborts; resolves the exit code. */
 export async function serve(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseCommand(
     argv,
@@ -66,6 +67,21 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
 
   const stateFile = stringFlag(values, 'state')
   if (stateFile === '') throw new UsageExit('--state expects a file path', serveUsage)
+  const forwardTo = stringFlag(values, 'forward-to')
+  const webhookSecret =
+    stringFlag(values, 'webhook-secret') ?? (io.env.BLUUM_WEBHOOK_SECRET || undefined)
+  if (forwardTo) {
+    // Checked before the sandbox exists: a bad command line must not touch the state file.
+    try {
+      checkUrl(forwardTo)
+      if (webhookSecret) checkSecret(webhookSecret)
+    } catch (error) {
+      throw new UsageExit(
+        `--forward-to / --webhook-secret: ${(error as Error).message}`,
+        serveUsage,
+      )
+    }
+  }
   const restored = stateFile !== undefined && existsSync(stateFile)
   // A bad state file throws here, before the port is taken: the caller prints its code, exit 1.
   const sandbox = createSandbox({
@@ -76,26 +92,20 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
     rateLimitPerSecond: rateLimit,
     ...(stateFile === undefined ? {} : { stateFile }),
   })
-
-  const forwardTo = stringFlag(values, 'forward-to')
-  let forwarded: Webhook | undefined
-  if (forwardTo) {
-    const secret =
-      stringFlag(values, 'webhook-secret') ?? (io.env.BLUUM_WEBHOOK_SECRET || undefined)
-    try {
-      forwarded = forwardWebhook(sandbox, forwardTo, secret)
-    } catch (error) {
-      throw new UsageExit(
-        `--forward-to / --webhook-secret: ${(error as Error).message}`,
-        serveUsage,
-      )
-    }
-  }
-  // The first save proves the state file is writable before anyone relies on it.
-  await sandbox.save()
-
   const app = createSandboxServer(sandbox)
-  const address = await app.listen({ port, host })
+  let address: string
+  let forwarded: Webhook | undefined
+  try {
+    if (forwardTo) forwarded = forwardWebhook(sandbox, forwardTo, webhookSecret)
+    // The first save proves the state file is writable before anyone relies on it.
+    await sandbox.save()
+    address = await app.listen({ port, host })
+  } catch (error) {
+    // Started halfway (a state file that cannot be written, a port in use): stop what runs.
+    await app.close()
+    await sandbox.close().catch(() => undefined)
+    throw error
+  }
   const baseUrl = `${address}/v1`
 
   if (format === 'json') {
@@ -146,26 +156,17 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
     })
   }
 
-  return new Promise<number>((resolve) => {
-    let closing = false
-    const shutdown = async () => {
-      if (closing) return
-      closing = true
-      await app.close()
-      try {
-        // Waits for deliveries in flight, then writes the state file one last time.
-        await sandbox.close()
-      } catch (error) {
-        const err = error as { code?: string; message: string }
-        io.stderr.write(`bluum-sandbox: ${err.code ? `${err.code}: ` : ''}${err.message}\n`)
-        resolve(1)
-        return
-      }
-      resolve(0)
-    }
-    process.once('SIGINT', () => void shutdown())
-    process.once('SIGTERM', () => void shutdown())
-  })
+  await untilAborted(io.signal)
+  await app.close()
+  try {
+    // Waits for deliveries in flight, then writes the state file one last time.
+    await sandbox.close()
+  } catch (error) {
+    const err = error as { code?: string; message: string }
+    io.stderr.write(`bluum-sandbox: ${err.code ? `${err.code}: ` : ''}${err.message}\n`)
+    return 1
+  }
+  return 0
 }
 
 /**
@@ -185,8 +186,7 @@ function forwardWebhook(sandbox: Sandbox, url: string, secret: string | undefine
   }
   sandbox.webhooks.update(existing.id, { url, status: 'active' })
   if (secret && secret !== existing.secret) {
-    // The flag or environment variable wins over the saved secret, validated like a new one.
-    checkSecret(secret)
+    // The flag or environment variable wins over the saved secret (checked by the caller).
     existing.secret = secret
     existing.previousSecrets = []
   }

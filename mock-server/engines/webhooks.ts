@@ -56,7 +56,8 @@ export interface WebhookService {
 // Exact names, domain wildcards (`order.*`, `transfer.deposit.*`) or `*` for everything.
 const subscriptionPattern = /^(\*|[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?)$/
 
-function checkUrl(url: string): void {
+/** Throws 400 unless `url` is an absolute http(s) URL. */
+export function checkUrl(url: string): void {
   let parsed: URL
   try {
     parsed = new URL(url)
