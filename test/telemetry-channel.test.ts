@@ -4,7 +4,6 @@
  * Real HTTP on loopback, real signatures, a real subscriber.
  */
 import diagnostics from 'node:diagnostics_channel'
-import { PGlite } from '@electric-sql/pglite'
 import Fastify from 'fastify'
 import t, { type Test } from 'tap'
 import bluumWebhooks, {
@@ -17,6 +16,7 @@ import { createPostgresInbox } from '../plugin/postgres/index.js'
 import { createTelemetry } from '../plugin/telemetry.js'
 import { buildApp, listen, postRaw } from './helpers/app.js'
 import { deliverHttp } from './helpers/http.js'
+import { createTestPGlite } from './helpers/pglite.js'
 import { orderFilled, randomSecret, signedDelivery, TEST_SECRET } from './helpers/sign.js'
 
 interface Recorded<M> {
@@ -244,7 +244,7 @@ t.test('a synchronous handler is still run synchronously when nothing listens', 
 
 t.test('Postgres inbox (PGlite): transactional and queue modes are published', async (t) => {
   t.setTimeout(300_000) // PGlite compiles its WebAssembly in-process
-  const db = await PGlite.create()
+  const db = await createTestPGlite()
   t.teardown(() => db.close())
 
   t.test('transactional: the delivery, then its handler inside it', async (t) => {

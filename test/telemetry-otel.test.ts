@@ -309,9 +309,9 @@ t.test(
   'Postgres inbox (PGlite): handler spans under the delivery, task spans of their own',
   async (t) => {
     t.setTimeout(300_000) // PGlite compiles its WebAssembly in-process
-    const { PGlite } = await import('@electric-sql/pglite')
+    const { createTestPGlite } = await import('./helpers/pglite.js')
     const { createPostgresInbox } = await import('../plugin/postgres/index.js')
-    const db = await PGlite.create()
+    const db = await createTestPGlite()
     t.teardown(() => db.close())
 
     t.test('transactional', async (t) => {

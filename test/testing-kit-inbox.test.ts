@@ -2,19 +2,20 @@
  * The contract harness with a Postgres inbox in queue mode (on PGlite): an acknowledgement means
  * "queued", and `waitForProcessed` waits until the workers have run every task of the event.
  */
-import { PGlite } from '@electric-sql/pglite'
+import type { PGlite } from '@electric-sql/pglite'
 import Fastify from 'fastify'
 import t from 'tap'
 import bluumWebhooks from '../plugin/index.js'
 import { createPostgresInbox, type PostgresInbox } from '../plugin/postgres/index.js'
 import { createContractHarness, type ContractEnvironment } from '../mock-server/testing/index.js'
+import { createTestPGlite } from './helpers/pglite.js'
 
 // PGlite compiles its WebAssembly in-process: slow on a loaded machine.
 t.setTimeout(300_000)
 
 let db: PGlite
 t.before(async () => {
-  db = await PGlite.create()
+  db = await createTestPGlite()
   await db.exec('create table fills (event_id text primary key, handler text not null)')
 })
 t.teardown(() => db.close())
