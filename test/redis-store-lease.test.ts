@@ -99,8 +99,10 @@ async function startInstance(
   return { app, base, logs }
 }
 
+// Far above any reply time of a live Redis on a busy machine (a renewal that timed out at 500 ms
+// would be a refused renewal here). The crashes below kill Redis, which fails calls at once.
 function newRedisStore(server: RedisServer, keyPrefix: string): RedisDedupeStore {
-  return createRedisStore({ url: server.url, keyPrefix, commandTimeoutMs: 500 })
+  return createRedisStore({ url: server.url, keyPrefix, commandTimeoutMs: 10_000 })
 }
 
 /** One signed delivery per event id; Bluum keeps `webhook-id` across attempts. */
@@ -181,8 +183,9 @@ t.test(
     const server = await startRedisServer()
     t.teardown(() => server.close())
     const keyPrefix = `b:${randomUUID()}:`
-    // Renewed every 300 ms: a renewal may come 600 ms late (a busy machine) before the claim lapses.
-    const leaseMs = 900
+    // Renewed every 500 ms: a renewal may come a second late (a busy machine) before the claim
+    // lapses.
+    const leaseMs = 1_500
     const ackTimeoutMs = 100
     let release!: () => void
     const slowMayFinish = new Promise<void>((resolve) => (release = resolve))

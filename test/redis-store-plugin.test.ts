@@ -79,7 +79,9 @@ async function startInstance(t: Test, options: InstanceOptions): Promise<Instanc
     createRedisStore({
       url: options.server.url,
       keyPrefix: options.keyPrefix,
-      commandTimeoutMs: 500,
+      // Far above any reply time of a live Redis on a busy machine (500 ms answered hundreds of
+      // deliveries 503 under load). The outage below stops Redis, which fails calls at once.
+      commandTimeoutMs: 10_000,
     }),
     options.afterStoreCall,
   )
@@ -139,22 +141,18 @@ t.test(
     const answers = { processed: 0, duplicate: 0, inFlight: 0, other: [] as Answer[] }
     const processedPerEvent = new Map<string, number>()
     await inPool(jobs, 50, async ({ id, to }) => {
-      // A 409 is retried, as Bluum would (sooner here).
-      for (let attempt = 0; attempt < 50; attempt++) {
-        const answer = await deliver(instances[to]!, deliveries.get(id)!)
-        if (answer.status === 409) {
-          answers.inFlight++
-          await sleep(5)
-          continue
-        }
-        if (answer.status === 200 && answer.body.duplicate) answers.duplicate++
-        else if (answer.status === 200) {
-          answers.processed++
-          count(processedPerEvent, id)
-        } else answers.other.push(answer)
-        return
+      // A 409 is retried, as Bluum would (sooner here), until the handler elsewhere has finished.
+      let answer = await deliver(instances[to]!, deliveries.get(id)!)
+      while (answer.status === 409) {
+        answers.inFlight++
+        await sleep(5)
+        answer = await deliver(instances[to]!, deliveries.get(id)!)
       }
-      answers.other.push({ status: 409, body: { code: 'still in flight after 50 attempts' } })
+      if (answer.status === 200 && answer.body.duplicate) answers.duplicate++
+      else if (answer.status === 200) {
+        answers.processed++
+        count(processedPerEvent, id)
+      } else answers.other.push(answer)
     })
 
     t.same(answers.other, [], 'every delivery ended in 200')
@@ -225,7 +223,7 @@ t.test(
     const key = 'evt_p3'
     // Wall time is the feature here; the lease is long against the acknowledgement deadline so
     // that a loaded machine still gets the in-lease retry in before the lease ends.
-    const leaseMs = 2_000
+    const leaseMs = 3_000
     const ackTimeoutMs = 200
     let releaseSlow!: () => void
     const slowMayFinish = new Promise<void>((resolve) => (releaseSlow = resolve))
@@ -287,7 +285,8 @@ t.test(
     const meanwhile = await deliver(b, delivery)
     t.equal(meanwhile.status, 409, 'within the lease, a retry meets the claim')
 
-    await sleep(leaseMs + 50 - ackTimeoutMs)
+    // Redis ends the lease (nothing renews it): wait for the key to go, then retry.
+    while ((await raw.exists(keyPrefix + key)) === 1) await sleep(20)
     const retry = await deliver(b, delivery)
     t.same(
       retry,
@@ -370,16 +369,17 @@ t.test(
       'the earlier done markers survived',
     )
 
-    // Bluum retries; here every 100 ms until the instance reconnected.
+    // Bluum retries; here every 100 ms until the instance has reconnected (no deadline of the
+    // test's own: reconnecting takes its time on a busy machine).
     const outcome = new Map<string, Answer>()
     await inPool(whileDown, 20, async (id) => {
-      for (let attempt = 0; attempt < 50; attempt++) {
+      for (;;) {
         const answer = await deliver(
           instances[(whileDown.indexOf(id) + 1) % 2]!,
           deliveries.get(id)!,
         )
         outcome.set(id, answer)
-        if (answer.status === 200) return
+        if (answer.status !== 503) return
         await sleep(100)
       }
     })

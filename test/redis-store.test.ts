@@ -18,8 +18,10 @@ const raw = new Redis(server.url, { lazyConnect: true })
 await raw.connect()
 t.teardown(() => raw.quit())
 
+// No test here is about the command timeout (redis-store-outage.test.ts is): a generous one, so a
+// busy machine cannot turn a slow reply into a failure.
 function newStore(keyPrefix = `test:${randomUUID()}:`): RedisDedupeStore {
-  const store = createRedisStore({ url: server.url, keyPrefix })
+  const store = createRedisStore({ url: server.url, keyPrefix, commandTimeoutMs: 10_000 })
   t.teardown(() => store.close())
   return store
 }
@@ -105,12 +107,13 @@ t.test('renew is fenced: a stale or foreign token neither extends nor overwrites
   t.equal(await store.renew('evt', 'someone-else', 60_000), false, 'a foreign token is refused')
   t.ok((await raw.pttl('t5f:evt')) <= 100, 'and did not extend the lease')
   await sleep(150)
-  const next = await store.claim('evt', 300)
+  // The new lease is long (the checks below run inside it) and far from the renewal's 60 s.
+  const next = await store.claim('evt', 20_000)
   if (next.status !== 'claimed') return t.fail(`expected a takeover, got ${next.status}`)
   t.equal(await store.renew('evt', old.token, 60_000), false, 'the old owner is refused')
   t.equal(await raw.get('t5f:evt'), `c:${next.token}`, 'the new claim is untouched')
   const pttl = await raw.pttl('t5f:evt')
-  t.ok(pttl > 0 && pttl <= 300, `PTTL ${pttl} ms: the new owner's lease, not extended`)
+  t.ok(pttl > 0 && pttl <= 20_000, `PTTL ${pttl} ms: the new owner's lease, not extended`)
   t.equal(await store.complete('evt', next.token, 60_000), true)
   t.equal(await store.renew('evt', next.token, 60_000), false, 'a done key is never renewed')
   t.equal(await raw.get('t5f:evt'), 'd')
@@ -131,11 +134,13 @@ t.test('done is remembered for ttlMs, then the key may be claimed again', async 
   const store = newStore('t6:')
   const claim = await store.claim('evt', 10_000)
   if (claim.status !== 'claimed') return t.fail('not claimed')
-  await store.complete('evt', claim.token, 200)
+  // Long enough for the two checks inside it on a busy machine; then waited out, not raced.
+  const ttlMs = 1_000
+  await store.complete('evt', claim.token, ttlMs)
   const pttl = await raw.pttl('t6:evt')
-  t.ok(pttl > 0 && pttl <= 200, `PTTL ${pttl} ms is the dedupe TTL, not the lease`)
+  t.ok(pttl > 0 && pttl <= ttlMs, `PTTL ${pttl} ms is the dedupe TTL, not the lease`)
   t.same(await store.claim('evt', 10_000), { status: 'done' })
-  await sleep(250)
+  while ((await raw.exists('t6:evt')) === 1) await sleep(50)
   t.equal((await store.claim('evt', 10_000)).status, 'claimed')
 })
 
