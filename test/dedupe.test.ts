@@ -203,9 +203,10 @@ t.test('a completion that cannot be recorded still answers 200: the work was don
   const inner = createMemoryStore()
   const app = await buildApp(t, {
     // The completion is retried until the lease ends (test/lease.test.ts); a short lease keeps
-    // closing the app, which waits for those retries, short.
-    leaseMs: 300,
-    ackTimeoutMs: 100,
+    // closing the app, which waits for those retries, short. The acknowledgement deadline stays
+    // far from the quick handler it would otherwise race on a busy machine.
+    leaseMs: 1_000,
+    ackTimeoutMs: 900,
     store: {
       claim: (k, l) => inner.claim(k, l),
       complete: async () => {

@@ -64,7 +64,8 @@ t.test('a real clock runs faster with timeScale and can be advanced', async (t) 
   const fired = new Promise<number>((resolve) => clock.setTimer(60_000, () => resolve(Date.now())))
   const start = Date.now()
   await fired
-  t.ok(Date.now() - start < 1000, 'one sandbox minute took well under a second')
+  // 60 ms at this scale; the bound only tells a scaled timer from an unscaled one (60 s).
+  t.ok(Date.now() - start < 30_000, 'one sandbox minute took far less than a minute')
   let ran = false
   clock.setTimer(3_600_000, () => (ran = true))
   await clock.advance('1h')

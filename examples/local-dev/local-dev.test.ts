@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { sampleInvestorRequest } from 'fastify-bluum-webhooks/testing'
+import { createTestPGliteDataDir } from '../../test/helpers/pglite.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -45,10 +46,10 @@ function start(entry: string, args: string[], env: Record<string, string>, ready
   })
 }
 
-/** Polls the app until `check` passes; bounded, so a broken setup fails instead of hanging. */
+/** Polls the app until `check` passes (a broken setup ends at tap's timeout for the file). */
 async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean): Promise<T> {
   let value = await read()
-  for (let i = 0; i < 100 && !check(value); i++) {
+  while (!check(value)) {
     await new Promise((resolve) => setTimeout(resolve, 100))
     value = await read()
   }
@@ -71,7 +72,8 @@ t.test(
         BLUUM_WEBHOOK_SECRET: secret,
         BLUUM_BASE_URL: sandboxUrl,
         PORT: String(appPort),
-        PGLITE_DATA_DIR: join(dir, 'pgdata'),
+        // A fresh cluster made from a template: the app starts without running initdb on disk.
+        PGLITE_DATA_DIR: await createTestPGliteDataDir(join(dir, 'pgdata')),
       },
       /Server listening/,
     )

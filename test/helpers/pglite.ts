@@ -1,13 +1,16 @@
 /**
- * In-memory PGlite databases for the tests, started from a template data directory instead of
- * running initdb each time: initdb costs about 4 s of CPU, loading the template about 0.5 s.
+ * PGlite databases for the tests, started from a template data directory instead of running
+ * initdb each time: initdb costs about 4.5 s of CPU, loading the template about 0.6 s (in memory)
+ * or 0.9 s (a folder on disk, where initdb costs 5 s).
  * The template is a fresh cluster dumped once per PGlite version into node_modules/.cache (written
  * to a temporary name, then renamed, so parallel test files never read half a file).
  */
+import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { PGlite } from '@electric-sql/pglite'
 
 const modules = new URL('../../node_modules/', import.meta.url)
@@ -17,6 +20,7 @@ const { version } = JSON.parse(
 ) as { version: string }
 const cache = fileURLToPath(new URL('.cache/fastify-bluum-webhooks/', modules))
 const templateFile = join(cache, `pglite-${version}-datadir.tar`)
+const run = promisify(execFile)
 
 let template: Promise<Blob> | undefined
 
@@ -40,4 +44,17 @@ async function loadOrMakeTemplate(): Promise<Blob> {
 export async function createTestPGlite(): Promise<PGlite> {
   template ??= loadOrMakeTemplate()
   return PGlite.create({ loadDataDir: await template })
+}
+
+/**
+ * Fills `dir` (new or empty) with a fresh cluster, for an app that opens PGlite on a folder
+ * (`PGlite.create(dir)` then starts at once instead of running initdb on the disk).
+ */
+export async function createTestPGliteDataDir(dir: string): Promise<string> {
+  template ??= loadOrMakeTemplate()
+  await template
+  await mkdir(dir, { recursive: true })
+  // The dump is a plain tar of the data folder; its member names start with "/".
+  await run('tar', ['-xf', templateFile, '-C', dir])
+  return dir
 }
