@@ -92,14 +92,24 @@ for leg in $matrix; do
   i=$((i + 1))
 done
 
-# Phase 2: the suites, one after the other (each uses both tap jobs).
+# Phase 2: the suites, one after the other (each uses every core). What a later leg cannot change
+# is checked once: the format in the first leg, the types once per msw major (msw's types are
+# the only declarations that differ between legs; the runtime does not change what tsc reports).
+linted=0
+typechecked=" "
 for leg in $matrix; do
   node_version=${leg%%:*}
   msw_major=${leg##*:}
   log=$work/leg-$node_version-msw$msw_major.log
-  echo "=== Node $node_version, msw $msw_major ==="
+  checks=
+  [ "$linted" -eq 1 ] || checks="lint"
+  case $typechecked in *" $msw_major "*) ;; *) checks="typecheck $checks" ;; esac
+  linted=1
+  typechecked="$typechecked$msw_major "
+  echo "=== Node $node_version, msw $msw_major (static checks: ${checks:-none, done in an earlier leg}) ==="
   (
     set -e
+    export BLUUM_CHECKS=$checks
     cat "$work/prepare-$node_version.log"
     prepared=$(cat "$work/prepare-$node_version.rc")
     [ "$prepared" -eq 0 ] || { echo "installing this leg failed (exit $prepared)"; exit "$prepared"; }
