@@ -22,13 +22,20 @@ logs=${STRESS_DIR:-$root/.tmp/stress}
 mkdir -p "$logs"
 
 hog_pids=()
+run_pid=
 stop_hogs() {
   for pid in "${hog_pids[@]}"; do kill "$pid" 2>/dev/null; done
   wait "${hog_pids[@]}" 2>/dev/null
   hog_pids=()
 }
+# `timeout` runs the suite in a process group of its own, out of reach of Ctrl-C: pass the signal
+# on (timeout forwards it to the whole group), then leave.
+on_signal() {
+  [ -z "$run_pid" ] || kill -TERM "$run_pid" 2>/dev/null
+  exit 130
+}
 trap stop_hogs EXIT
-trap 'exit 130' INT TERM
+trap on_signal INT TERM
 
 # `timeout` ends each hog by itself after every run could have used its whole limit.
 hog_limit=$((runs * run_limit + 60))
@@ -44,8 +51,11 @@ for i in $(seq "$runs"); do
   log=$logs/run-$i.log
   echo "stress-suite: run $i of $runs ($(uptime | sed 's/.*load average/load average/'))"
   started=$(date +%s)
-  timeout --kill-after=30 "$run_limit" npm test >"$log" 2>&1
+  timeout --kill-after=30 "$run_limit" npm test >"$log" 2>&1 &
+  run_pid=$!
+  wait "$run_pid"
   status=$?
+  run_pid=
   seconds=$(($(date +%s) - started))
   summary=$(grep -E '^# \{ total: [0-9]+' "$log" | tail -n 1)
   result="run $i: exit $status, $((seconds / 60)) min $((seconds % 60)) s, ${summary:-no tap summary} (log: $log)"
