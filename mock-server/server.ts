@@ -258,9 +258,10 @@ export function createSandboxServer(
  * delivery id, webhook id, event name, `evt_` id, the attempt record, the phase, the next retry
  * time or `parked: true`), and a `: keepalive` comment every `keepaliveMs`. Standalone face only:
  * msw answers one response per request, so the in-process face has no stream (subscribe with
- * `sandbox.onEvent` and `sandbox.deliveries.onAttempt` there). Streams end when the server closes
- * (a `preClose` hook, so `app.close()` never waits on an open stream), and a client that falls 1
- * MiB behind is dropped rather than buffered without bound.
+ * `sandbox.onEvent` and `sandbox.deliveries.onAttempt` there). The pump (http/event-stream.ts) is
+ * shared with the inspector's stream: the caps per client and in all (429
+ * `BLUUM_SANDBOX_STREAM_LIMIT`), the 1 MiB backlog limit, and the end of every stream when the
+ * server closes (a `preClose` hook, so `app.close()` never waits on an open stream).
  */
 function mountStream(
   app: FastifyInstance,

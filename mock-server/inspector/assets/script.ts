@@ -75,6 +75,7 @@ export const inspectorJs = `
     var busy = false;
     var again = false;
     var timer = null;
+    var refreshes = 0;
     var refresh = function () {
       if (busy) { again = true; return; }
       busy = true;
@@ -134,6 +135,8 @@ export const inspectorJs = `
           if (twin) twin.focus();
         }
       }
+      // How many refreshes this page took in: something to wait for, for people's tools and tests.
+      document.documentElement.setAttribute('data-refreshes', String(++refreshes));
     };
 
     var onFrame = function (message) {

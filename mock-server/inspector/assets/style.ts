@@ -24,6 +24,7 @@ export const inspectorCss = `
   }
 }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 html { background: var(--bg); color: var(--fg); }
 body { font: 15px/1.5 system-ui, sans-serif; margin: 0 auto; max-width: 1600px; padding: 0 1rem 2rem; background: var(--bg); color: var(--fg); overflow-wrap: anywhere; }
 a { color: var(--link); }
@@ -59,7 +60,7 @@ table.headers { table-layout: fixed; }
 table.headers th { font-weight: 600; width: 11rem; word-break: break-all; }
 table.headers td { word-break: break-all; }
 .filters { display: flex; flex-wrap: wrap; gap: .25rem 1rem; align-items: end; margin: .5rem 0 1rem; }
-.filters p { margin: 0; display: flex; flex-direction: column; }
+.filters p { margin: 0; display: flex; flex-direction: column; min-width: 0; max-width: 100%; }
 .filters p:last-child { flex-direction: row; gap: .75rem; align-items: center; }
 .split { display: grid; grid-template-columns: minmax(0, 1fr); gap: 1rem 1.5rem; }
 @media (min-width: 1000px) { .split { grid-template-columns: minmax(0, 2fr) minmax(0, 3fr); } }

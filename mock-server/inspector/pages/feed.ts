@@ -161,7 +161,7 @@ function renderPager(page: FeedPage, filters: FeedFilters, selected: string | un
     : html`<span class="muted" aria-disabled="true">Older →</span>`
   return html`<nav class="pager" aria-label="Pages of deliveries">
     ${newer}
-    <span
+    <span class="pager-range"
       >${page.start + 1}–${page.start + page.rows.length} of
       ${page.total.toLocaleString('en-US')}</span
     >
