@@ -364,7 +364,10 @@ t.test('without SharedWorker, one tab leads the stream and hands it over', async
   })
   await tabs[0]!.close()
   await handedOver
+  t.equal(opened.inspector, 2, 'another tab opened the stream')
   const second = sandbox.trigger('account.created')
+  for (const tab of tabs.slice(1))
+    await tab.locator(`li.row[data-event-id="${second.id}"]`).waitFor()
   t.pass('the other tabs update after the leader closed')
 })
 

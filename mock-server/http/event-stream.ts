@@ -20,7 +20,7 @@ export interface EventStreamLimits {
   maxBacklogBytes: number
 }
 
-export const eventStreamDefaults: Readonly<EventStreamLimits> = Object.freeze({
+const eventStreamDefaults: Readonly<EventStreamLimits> = Object.freeze({
   maxPerClient: 16,
   maxTotal: 64,
   maxBacklogBytes: 1_048_576,

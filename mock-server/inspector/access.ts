@@ -44,7 +44,7 @@ export type AccessDecision =
   | { allowed: false; status: 403; reason: 'cross-site' }
 
 /** Tells whether a `Host` header names this machine by a loopback name or address. */
-export function isLoopbackHost(host: string | undefined): boolean {
+function isLoopbackHost(host: string | undefined): boolean {
   return isLoopbackName(hostName(host))
 }
 

@@ -3,7 +3,7 @@
  * form, the live status, notices and refusals), the asset paths, and the small parts pages repeat
  * (a time, a state badge, a copy button, an error at its field). Pure: data in, HTML out.
  */
-import { html, raw, url, type HtmlValue, type SafeHtml } from './html.js'
+import { html, raw, type HtmlValue, type SafeHtml } from './html.js'
 import type { DeliveryState } from './model.js'
 import { exactUtc, relativeTime } from './relative-time.js'
 
@@ -45,7 +45,7 @@ const nav = [
 ] as const
 
 /** A refusal (the API's, or the inspector's own), with its code and the field it names. */
-export function renderApiError(error: ApiErrorView): SafeHtml {
+function renderApiError(error: ApiErrorView): SafeHtml {
   return html`<div class="error" role="alert" id="api-error">
     <h2>Refused: ${error.status} <code>${error.code}</code></h2>
     <p>${error.message}</p>
@@ -223,11 +223,3 @@ export function renderRefusalPage(code: string, message: string): string {
       </body>
     </html>`.text
 }
-
-/** A link keeping the page's filters: `withQuery('/', params)`. */
-export function withQuery(path: string, params: URLSearchParams): string {
-  const query = params.toString()
-  return query === '' ? path : `${path}?${query}`
-}
-
-export { url }

@@ -199,7 +199,7 @@ export interface FeedPage {
 }
 
 /** Rows shown per page of the feed. */
-export const feedPageSize = 50
+const feedPageSize = 50
 
 /**
  * One page of the feed. Cursors are row keys, so a page stays put while new events arrive on

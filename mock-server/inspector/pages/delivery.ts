@@ -44,7 +44,7 @@ export interface DeliveryView {
 }
 
 /** Can "Retry now" run? Only while a retry waits on the clock. */
-export function canRetryNow(delivery: Pick<Delivery, 'status' | 'next_attempt_at'>): boolean {
+function canRetryNow(delivery: Pick<Delivery, 'status' | 'next_attempt_at'>): boolean {
   return delivery.status === 'pending' && delivery.next_attempt_at !== null
 }
 

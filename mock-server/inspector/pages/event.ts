@@ -18,7 +18,7 @@ import { summarizeDelivery, type DeliverySummary } from '../model.js'
 import { lastAnswerText } from './feed.js'
 
 /** `GET /events/:id`: the envelope and the event's deliveries. */
-export function renderEventPage(
+function renderEventPage(
   frame: Omit<PageFrame, 'title' | 'current'>,
   view: { event: SandboxEvent; deliveries: readonly DeliverySummary[]; logged: boolean },
 ): string {

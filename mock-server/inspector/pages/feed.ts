@@ -170,7 +170,7 @@ function renderPager(page: FeedPage, filters: FeedFilters, selected: string | un
 }
 
 /** The list: the region the script refreshes live. */
-export function renderFeedList(
+function renderFeedList(
   page: FeedPage,
   filters: FeedFilters,
   cursor: FeedCursor,

@@ -98,7 +98,7 @@ function renderEventChoices(
 }
 
 /** The add/edit form. */
-export function renderWebhookForm(
+function renderWebhookForm(
   frame: Omit<PageFrame, 'title' | 'current'>,
   view: { webhookId?: string; values: WebhookFormValues; error?: ApiErrorView | undefined },
 ): string {
@@ -165,7 +165,7 @@ ${values.description}</textarea>
 }
 
 /** The delete confirmation: what goes away, and the button that does it. */
-export function renderDeleteConfirm(
+function renderDeleteConfirm(
   frame: Omit<PageFrame, 'title' | 'current'>,
   webhook: Pick<Webhook, 'id' | 'name' | 'url'>,
   pending: number,

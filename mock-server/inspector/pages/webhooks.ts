@@ -187,7 +187,7 @@ export function renderWebhooksPage(
 }
 
 /** Renders the list, with `reveal` secrets shown (the answer to a reveal or rotate). */
-export function sendWebhooksPage(
+function sendWebhooksPage(
   context: InspectorContext,
   request: Parameters<InspectorContext['frame']>[0],
   reply: Parameters<InspectorContext['sendPage']>[0],
