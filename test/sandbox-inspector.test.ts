@@ -3,10 +3,15 @@
  * id), endpoints managed through the API, retry-now and replay, who may use it, and its live event
  * stream. Every refused request is shown to change nothing.
  */
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import Fastify from 'fastify'
 import t from 'tap'
-import { createSandbox, createSandboxServer } from '../mock-server/index.js'
+import bluumWebhooks from '../plugin/index.js'
+import { createSandbox, createSandboxServer, generateWebhookSecret } from '../mock-server/index.js'
 import { inspectorPaths } from '../mock-server/inspector/layout.js'
 
+const run = promisify(execFile)
 const tenant = 'Basic ' + Buffer.from('bluum_sandbox_key:bluum_sandbox_secret').toString('base64')
 
 async function setup(
@@ -495,4 +500,38 @@ t.test('a GET on an action URL (a reload after a reveal) leads back to the page'
     t.equal(answer.status, 303, action)
     t.equal(answer.headers.get('location'), `/webhooks#${webhook.id}`, action)
   }
+})
+
+t.test("the delivery's curl command replays the signed request to the app", async (t) => {
+  const { sandbox, get } = await setup(t)
+  const secret = generateWebhookSecret()
+  const app = Fastify()
+  await app.register(bluumWebhooks, { secret })
+  const handled: string[] = []
+  app.bluum.onAny(async (event) => {
+    handled.push(event.id ?? '')
+  })
+  const address = await app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => app.close())
+  sandbox.webhooks.create({
+    name: 'app',
+    url: `${address}/webhooks/bluum`,
+    eventTypeNames: ['order.*'],
+    secret,
+  })
+  const event = sandbox.trigger('order.filled')
+  await sandbox.idle()
+  const delivery = sandbox.deliveries.list({ phase: 'delivered' })[0]!
+  const page = await (await get(`/deliveries/${delivery.id}`)).text()
+  const attribute = /data-copy="(curl [^"]+)"/.exec(page)?.[1]
+  t.ok(attribute, 'the page carries the command for its copy button')
+  const command = attribute!
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+  const { stdout } = await run('sh', ['-c', `${command} --silent --show-error`])
+  t.same(JSON.parse(stdout), { received: true, duplicate: true }, 'verified, and seen before')
+  t.same(handled, [event.id], 'the handler ran once, for the original delivery')
 })
