@@ -42,15 +42,23 @@ async function newContext(
   return context
 }
 
-/** Counts the event streams the server opened (the inspector's and the API's). */
+/** Counts the inspector streams the server received, and waits for the next one. */
 function countStreams(server: {
   server: { on(event: 'request', fn: (r: IncomingMessage) => void): unknown }
 }) {
-  const opened = { inspector: 0 }
+  let count = 0
+  const waiters: (() => void)[] = []
   server.server.on('request', (request) => {
-    if (request.url === inspectorPaths.stream) opened.inspector++
+    if (request.url !== inspectorPaths.stream) return
+    count++
+    for (const wake of waiters.splice(0)) wake()
   })
-  return opened
+  return {
+    get inspector() {
+      return count
+    },
+    next: () => new Promise<void>((resolve) => waiters.push(resolve)),
+  }
 }
 
 async function live(page: Page) {
@@ -359,9 +367,7 @@ t.test('without SharedWorker, one tab leads the stream and hands it over', async
   const first = sandbox.trigger('account.created')
   for (const tab of tabs) await tab.locator(`li.row[data-event-id="${first.id}"]`).waitFor()
   // When the leader closes, the lock passes to another tab, which opens the stream in its turn.
-  const handedOver = context.waitForEvent('request', {
-    predicate: (request) => request.url().endsWith(inspectorPaths.stream),
-  })
+  const handedOver = opened.next()
   await tabs[0]!.close()
   await handedOver
   t.equal(opened.inspector, 2, 'another tab opened the stream')

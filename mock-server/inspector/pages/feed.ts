@@ -130,7 +130,7 @@ function renderRow(
   >
     <a
       class="row-link"
-      href="/?${feedQuery(filters, cursor, delivery.id).toString()}"
+      href="${url`/?${feedQuery(filters, cursor, delivery.id)}`}"
       ${current ? raw('aria-current="true"') : ''}
     >
       <span class="row-main">
@@ -150,12 +150,12 @@ function renderRow(
 function renderPager(page: FeedPage, filters: FeedFilters, selected: string | undefined): SafeHtml {
   if (page.total <= page.rows.length && page.start === 0) return html``
   const newer = page.newer
-    ? html`<a rel="prev" href="/?${feedQuery(filters, { before: page.newer }, selected).toString()}"
+    ? html`<a rel="prev" href="${url`/?${feedQuery(filters, { before: page.newer }, selected)}`}"
         >← Newer</a
       >`
     : html`<span class="muted" aria-disabled="true">← Newer</span>`
   const older = page.older
-    ? html`<a rel="next" href="/?${feedQuery(filters, { after: page.older }, selected).toString()}"
+    ? html`<a rel="next" href="${url`/?${feedQuery(filters, { after: page.older }, selected)}`}"
         >Older →</a
       >`
     : html`<span class="muted" aria-disabled="true">Older →</span>`
@@ -212,7 +212,7 @@ export function renderFeedPage(
   },
 ): string {
   const { selected } = view
-  const back = `/?${feedQuery(view.filters, view.cursor, selected?.id).toString()}`
+  const back = url`/?${feedQuery(view.filters, view.cursor, selected?.id)}`.href
   const detail = !selected
     ? html`<section
         id="delivery-live"
