@@ -106,6 +106,10 @@ t.test('watch a delivery fail, read why, fix the app and replay it, in a browser
   const firstText = await first.innerText()
   t.match(firstText, 'BLUUM_SIGNATURE_MISMATCH', "the app's code")
   t.match(firstText, /secret/i, "the app's diagnosis names the secret as a likely cause")
+  const copy = page.getByRole('button', { name: 'Copy delivery id' })
+  await copy.click()
+  await page.locator('button.copy[data-copied]').waitFor()
+  t.pass('the copy button wrote the id to the clipboard')
   await first.getByText('Request sent').click()
   t.match(await first.innerText(), 'webhook-signature', 'the request sent, with its headers')
 

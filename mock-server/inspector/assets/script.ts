@@ -46,6 +46,7 @@ export const inspectorJs = `
     var text = button.getAttribute('data-copy');
     var done = function () {
       button.textContent = 'Copied';
+      button.setAttribute('data-copied', 'true');
       say('Copied to the clipboard.');
       setTimeout(function () { button.textContent = 'Copy'; }, 1500);
     };
