@@ -210,6 +210,11 @@ t.test('event streams are capped per client and in all, with a coded refusal', a
   const first = await open(inspectorPaths.stream)
   const second = await open('/v1/sandbox/stream', { authorization: tenant })
   t.equal(first.response.status, 200)
+  t.equal(
+    first.response.headers.get('cross-origin-resource-policy'),
+    'same-origin',
+    'a stream keeps the security headers',
+  )
   t.equal(second.response.status, 200, 'the API and the inspector share the caps')
   const third = await open(inspectorPaths.stream)
   t.equal(third.response.status, 429, 'the third from one client is refused')

@@ -61,6 +61,8 @@ export function createEventStreamHub(limits: Partial<EventStreamLimits> = {}): E
       reply.hijack()
       const res = reply.raw
       res.writeHead(200, {
+        // What hooks set on the reply (the server's security headers) would be lost to hijack.
+        ...(reply.getHeaders() as Record<string, string>),
         ...headers,
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache, no-transform',
