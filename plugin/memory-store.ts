@@ -10,6 +10,8 @@
  * Live claims are never evicted: that would let a duplicate run while the first delivery is
  * still working.
  */
+import { InvalidOptionError } from './errors.js'
+import { createOptionChecker } from './option-checks.js'
 import type { ClaimResult, DedupeStore } from './store.js'
 
 /** Options of {@link createMemoryStore}. */
@@ -41,13 +43,21 @@ export interface MemoryDedupeStore extends DedupeStore {
 /** Default bound of the memory store: about 25 MB of heap at 30-character ids. */
 export const DEFAULT_MAX_ENTRIES = 100_000
 
+const check = createOptionChecker(InvalidOptionError, 'createMemoryStore')
+
 /**
  * Creates an in-memory store. Use the Redis store when several instances receive deliveries.
  * @example await app.register(bluumWebhooks, { secret, store: createMemoryStore({ maxEntries: 10_000 }) })
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryDedupeStore {
-  const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES
-  const now = options.now ?? Date.now
+  const given = check.knownKeys('options', options, ['maxEntries', 'now'])
+  const maxEntries = check.positiveInteger(
+    'maxEntries',
+    given.maxEntries,
+    DEFAULT_MAX_ENTRIES,
+    'completed keys',
+  )
+  const now = check.fn('now', given.now, Date.now)
   const claims = new Map<string, Claim>()
   const done = new Map<string, number>() // key -> expiresAt
   // Completion order, oldest at `head`. A slot is stale when `done` no longer holds that key

@@ -15,6 +15,7 @@ import {
   TimestampFutureError,
   TimestampStaleError,
 } from './errors.js'
+import type { CodedError, HeaderBag } from './types.js'
 
 const SECRET_PREFIX = 'whsec_'
 const MIN_SECRET_BYTES = 24
@@ -71,9 +72,6 @@ export interface WebhookKey {
   readonly bytes: Buffer
 }
 
-/** Request headers as Node gives them. */
-export type HeaderBag = Record<string, string | string[] | undefined>
-
 /** What a successful verification tells the caller. */
 export interface VerifiedDelivery {
   readonly ok: true
@@ -86,7 +84,7 @@ export interface VerifiedDelivery {
 /** A failed verification: a coded error carrying its HTTP status. */
 export interface FailedVerification {
   readonly ok: false
-  readonly error: Error & { code: string; statusCode?: number }
+  readonly error: CodedError
 }
 
 export type VerificationResult = VerifiedDelivery | FailedVerification

@@ -3,12 +3,8 @@
  * the day Bluum publishes its own scheme, a `verifier` option replaces it without touching
  * dedupe or routing.
  */
-import {
-  decodeSecrets,
-  verifyWithKeys,
-  type HeaderBag,
-  type VerificationResult,
-} from './signature.js'
+import { decodeSecrets, verifyWithKeys, type VerificationResult } from './signature.js'
+import type { CodedError, HeaderBag } from './types.js'
 
 /** What a verifier gets: the exact received bytes, the headers, and this server's clock. */
 export interface VerifierInput {
@@ -27,9 +23,7 @@ export interface CustomVerified {
 }
 
 export type VerifierResult =
-  | CustomVerified
-  | VerificationResult
-  | { readonly ok: false; readonly error: Error & { code: string; statusCode?: number } }
+  CustomVerified | VerificationResult | { readonly ok: false; readonly error: CodedError }
 
 /** Raw body and headers in, verified or a coded failure (with `statusCode`) out. */
 export interface BluumVerifier {
