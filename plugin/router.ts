@@ -20,6 +20,9 @@ import type {
 
 type AnyHandler = BluumEventHandler<AnyBluumEvent>
 
+/** What `dispatch` gives when no handler failed; frozen, since every delivery shares it. */
+const NO_ERRORS: unknown[] = Object.freeze([]) as unknown as unknown[]
+
 /** A handler's synchronous throw, kept in its place among the other handlers' outcomes. */
 class HandlerFailure {
   constructor(readonly error: unknown) {}
@@ -83,6 +86,7 @@ export function createEventRouter(
       // webhook handlers enqueue or write and return), nothing here is a promise either.
       const outcomes: unknown[] = []
       let waiting = false
+      let thrown = 0
       const traced = telemetry.active()
       for (const { handler, id } of handlersFor(event)) {
         try {
@@ -92,12 +96,14 @@ export function createEventRouter(
           if (isThenable(outcome)) waiting = true
           outcomes.push(outcome)
         } catch (err) {
+          thrown++
           outcomes.push(new HandlerFailure(err))
         }
       }
       if (!waiting) {
-        const failures = outcomes.filter((o) => o instanceof HandlerFailure)
-        return failures.length === 0 ? failures : failures.map((f) => f.error)
+        // The common case, every handler returned: one shared empty list, nothing allocated.
+        if (thrown === 0) return NO_ERRORS
+        return outcomes.flatMap((o) => (o instanceof HandlerFailure ? [o.error] : []))
       }
       return Promise.allSettled(
         outcomes.map((o) => (o instanceof HandlerFailure ? Promise.reject(o.error) : o)),
