@@ -9,7 +9,7 @@
 import { createTimerQueue, monotonicNow } from './timer-queue.js'
 
 /** Races work against the deadline. */
-export interface Deadlines {
+interface Deadlines {
   /** Resolves with `work`'s value, or with `timedOut` if `work` is still running at the deadline. */
   race<T, U>(work: Promise<T>, timedOut: U): Promise<T | U>
 }

@@ -48,7 +48,7 @@ import type {
 } from './types.js'
 import type { VerifierResult } from './verifier.js'
 
-export interface DeliveryInput {
+interface DeliveryInput {
   /** The exact received bytes; undefined when the request had no body. */
   readonly rawBody: Buffer | undefined
   readonly headers: HeaderBag

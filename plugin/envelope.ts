@@ -21,7 +21,7 @@ const dataChecks = new Map<BluumEventName, TypeCheck<TSchema>>(
   bluumEventNames.map((name) => [name, TypeCompiler.Compile(bluumEventCatalog[name].data)]),
 )
 
-export type ParsedEnvelope =
+type ParsedEnvelope =
   | { readonly ok: true; readonly event: AnyBluumEvent; readonly known: boolean }
   | { readonly ok: false; readonly error: InstanceType<typeof InvalidJsonError> }
 

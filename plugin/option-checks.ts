@@ -15,9 +15,9 @@
  */
 
 /** A coded error constructor taking the option's name and what is wrong with it. */
-export type OptionErrorConstructor = new (name: string, detail: string) => Error
+type OptionErrorConstructor = new (name: string, detail: string) => Error
 
-export interface OptionChecker {
+interface OptionChecker {
   /**
    * Checks that `value` is an object (undefined counts as `{}`) whose keys are all in `known`;
    * an unknown key is refused with the nearest known one. Returns the object.
@@ -62,7 +62,7 @@ const QUOTED_CHARS = 40
  * `the string "abc"`, `an array of 2 items`, `a Promise`. A secret string is described by its
  * length only.
  */
-export function describeValue(value: unknown, secret = false): string {
+function describeValue(value: unknown, secret = false): string {
   if (value === null) return 'null'
   switch (typeof value) {
     case 'undefined':
@@ -120,7 +120,7 @@ function distance(a: string, b: string): number {
  * The known name nearest to `name`, if one is near enough to be a typo of it (a few edits, or
  * one containing the other: `lease` → `leaseMs`), else undefined.
  */
-export function nearestName(name: string, known: readonly string[]): string | undefined {
+function nearestName(name: string, known: readonly string[]): string | undefined {
   let best: string | undefined
   let bestDistance = Infinity
   const lower = name.toLowerCase()

@@ -111,6 +111,16 @@ export interface ResolvedOptions {
 
 const check = createOptionChecker(InvalidOptionError, 'fastify-bluum-webhooks')
 
+/** The options that are positive integers, with the unit their refusal names. */
+const integerUnits = {
+  toleranceSeconds: 'seconds',
+  maxEntries: 'completed keys',
+  dedupeTtlMs: 'milliseconds',
+  leaseMs: 'milliseconds',
+  ackTimeoutMs: 'milliseconds',
+  bodyLimit: 'bytes',
+} as const satisfies Partial<Record<keyof typeof defaultOptions, string>>
+
 const STORE_METHODS = ['claim', 'complete', 'release'] as const
 const INBOX_METHODS = ['attach', 'start', 'accept', 'close'] as const
 
@@ -121,42 +131,14 @@ export function resolveOptions(options: BluumWebhooksOptions = {}): ResolvedOpti
     test: /^\//,
     expected: 'a route starting with "/"',
   })
-  const toleranceSeconds = check.positiveInteger(
-    'toleranceSeconds',
-    given.toleranceSeconds,
-    defaultOptions.toleranceSeconds,
-    'seconds',
-  )
-  const maxEntries = check.positiveInteger(
-    'maxEntries',
-    given.maxEntries,
-    defaultOptions.maxEntries,
-    'completed keys',
-  )
-  const dedupeTtlMs = check.positiveInteger(
-    'dedupeTtlMs',
-    given.dedupeTtlMs,
-    defaultOptions.dedupeTtlMs,
-    'milliseconds',
-  )
-  const leaseMs = check.positiveInteger(
-    'leaseMs',
-    given.leaseMs,
-    defaultOptions.leaseMs,
-    'milliseconds',
-  )
-  const ackTimeoutMs = check.positiveInteger(
-    'ackTimeoutMs',
-    given.ackTimeoutMs,
-    defaultOptions.ackTimeoutMs,
-    'milliseconds',
-  )
-  const bodyLimit = check.positiveInteger(
-    'bodyLimit',
-    given.bodyLimit,
-    defaultOptions.bodyLimit,
-    'bytes',
-  )
+  const integer = (name: keyof typeof integerUnits) =>
+    check.positiveInteger(name, given[name], defaultOptions[name], integerUnits[name])
+  const toleranceSeconds = integer('toleranceSeconds')
+  const maxEntries = integer('maxEntries')
+  const dedupeTtlMs = integer('dedupeTtlMs')
+  const leaseMs = integer('leaseMs')
+  const ackTimeoutMs = integer('ackTimeoutMs')
+  const bodyLimit = integer('bodyLimit')
   if (ackTimeoutMs >= leaseMs) {
     // Otherwise a retry could take the lease over while the first delivery still runs.
     check.fail('ackTimeoutMs', `a value shorter than leaseMs (${leaseMs})`, ackTimeoutMs)

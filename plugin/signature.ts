@@ -101,14 +101,14 @@ const JOINED = ', '
 export const DEFAULT_TOLERANCE_SECONDS = 300
 
 /** A decoded secret, ready to key an HMAC. */
-export interface WebhookKey {
+interface WebhookKey {
   /** Position of the secret in the configured list: logged on a match, never the secret. */
   readonly index: number
   readonly bytes: Buffer
 }
 
 /** What a successful verification tells the caller. */
-export interface VerifiedDelivery {
+interface VerifiedDelivery {
   readonly ok: true
   readonly webhookId: string
   readonly timestampSeconds: number
@@ -117,7 +117,7 @@ export interface VerifiedDelivery {
 }
 
 /** A failed verification: a coded error carrying its HTTP status. */
-export interface FailedVerification {
+interface FailedVerification {
   readonly ok: false
   readonly error: CodedError
 }

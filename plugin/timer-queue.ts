@@ -21,7 +21,7 @@ export interface TimerEntry {
   pending: boolean
 }
 
-export interface TimerQueue<E extends TimerEntry> {
+interface TimerQueue<E extends TimerEntry> {
   /**
    * Queues `entry`, due at `entry.due`. Entries are fired from the head in the order they were
    * added, so `due` should not be earlier than that of an entry already pending: one that is

@@ -15,7 +15,7 @@ export interface VerifierInput {
 }
 
 /** What a custom verifier returns on success: the delivery id is used as the dedupe key. */
-export interface CustomVerified {
+interface CustomVerified {
   readonly ok: true
   /** The sender's stable event id if the scheme has one (else the envelope id or a body hash). */
   readonly webhookId?: string
