@@ -93,18 +93,19 @@ for leg in $matrix; do
 done
 
 # Phase 2: the suites, one after the other (each uses every core). What a later leg cannot change
-# is checked once: the format in the first leg, the types once per msw major (msw's types are
-# the only declarations that differ between legs; the runtime does not change what tsc reports).
-linted=0
+# is checked once (scripts/static-checks.sh): the format and the import cycles in the first leg,
+# the types once per msw major (msw's types are the only declarations that differ between legs;
+# the runtime does not change what tsc reports).
+first=1
 typechecked=" "
 for leg in $matrix; do
   node_version=${leg%%:*}
   msw_major=${leg##*:}
   log=$work/leg-$node_version-msw$msw_major.log
   checks=
-  [ "$linted" -eq 1 ] || checks="lint"
-  case $typechecked in *" $msw_major "*) ;; *) checks="typecheck $checks" ;; esac
-  linted=1
+  case $typechecked in *" $msw_major "*) ;; *) checks="typecheck" ;; esac
+  [ "$first" -eq 0 ] || checks="$checks lint check:cycles"
+  first=0
   typechecked="$typechecked$msw_major "
   echo "=== Node $node_version, msw $msw_major (static checks: ${checks:-none, done in an earlier leg}) ==="
   (

@@ -1,19 +1,20 @@
 #!/bin/sh
-# The checks `npm test` runs before the suite, at the same time (each uses one core): the type
-# check and the format check. Each one's output is printed whole once it ends, in this order; the
-# exit code is non-zero if either failed. BLUUM_CHECKS names the checks to run (default
-# "typecheck lint"); scripts/node-matrix.sh uses it to run a check once when later legs could not
-# change its result.
+# The checks `npm test` runs before the suite, all at once (each is mostly one core): the type
+# check, the format check and the import-cycle check. Each one's output is printed whole once it
+# ends, in this order; the exit code is non-zero if any failed. BLUUM_CHECKS names the npm
+# scripts to run (default "typecheck lint check:cycles"); scripts/node-matrix.sh uses it to run a
+# check once when later legs could not change its result.
 set -u
 cd "$(dirname "$0")/.."
-checks=${BLUUM_CHECKS-typecheck lint}
+all="typecheck lint check:cycles"
+checks=${BLUUM_CHECKS-$all}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/bluum-checks.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 
 for check in $checks; do
-  case $check in
-    typecheck | lint) ;;
-    *) echo "static-checks: unknown check \"$check\" in BLUUM_CHECKS (typecheck, lint)" >&2; exit 2 ;;
+  case " $all " in
+    *" $check "*) ;;
+    *) echo "static-checks: unknown check \"$check\" in BLUUM_CHECKS (one of: $all)" >&2; exit 2 ;;
   esac
 done
 pids=
@@ -25,12 +26,9 @@ done
 status=0
 set -- $pids
 for check in $checks; do
-  wait "$1" || status=1
+  if wait "$1"; then result=ok; else result=FAILED; status=1; fi
   shift
-  case $check in
-    typecheck) echo "> typecheck (tsc --noEmit)" ;;
-    lint) echo "> lint (prettier --check .)" ;;
-  esac
+  echo "> npm run $check: $result"
   cat "$dir/$check.log"
 done
 [ -n "$checks" ] || echo "> no static check (BLUUM_CHECKS is empty)"

@@ -4,11 +4,13 @@
  * aborts (SIGINT or SIGTERM in the process), then closes it and saves the state file.
  */
 import { existsSync } from 'node:fs'
+import { isIP } from 'node:net'
 import { attemptActivity } from '../api/stream.js'
 import type { Webhook } from '../core/state.js'
 import { checkSecret, checkUrl } from '../engines/webhooks.js'
 import { DEFAULT_SANDBOX_API_KEY, DEFAULT_SANDBOX_API_SECRET } from '../core/credentials.js'
 import { createSandbox, type Sandbox } from '../sandbox.js'
+import { checkAllowedHost } from '../http/host-allow-list.js'
 import { createSandboxServer } from '../server.js'
 import {
   integerFlag,
@@ -50,6 +52,7 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
       state: { type: 'string' },
       quiet: { type: 'boolean' },
       'log-format': { type: 'string' },
+      'allowed-host': { type: 'string', multiple: true },
     },
     { min: 0, max: 0 },
     io,
@@ -64,6 +67,8 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
   const apiSecret =
     stringFlag(values, 'api-secret') ?? (io.env.BLUUM_API_SECRET || DEFAULT_SANDBOX_API_SECRET)
   const rateLimit = number('rate-limit', stringFlag(values, 'rate-limit'), 10)
+  // parseCommand types values as single strings; a `multiple` flag arrives as an array.
+  const allowedHosts = allowedHostFlags((values as Record<string, unknown>)['allowed-host'], host)
 
   const stateFile = stringFlag(values, 'state')
   if (stateFile === '') throw new UsageExit('--state expects a file path', serveUsage)
@@ -92,7 +97,7 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
     rateLimitPerSecond: rateLimit,
     ...(stateFile === undefined ? {} : { stateFile }),
   })
-  const app = createSandboxServer(sandbox)
+  const app = createSandboxServer(sandbox, { allowedHosts })
   let address: string
   let forwarded: Webhook | undefined
   try {
@@ -167,6 +172,19 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
     return 1
   }
   return 0
+}
+
+/**
+ * The `--allowed-host` names, each checked (exit 2 naming the bad one), plus the `--host` name
+ * when it is a name rather than an address: a server bound to `myhost.local` answers to it.
+ */
+function allowedHostFlags(raw: unknown, host: string): string[] {
+  const given = Array.isArray(raw) ? (raw as string[]) : typeof raw === 'string' ? [raw] : []
+  for (const entry of given) {
+    const problem = checkAllowedHost(entry)
+    if (problem) throw new UsageExit(`--allowed-host: ${problem}`, serveUsage)
+  }
+  return isIP(host.replace(/^\[|\]$/g, '')) || host === '' ? given : [...given, host]
 }
 
 /**
