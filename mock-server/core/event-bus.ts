@@ -59,10 +59,17 @@ export function createEventBus(clock: Clock, maxLogged = 10_000): EventBus {
     }
     if (mutedDepth > 0) return event
     log.push(event)
-    // Bounded so a long-running CLI sandbox does not grow without limit.
-    if (log.length > maxLogged) log = log.slice(-maxLogged)
+    // Bounded so a long-running CLI sandbox does not grow without limit; cut in one slice per
+    // `maxLogged` events, not one per event (a 10 000-entry copy each time cost more than the rest
+    // of an emission).
+    if (log.length >= 2 * maxLogged) log = log.slice(-maxLogged)
     for (const listener of [...listeners]) listener(event)
     return event
+  }
+
+  function list(): readonly SandboxEvent[] {
+    if (log.length > maxLogged) log = log.slice(-maxLogged)
+    return log
   }
 
   return {
@@ -80,7 +87,7 @@ export function createEventBus(clock: Clock, maxLogged = 10_000): EventBus {
         mutedDepth--
       }
     },
-    list: () => log,
+    list,
     clear() {
       log = []
     },
