@@ -7,6 +7,9 @@
  * between attempts: 6 attempts over about 10.6 h), with `Retry-After` on 429/503 taking the
  * ladder's place; `410 Gone` disables the webhook; an exhausted delivery is parked for replay.
  * All waiting happens on the sandbox clock, so an `advance('11h')` replays the whole ladder at once.
+ * At most `maxConcurrentAttempts` attempts are on the wire at a time; the others wait their turn in
+ * the order they fell due, so retries that fall due together run side by side and one endpoint
+ * still sees its attempts start in due order.
  *
  * `webhook-timestamp` is wall time, never sandbox time: the receiver checks it against its own
  * clock (5 minutes of tolerance), and a sandbox clock sped up (`--time-scale 60`) or advanced
@@ -14,7 +17,7 @@
  */
 import type { Clock, TimerHandle } from '../core/clock.js'
 import type { SavedRun } from '../core/state-file.js'
-import { StateConflictError, NotFoundError } from '../core/errors.js'
+import { NotFoundError, SandboxInvalidOptionError, StateConflictError } from '../core/errors.js'
 import {
   isoSeconds,
   matchesSubscription,
@@ -22,6 +25,7 @@ import {
   type SandboxEvent,
 } from '../core/event-bus.js'
 import { createId } from '../core/ids.js'
+import { createAttemptSlots } from './attempt-slots.js'
 import { deliveryPhase, type DeliveryPhase } from './phase.js'
 import { signedHeaders } from './signer.js'
 import {
@@ -33,7 +37,7 @@ import {
   type Webhook,
   type WebhookFaults,
 } from '../core/state.js'
-import { truncateBody, type DeliveryResponse, type DeliveryTransport } from './transport.js'
+import { cutBody, type DeliveryResponse, type DeliveryTransport } from './transport.js'
 
 /** Bluum's documented retry ladder: waits between attempts, ms. */
 export const bluumRetryScheduleMs: readonly number[] = Object.freeze([
@@ -51,6 +55,8 @@ export interface DeliveryEngineOptions {
   reorderWindowMs: number
   /** `user-agent` header of deliveries. Default `'Bluum-Sandbox-Webhooks/1.0'`. */
   userAgent: string
+  /** Attempts on the wire at once, over all webhooks; more wait in due order. Default 64. */
+  maxConcurrentAttempts: number
   /**
    * The clock whose time goes into `webhook-timestamp`, unix ms. Default wall time (`Date.now`),
    * whatever the sandbox clock says, so receivers keep their real tolerance check. Pin it in a
@@ -65,6 +71,7 @@ export const defaultDeliveryOptions: Readonly<DeliveryEngineOptions> = Object.fr
   maxRetryAfterMs: 86_400_000,
   reorderWindowMs: 1_000,
   userAgent: 'Bluum-Sandbox-Webhooks/1.0',
+  maxConcurrentAttempts: 64,
   signingClock: () => Date.now(),
 })
 
@@ -132,6 +139,12 @@ export interface DeliveryEngineDeps {
 export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
   const { state, clock, bus } = deps
   const options: DeliveryEngineOptions = { ...defaultDeliveryOptions, ...deps.options }
+  if (!Number.isSafeInteger(options.maxConcurrentAttempts) || options.maxConcurrentAttempts < 1)
+    throw new SandboxInvalidOptionError(
+      'maxConcurrentAttempts',
+      `expected an integer >= 1, got ${options.maxConcurrentAttempts}`,
+    )
+  const slots = createAttemptSlots(options.maxConcurrentAttempts)
   let transport = deps.transport
   const runs = new Map<string, Run>()
   const listeners = new Set<AttemptListener>()
@@ -208,6 +221,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
   }
 
   function liveSecrets(webhook: Webhook): string[] {
+    if (webhook.previousSecrets.length === 0) return [webhook.secret]
     const now = clock.now()
     webhook.previousSecrets = webhook.previousSecrets.filter((s) => s.expiresAtMs > now)
     return [webhook.secret, ...webhook.previousSecrets.map((s) => s.secret)]
@@ -220,10 +234,13 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
   ): Promise<{ response?: DeliveryResponse; record: DeliveryAttempt }> {
     const nowMs = clock.now()
     const timestamp = Math.floor(options.signingClock() / 1000)
-    const headers = {
-      ...signedHeaders(liveSecrets(webhook), delivery.event_id, timestamp, delivery.payload),
-      'user-agent': options.userAgent,
-    }
+    const headers: Record<string, string> = signedHeaders(
+      liveSecrets(webhook),
+      delivery.event_id,
+      timestamp,
+      delivery.payload,
+    )
+    headers['user-agent'] = options.userAgent
     const request = { method: 'POST' as const, url: webhook.url, headers, body: delivery.payload }
     const started = performance.now()
     let response: DeliveryResponse | undefined
@@ -281,7 +298,12 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
     return Math.min(ms, options.maxRetryAfterMs)
   }
 
-  async function attempt(delivery: Delivery): Promise<void> {
+  /** One attempt, once a slot is free (see `maxConcurrentAttempts`). */
+  function attempt(delivery: Delivery): Promise<void> {
+    return slots.run(() => attemptNow(delivery))
+  }
+
+  async function attemptNow(delivery: Delivery): Promise<void> {
     const run = runs.get(delivery.id)
     if (!run || delivery.status !== 'pending') return
     run.timer = undefined
@@ -448,7 +470,7 @@ function recordResponse(response: DeliveryResponse): AttemptResponse {
     if (value !== undefined) headers[name.toLowerCase()] = value
   }
   // A custom transport may hand back a whole body: the record keeps 64 KiB whatever it sends.
-  const cut = truncateBody(Buffer.from(response.body, 'utf8'), maxRecordedBodyBytes)
+  const cut = cutBody(response.body, maxRecordedBodyBytes)
   return {
     status: response.status,
     headers,
