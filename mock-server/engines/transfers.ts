@@ -175,6 +175,9 @@ export function createTransferEngine(deps: TransferEngineDeps): TransferEngine {
       const left = (timers.get(transfer.id) ?? []).filter((t) => t.handle !== handle)
       if (left.length > 0) timers.set(transfer.id, left)
       else timers.delete(transfer.id)
+      // A transfer no longer in the state (a trigger rolled back) must not move cash.
+      if ((state.deposits.get(transfer.id) ?? state.withdrawals.get(transfer.id)) !== transfer)
+        return
       if (step === 'processing' && transfer.status === 'pending') transfer.status = 'processing'
       if (step !== 'completed') return
       if (transfer.status !== 'pending' && transfer.status !== 'processing') return
