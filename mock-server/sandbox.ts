@@ -362,7 +362,6 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     orders,
     transfers,
     documents,
-    initialCashCents: toCents(resolved.initialCash),
   })
   const webhooks = createWebhookService({
     state,

@@ -28,10 +28,10 @@ export interface EventBus {
   subscribe(listener: EventListener): () => void
   /**
    * Runs `fn` with emission switched off and returns its result: what the engines emit meanwhile
-   * is neither logged nor delivered. The trigger builds an event's prerequisites (an investor, a
-   * funding deposit) this way, so one trigger emits one event.
+   * is neither logged nor delivered, only passed to `heard` when given. The trigger builds an
+   * event's prerequisites (an investor, a funding deposit) this way, so one trigger emits one event.
    */
-  muted<T>(fn: () => T): T
+  muted<T>(fn: () => T, heard?: EventListener): T
   /** Every event emitted since creation or the last `clear()`, oldest first. */
   list(): readonly SandboxEvent[]
   clear(): void
@@ -49,6 +49,7 @@ export function createEventBus(clock: Clock, maxLogged = 10_000): EventBus {
   const listeners = new Set<EventListener>()
   let log: SandboxEvent[] = []
   let mutedDepth = 0
+  let hearing: EventListener | undefined
 
   function emitAny(name: string, data: Record<string, unknown>): SandboxEvent {
     const event: SandboxEvent = {
@@ -57,7 +58,10 @@ export function createEventBus(clock: Clock, maxLogged = 10_000): EventBus {
       timestamp: isoSeconds(clock.now()),
       data: structuredClone(data),
     }
-    if (mutedDepth > 0) return event
+    if (mutedDepth > 0) {
+      hearing?.(event)
+      return event
+    }
     log.push(event)
     // Bounded so a long-running CLI sandbox does not grow without limit; cut in one slice per
     // `maxLogged` events, not one per event (a 10 000-entry copy each time cost more than the rest
@@ -79,12 +83,15 @@ export function createEventBus(clock: Clock, maxLogged = 10_000): EventBus {
       listeners.add(listener)
       return () => listeners.delete(listener)
     },
-    muted(fn) {
+    muted(fn, heard) {
+      const outer = hearing
       mutedDepth++
+      hearing = heard ?? outer
       try {
         return fn()
       } finally {
         mutedDepth--
+        hearing = outer
       }
     },
     list,
