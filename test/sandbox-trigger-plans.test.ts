@@ -6,6 +6,7 @@
  */
 import t from 'tap'
 import { createApi, createSandbox, type Sandbox } from '../mock-server/index.js'
+import { JournaledMap } from '../mock-server/core/journaled-map.js'
 import { snapshotState } from '../mock-server/core/state-file.js'
 import { triggerPlans } from '../mock-server/engines/trigger-plans.js'
 
@@ -216,3 +217,37 @@ t.test('KYC events come from a KYC review, and the investor agrees with them', a
   t.match(sandbox.investors.get(investor.id), { kyc_status: 'approved', status: 'active' })
   t.equal(sandbox.events().length, 2)
 })
+
+t.test(
+  'a journaled map rolls back every set, delete and clear since its journal started',
+  async (t) => {
+    const map = new JournaledMap<string, number>()
+    map.set('a', 1).set('b', 2).set('c', 3)
+    map.startJournal()
+    map.set('a', 10)
+    map.set('a', 11)
+    map.delete('b')
+    map.set('d', 4)
+    map.set('b', 20)
+    map.clear()
+    map.set('e', 5)
+    map.rollBack()
+    t.same(
+      [...map].sort(),
+      [
+        ['a', 1],
+        ['b', 2],
+        ['c', 3],
+      ],
+      'as it was',
+    )
+    map.set('f', 6)
+    map.rollBack()
+    t.equal(map.get('f'), 6, 'a write after the rollback is not journaled')
+    map.startJournal()
+    map.set('g', 7)
+    map.stopJournal()
+    map.rollBack()
+    t.equal(map.get('g'), 7, 'kept writes stay')
+  },
+)

@@ -33,10 +33,17 @@ interface SavedInvestor {
   savedPositions: [string, Position][] | undefined
 }
 
+// A state's maps are created with it and cleared in place, never replaced: find them once.
+const mapsOf = new WeakMap<SandboxState, JournaledMap<unknown, unknown>[]>()
+
 function journaledMaps(state: SandboxState): JournaledMap<unknown, unknown>[] {
-  const maps: JournaledMap<unknown, unknown>[] = []
-  for (const value of [...Object.values(state), ...Object.values(state.indexes)])
-    if (value instanceof JournaledMap) maps.push(value)
+  let maps = mapsOf.get(state)
+  if (maps === undefined) {
+    maps = []
+    for (const value of [...Object.values(state), ...Object.values(state.indexes)])
+      if (value instanceof JournaledMap) maps.push(value)
+    mapsOf.set(state, maps)
+  }
   return maps
 }
 

@@ -1,8 +1,8 @@
 /**
  * The sandbox's in-memory state: plain maps of API-shaped resources, shared by both faces.
  *
- * Resources are stored in the shape the API returns, so an event's `data` is a snapshot
- * (`structuredClone`) of the stored object. Balances live beside them in integer cents.
+ * Resources are stored in the shape the API returns, so an event's `data` is a snapshot (a JSON
+ * copy) of the stored object. Balances live beside them in integer cents.
  */
 import type { Duration } from './duration.js'
 import { JournaledMap } from './journaled-map.js'

@@ -38,15 +38,34 @@ export function createAttemptSlots(max: number): AttemptSlots {
     active -= 1
   }
 
-  return {
-    async run(task) {
-      if (active < max) active += 1
-      else await new Promise<void>((resolve) => queue.push(resolve))
-      try {
-        return await task()
-      } finally {
+  /** Runs `task` in the slot just taken; the slot is released when it settles. */
+  function start<T>(task: () => Promise<T>): Promise<T> {
+    let running: Promise<T>
+    try {
+      running = task()
+    } catch (error) {
+      release()
+      return Promise.reject(error)
+    }
+    return running.then(
+      (value) => {
         release()
+        return value
+      },
+      (error: unknown) => {
+        release()
+        throw error
+      },
+    )
+  }
+
+  return {
+    run(task) {
+      if (active < max) {
+        active += 1
+        return start(task)
       }
+      return new Promise<void>((resolve) => queue.push(resolve)).then(() => start(task))
     },
     get active() {
       return active

@@ -19,6 +19,7 @@ import type { Clock, TimerHandle } from '../core/clock.js'
 import type { SavedRun } from '../core/state-file.js'
 import { NotFoundError, SandboxInvalidOptionError, StateConflictError } from '../core/errors.js'
 import {
+  eventPayload,
   isoSeconds,
   matchesSubscription,
   type EventBus,
@@ -175,12 +176,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
       created: Math.floor(now / 1000),
       createdMs: now,
       // Serialised once: every attempt signs and sends these exact bytes.
-      payload: JSON.stringify({
-        id: event.id,
-        event: event.event,
-        timestamp: event.timestamp,
-        data: event.data,
-      }),
+      payload: eventPayload(event),
     }
     state.deliveries.set(delivery.id, delivery)
     runs.set(delivery.id, { attemptInRun: 0, timer: undefined, inFlight: false })
@@ -207,7 +203,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
     const run = runs.get(delivery.id)
     if (!run) return
     const at = clock.now() + delayMs
-    delivery.next_attempt_at = new Date(at).toISOString()
+    delivery.next_attempt_at = isoMillis(at)
     run.timer = clock.setTimer(delayMs, () => attempt(delivery))
   }
 
@@ -263,7 +259,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
     else if (!succeeded) error = `HTTP ${status}`
     const record: DeliveryAttempt = {
       attempt: delivery.attempts.length + 1,
-      attempted_at: new Date(nowMs).toISOString(),
+      attempted_at: isoMillis(nowMs),
       webhook_timestamp: timestamp,
       status_code: status,
       duration_ms: Math.round(performance.now() - started),
@@ -448,6 +444,18 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
       }
     },
   }
+}
+
+let lastMs = Number.NaN
+let lastIso = ''
+
+/** `new Date(ms).toISOString()`, formatted once for a run of attempts at the same sandbox ms. */
+function isoMillis(ms: number): string {
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString()
+    lastMs = ms
+  }
+  return lastIso
 }
 
 /** A transport's rejection as `{ code, message }`: Node's `ECONNREFUSED`, our timeout code, else the error's name. */

@@ -347,8 +347,15 @@ export function createOrderEngine({
       }
       const quantity =
         input.quantity !== undefined ? Number(input.quantity) : Number(input.notional) / current
+      const base = newResource('ord', 'order', clock, input.metadata)
+      // Fields written out, not spread: a literal that starts with a spread and adds twenty more
+      // fields is built one field at a time by V8 (a third of place()'s time went there).
       const order: Order = {
-        ...newResource('ord', 'order', clock, input.metadata),
+        id: base.id,
+        object: base.object,
+        created: base.created,
+        livemode: base.livemode,
+        metadata: base.metadata,
         investor_id: investorId,
         symbol,
         side: input.side,

@@ -251,21 +251,25 @@ function orderBody(run: TriggerRun): Record<string, unknown> {
       : needsStop(data.type)
         ? away(!buy)
         : undefined
-  const quantity = text(data.quantity)
-  const notional = text(data.notional)
-  return {
+  const body: Record<string, unknown> = {
     symbol,
     side: data.side,
     type: data.type,
     time_in_force: data.time_in_force,
-    ...(quantity !== undefined ? { quantity } : {}),
-    ...(notional !== undefined ? { notional } : {}),
-    ...(limit !== undefined ? { limit_price: limit } : {}),
-    ...(stop !== undefined ? { stop_price: stop } : {}),
-    ...(text(data.client_order_id) !== undefined ? { client_order_id: data.client_order_id } : {}),
-    ...(data.metadata ? { metadata: structuredClone(data.metadata) } : {}),
   }
+  // Assigned, not spread in: this runs several times per triggered order.
+  if (typeof data.quantity === 'string') body.quantity = data.quantity
+  if (typeof data.notional === 'string') body.notional = data.notional
+  if (limit !== undefined) body.limit_price = limit
+  if (stop !== undefined) body.stop_price = stop
+  if (typeof data.client_order_id === 'string') body.client_order_id = data.client_order_id
+  if (data.metadata) body.metadata = copied(data.metadata as Record<string, unknown>)
+  return body
 }
+
+/** A copy the stored resource can keep, whatever the caller does with its own object later. */
+const copied = (value: Record<string, unknown>) =>
+  Object.keys(value).length === 0 ? {} : (JSON.parse(JSON.stringify(value)) as typeof value)
 
 /** Shares the order is for (a notional buy: at the simulated price). */
 function quantityOf(run: TriggerRun): number {
@@ -516,7 +520,9 @@ const transferPlan = (
           currency: String(run.data.currency),
           method: run.data.method,
           ...(source === undefined ? {} : { funding_source_id: source }),
-          ...(run.data.metadata ? { metadata: structuredClone(run.data.metadata) } : {}),
+          ...(run.data.metadata
+            ? { metadata: copied(run.data.metadata as Record<string, unknown>) }
+            : {}),
         }
       },
     },
@@ -563,7 +569,7 @@ const documentBody = (run: TriggerRun) => ({
   investor_id: investorOf(run).id,
   document_type: String(run.data.document_type),
   purpose: String(run.data.purpose),
-  ...(run.data.metadata ? { metadata: structuredClone(run.data.metadata) } : {}),
+  ...(run.data.metadata ? { metadata: copied(run.data.metadata as Record<string, unknown>) } : {}),
 })
 
 const rejectNext = (reason: (run: TriggerRun) => string | undefined): TriggerStep => ({

@@ -255,14 +255,15 @@ export function createTriggerService(deps: TriggerServiceDeps): TriggerService {
 
   /** Runs the plan's steps, muted; returns the event's data, or throws why it cannot be had. */
   function runPlan(plan: TriggerPlan, run: TriggerRun): Record<string, unknown> {
+    const emits = plan.emits
     const heard: SandboxEvent[] = []
+    // Only a plan that emits what it heard has the muted events built (ids, JSON copies).
     bus.muted(
       () => {
         for (const step of plan.steps) runStep(step, run)
       },
-      (event) => heard.push(event),
+      'heard' in emits ? (event) => heard.push(event) : undefined,
     )
-    const emits = plan.emits
     if ('heard' in emits) {
       let event: SandboxEvent | undefined
       for (const candidate of heard) if (candidate.event === run.event) event = candidate
@@ -293,9 +294,11 @@ export function createTriggerService(deps: TriggerServiceDeps): TriggerService {
       }
       const plan = triggerPlans[name]
       const domain = name.split('.')[0]!
-      const fixed = sampleEventData(name, clock.now())
+      let fixed: Record<string, unknown> | undefined
       for (const key of [...(computed[domain] ?? []), ...(plan.computed ?? [])]) {
         if (overrides[key] === undefined) continue
+        // A computed field may be sent as the sample has it (a form sent back unchanged).
+        fixed ??= sampleEventData(name, clock.now())
         if (key !== 'id' && JSON.stringify(overrides[key]) === JSON.stringify(fixed[key])) continue
         throw bad(
           key,
