@@ -4,6 +4,7 @@
  * filled an order) leaves the state exactly as it was, from a snapshot, not from checks made
  * beforehand; and what a trigger leaves behind agrees with the event it emitted.
  */
+import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { createApi, createSandbox, type Sandbox } from '../mock-server/index.js'
 import { JournaledMap } from '../mock-server/core/journaled-map.js'
@@ -45,6 +46,32 @@ t.test(
     }
   },
 )
+
+/** The plans in words, as docs/sandbox-triggers.md lists them. */
+function describePlans(): string {
+  const lines: string[] = []
+  for (const [event, plan] of Object.entries(triggerPlans)) {
+    lines.push(`**\`${event}\`**`, '')
+    plan.steps.forEach((step, i) => lines.push(`${i + 1}. \`${step.request}\`: ${step.why}`))
+    const emits = plan.emits
+    const outcome =
+      'heard' in emits
+        ? 'Emits the event the review emitted.'
+        : `Emits the ${emits.made}${emits.status ? `, which must end \`${emits.status}\`` : ''}.`
+    lines.push('', outcome, '')
+  }
+  return lines.join('\n').trim()
+}
+
+t.test('docs/sandbox-triggers.md lists every plan as it is', async (t) => {
+  const doc = readFileSync(new URL('../docs/sandbox-triggers.md', import.meta.url), 'utf8')
+  const listed = /<!-- trigger-plans:start -->([\s\S]*)<!-- trigger-plans:end -->/.exec(doc)?.[1]
+  t.equal(
+    listed?.trim(),
+    describePlans(),
+    'paste the expected text between the trigger-plans markers when a plan changes',
+  )
+})
 
 t.test(
   'refused halfway through its plan, a trigger leaves the whole state as it was',

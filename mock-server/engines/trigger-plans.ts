@@ -361,7 +361,7 @@ const fundingSteps = (
   {
     name: 'funded',
     request: 'POST /v1/sandbox/transfers/{transfer_id}/complete',
-    why: 'the funding deposit settles',
+    why: 'the funding deposit completes (when one was made)',
     when: (run) => run.made.funding !== undefined,
     params: (run) => ({ transfer_id: run.made.funding!.id }),
     blame: { '': field },
