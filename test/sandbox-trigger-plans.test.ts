@@ -9,7 +9,7 @@ import t from 'tap'
 import { createApi, createSandbox, type Sandbox } from '../mock-server/index.js'
 import { JournaledMap } from '../mock-server/core/journaled-map.js'
 import { snapshotState } from '../mock-server/core/state-file.js'
-import { triggerPlans } from '../mock-server/engines/trigger-plans.js'
+import { triggerPlans } from '../mock-server/engines/trigger-plans/index.js'
 
 const quiet = () => ({ send: async () => ({ status: 200, headers: {}, body: '' }) })
 

@@ -8,7 +8,7 @@ import type { DocumentService } from './documents.js'
 import type { CreateInvestorInput, InvestorService } from './investors.js'
 import type { OrderEngine, PlaceOrderInput } from './orders.js'
 import type { FundingSourceInput, TransferEngine, TransferInput } from './transfers.js'
-import type { TriggerRequest, TriggerStepOptions } from './trigger-plans.js'
+import type { TriggerRequest, TriggerStepOptions } from './trigger-plans/index.js'
 
 /** The engines a trigger runs its requests through. */
 export interface TriggerEngines {

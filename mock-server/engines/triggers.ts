@@ -2,7 +2,7 @@
  * The sandbox's `trigger` control, like `stripe trigger`: emit any catalog event, with `data`
  * overrides, and have the resources behind it exist afterwards, consistent with it.
  *
- * Each event's plan (`trigger-plans.ts`) lists the requests that cause it, and they run through
+ * Each event's plan (`trigger-plans/`) lists the requests that cause it, and they run through
  * the engines the API runs (`trigger-requests.ts`): a triggered `order.filled` is a market order
  * the order engine placed and filled (so GET answers it and the position moved), a
  * `transfer.deposit.completed` a deposit the transfer engine completed (so the balance holds it).
@@ -49,7 +49,7 @@ import {
   type TriggerReads,
   type TriggerRun,
   type TriggerStep,
-} from './trigger-plans.js'
+} from './trigger-plans/index.js'
 import { triggerRequests, type TriggerEngines } from './trigger-requests.js'
 
 /** Options of one trigger. */
