@@ -134,11 +134,14 @@ function check(schema: TSchema, value: unknown): void {
   )
 }
 
-/** What a schema wants, in words: its description, the enum's values, a decimal string, or its type. */
+/**
+ * What a schema wants, in words: what its `x-expected` says (a plan's input explains itself), the
+ * enum's values, a decimal string, or its type.
+ */
 function expected(schema: TSchema): string {
   const options = (schema.anyOf as TSchema[] | undefined) ?? [schema]
-  const described = [schema, ...options].find((o) => typeof o.description === 'string')
-  if (described) return String(described.description)
+  const explained = [schema, ...options].find((o) => typeof o['x-expected'] === 'string')
+  if (explained) return String(explained['x-expected'])
   const consts = options.filter((o) => 'const' in o).map((o) => JSON.stringify(o.const))
   if (consts.length > 0) return `one of ${consts.join(', ')}`
   const words = options.map((o) =>

@@ -30,7 +30,7 @@ const orderFields = {
   average_price: OptionalNullable(
     Type.String({
       pattern: `^(?=.*[1-9])${decimalPattern.slice(1)}`,
-      description: 'a price above 0 such as "178.50"',
+      'x-expected': 'a price above 0 such as "178.50"',
     }),
   ),
   client_order_id: OptionalNullable(Type.String({ maxLength: 128 })),

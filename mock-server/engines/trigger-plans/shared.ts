@@ -8,10 +8,11 @@ import type { TriggerRun, TriggerStep } from './plan.js'
 export const Decimal = Type.String({ pattern: decimalPattern })
 export const OptionalNullable = (schema: TSchema) =>
   Type.Optional(Type.Union([schema, Type.Null()]))
-export const Literals = (values: readonly string[], description?: string) =>
+/** A union of string literals; `expected` replaces "one of ..." in the error message. */
+export const Literals = (values: readonly string[], expected?: string) =>
   Type.Union(
     values.map((v) => Type.Literal(v)),
-    description === undefined ? {} : { description },
+    expected === undefined ? {} : { 'x-expected': expected },
   )
 export const Metadata = Type.Optional(Type.Record(Type.String(), Type.Unknown()))
 
