@@ -28,6 +28,7 @@ import type { Clock } from '../core/clock.js'
 import { firstSchemaError } from '../core/compiled-schema.js'
 import { decimalPattern } from '../core/decimal.js'
 import {
+  InternalError,
   MissingFieldError,
   StateConflictError,
   ValidationError,
@@ -49,6 +50,7 @@ import {
   type TriggerReads,
   type TriggerRun,
   type TriggerStep,
+  type TriggerStepOptions,
 } from './trigger-plans/index.js'
 import { triggerRequests, type TriggerEngines } from './trigger-requests.js'
 
@@ -238,18 +240,19 @@ export function createTriggerService(deps: TriggerServiceDeps): TriggerService {
   /** Runs one step's request through the engines and keeps what it made. */
   function runStep(step: TriggerStep, run: TriggerRun): void {
     if (step.when && !step.when(run)) return
-    let request: () => Resource | undefined
+    let params: Record<string, string>
+    let body: Record<string, unknown>
+    let options: TriggerStepOptions
     try {
-      const params = step.params?.(run) ?? {}
-      const body = step.body?.(run) ?? {}
-      const options = step.options?.(run) ?? {}
-      request = () => triggerRequests[step.request](engines, params, body, options)
+      params = step.params?.(run) ?? {}
+      body = step.body?.(run) ?? {}
+      options = step.options?.(run) ?? {}
     } catch (error) {
       throw aboutData(error, step, false)
     }
     let made: Resource | undefined
     try {
-      made = request()
+      made = triggerRequests[step.request](engines, params, body, options)
     } catch (error) {
       throw aboutData(error, step, true)
     }
@@ -274,8 +277,8 @@ export function createTriggerService(deps: TriggerServiceDeps): TriggerService {
       return event.data
     }
     const resource = run.made[emits.made] as (Resource & { status?: string }) | undefined
-    if (resource === undefined)
-      throw new Error(`trigger plan of ${run.event} made no ${emits.made}`)
+    // A plan whose last step was skipped made nothing to emit: a bug of the plan, not the caller's.
+    if (resource === undefined) throw new InternalError()
     if (emits.status !== undefined && resource.status !== emits.status)
       throw misfired(emits.misfire!(run, String(resource.status)))
     return resource as unknown as Record<string, unknown>
