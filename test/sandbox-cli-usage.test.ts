@@ -46,7 +46,7 @@ t.test('bad command lines print the usage to stderr and exit 2', async (t) => {
       says: /cannot read the file \(ENOENT\)/,
     },
     { args: ['trigger', 'Order Filled'], says: /<event> expects an event name/ },
-    { args: ['deliveries', '--status', 'succeeded'], says: /--status expects one of pending/ },
+    { args: ['deliveries', '--status', 'done'], says: /--status expects one of pending/ },
     { args: ['deliveries', '--limit', '0'], says: /--limit expects an integer from 1 to 200/ },
     { args: ['replay'], says: /either a <delivery_id> or --parked/ },
     { args: ['replay', 'dlv_1', '--parked'], says: /either a <delivery_id> or --parked/ },

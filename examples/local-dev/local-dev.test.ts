@@ -120,6 +120,6 @@ t.test(
       )
     ).json()) as { data: Array<{ event: string; status: string }> }
     const filled = deliveries.data.filter((d) => d.event === 'order.filled')
-    t.match(filled, [{ status: 'succeeded' }], 'the sandbox saw the app acknowledge it')
+    t.match(filled, [{ status: 'delivered' }], 'the sandbox saw the app acknowledge it')
   },
 )

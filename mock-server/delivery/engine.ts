@@ -70,14 +70,14 @@ export const defaultDeliveryOptions: Readonly<DeliveryEngineOptions> = Object.fr
 
 /**
  * Called after every attempt (including fault-injected duplicates), once the engine has decided
- * what follows: `delivery.status` and `next_attempt_at` already say succeeded, parked or when.
+ * what follows: `delivery.status` and `next_attempt_at` already say delivered, parked or when.
  */
 export type AttemptListener = (delivery: Delivery, attempt: DeliveryAttempt) => void
 
 /** Which deliveries {@link DeliveryEngine.list} returns; every field set narrows the list. */
 export interface DeliveryFilter {
   webhookId?: string
-  /** The engine's status: pending, succeeded, parked, cancelled. */
+  /** The engine's status: pending, delivered, parked, cancelled. */
   status?: Delivery['status']
   /** The phase people filter by: pending, failing, delivered, parked, cancelled. */
   phase?: DeliveryPhase
@@ -309,14 +309,14 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
     notify(delivery, records)
   }
 
-  /** After an attempt: succeeded, parked (410 or ladder exhausted), or the next retry scheduled. */
+  /** After an attempt: delivered, parked (410 or ladder exhausted), or the next retry scheduled. */
   function decide(
     delivery: Delivery,
     webhook: Webhook,
     run: Run,
     { response, record }: Awaited<ReturnType<typeof send>>,
   ): void {
-    if (record.succeeded) return finish(delivery, 'succeeded', null)
+    if (record.succeeded) return finish(delivery, 'delivered', null)
     if (response?.status === 410) {
       // 410 Gone is the receiver saying "this endpoint is retired": stop sending to it at all.
       webhook.status = 'inactive'
@@ -363,7 +363,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
       if (!delivery) throw new NotFoundError('delivery', deliveryId)
       if (delivery.status === 'pending') {
         throw new StateConflictError(
-          `Delivery '${deliveryId}' is still pending; it can be replayed once it succeeded or was parked.`,
+          `Delivery '${deliveryId}' is still pending; it can be replayed once it was delivered or parked.`,
         )
       }
       restart(delivery)

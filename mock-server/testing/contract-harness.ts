@@ -274,7 +274,7 @@ export async function createContractHarness(
       const limit = sandbox.clock.now() + parseDuration(waitOptions.within ?? DEFAULT_WITHIN)
       for (;;) {
         await sandbox.idle()
-        const acked = deliveries(event).filter((d) => d.status === 'succeeded')
+        const acked = deliveries(event).filter((d) => d.status === 'delivered')
         if (acked.length >= count) return acked
         if (!(await sandbox.clock.runNext(limit))) {
           throw new HarnessNotAcknowledgedError(
@@ -325,7 +325,7 @@ export async function createContractHarness(
       await sandbox.clock.runAll({ within: ladderOptions.within ?? DEFAULT_WITHIN })
     },
     unsettled() {
-      return deliveries().filter((d) => d.status !== 'succeeded')
+      return deliveries().filter((d) => d.status !== 'delivered')
     },
     expectSettled() {
       const open = harness.unsettled()
