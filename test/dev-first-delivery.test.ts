@@ -5,13 +5,13 @@
  * app, whose log shows the verified, handled event; the inspector shows it; `deliveries` lists it
  * delivered. Ctrl-C stops both processes. Free ports (0), so it runs beside anything else.
  */
-import { execFileSync, spawn } from 'node:child_process'
-import { once } from 'node:events'
+import { execFileSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
+import { shell, shellBlocks } from './helpers/shell.js'
 
 const repo = fileURLToPath(new URL('..', import.meta.url))
 
@@ -38,51 +38,6 @@ function cloneInto(dir: string): void {
   symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir')
 }
 
-/** A process group started through `sh -c`, as a terminal would run the line. */
-function shell(line: string, cwd: string) {
-  const child = spawn('sh', ['-c', line], {
-    cwd,
-    // A user's shell: none of this test run's npm or Bluum variables.
-    env: Object.fromEntries(
-      Object.entries(process.env).filter(([key]) => !/^(npm_|BLUUM_|PORT$)/i.test(key)),
-    ),
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  })
-  let output = ''
-  const waiters = new Set<() => void>()
-  for (const stream of [child.stdout, child.stderr]) {
-    stream.setEncoding('utf8')
-    stream.on('data', (chunk: string) => {
-      output += chunk
-      for (const wake of waiters) wake()
-    })
-  }
-  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
-  return {
-    child,
-    output: () => output,
-    exited,
-    /** Resolves with the first match of `pattern`; rejects if the process ends first. */
-    waitFor(pattern: RegExp): Promise<RegExpExecArray> {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const match = pattern.exec(output)
-          if (!match) return
-          waiters.delete(check)
-          resolve(match)
-        }
-        waiters.add(check)
-        void exited.then(([code, signal]) => {
-          if (!pattern.exec(output))
-            reject(new Error(`${line} ended (${signal ?? code}) before ${pattern}:\n${output}`))
-        })
-        check()
-      })
-    },
-  }
-}
-
 t.test(
   'clone, npm run dev, the trigger it prints: the quick-start app handles the verified event',
   async (t) => {
@@ -91,7 +46,10 @@ t.test(
     t.teardown(() => rmSync(clone, { recursive: true, force: true }))
     cloneInto(clone)
 
-    const dev = shell('npm run dev -- --app-port 0 --sandbox-port 0', clone)
+    // The quick start's clone commands: `npm ci` is what the linked node_modules stands for.
+    const [fromClone] = shellBlocks(new URL('../examples/quick-start/README.md', import.meta.url))
+    t.same(fromClone, ['npm ci', 'npm run dev'], 'the README says npm ci, then npm run dev')
+    const dev = shell(`${fromClone![1]} -- --app-port 0 --sandbox-port 0`, clone)
     t.teardown(() => {
       if (dev.child.exitCode === null) process.kill(-dev.child.pid!, 'SIGKILL')
     })
@@ -99,7 +57,7 @@ t.test(
       /\n[^\n]*│ Next, with the app listening at [^\n]*\n[^\n]*│ {3}(.+?) {3,}send a signed order\.filled\n[^\n]*│ {3}(\S+) +the inspector[^\n]*\n[^\n]*│ {3}(.+?) {3,}each delivery/,
     )
     t.match(trigger, /^npm run sandbox -- trigger order\.filled --url http:\/\/127\.0\.0\.1:\d+$/)
-    t.match(dev.output(), 'Try the commands above; Ctrl-C stops both.')
+    await dev.waitFor(/Try the commands above; Ctrl-C stops both\.\n/)
 
     const triggered = shell(trigger!, clone)
     const [code] = await triggered.exited
