@@ -5,46 +5,18 @@
  * app, whose log shows the verified, handled event; the inspector shows it; `deliveries` lists it
  * delivered. Ctrl-C stops both processes. Free ports (0), so it runs beside anything else.
  */
-import { execFileSync } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import t from 'tap'
+import { cloneRepository } from './helpers/clone.js'
 import { shell, shellBlocks } from './helpers/shell.js'
-
-const repo = fileURLToPath(new URL('..', import.meta.url))
 
 // npm, two TypeScript processes and their tsx compilation on a shared machine: slow is not failed.
 t.setTimeout(600_000)
-
-/** The files a clone of this working tree holds: tracked ones and new ones git does not ignore. */
-function cloneInto(dir: string): void {
-  const listed = execFileSync(
-    'git',
-    ['ls-files', '-z', '--cached', '--others', '--exclude-standard'],
-    {
-      cwd: repo,
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-    },
-  )
-  for (const file of new Set(listed.split('\0').filter(Boolean))) {
-    const from = join(repo, file)
-    if (!existsSync(from)) continue // deleted in the working tree
-    mkdirSync(dirname(join(dir, file)), { recursive: true })
-    cpSync(from, join(dir, file))
-  }
-  symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir')
-}
 
 t.test(
   'clone, npm run dev, the trigger it prints: the quick-start app handles the verified event',
   async (t) => {
     const started = performance.now()
-    const clone = mkdtempSync(join(tmpdir(), 'bluum-clone-'))
-    t.teardown(() => rmSync(clone, { recursive: true, force: true }))
-    cloneInto(clone)
+    const clone = cloneRepository(t)
 
     // The quick start's clone commands: `npm ci` is what the linked node_modules stands for.
     const [fromClone] = shellBlocks(new URL('../examples/quick-start/README.md', import.meta.url))
