@@ -8,8 +8,8 @@ import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
 
 /**
- * The commands of every fenced `sh` block of `file`, block by block: one entry per line, a
- * trailing `# comment` (after two spaces or more) and blank lines dropped, `\` continuations and
+ * The commands of every fenced `sh` block of `file`, block by block: one entry per line, comment
+ * lines, a trailing `# comment` (after two spaces or more) and blank lines dropped, `\` continuations and
  * multi-line quoted arguments kept whole.
  */
 export function shellBlocks(file: string | URL): string[][] {
@@ -18,7 +18,7 @@ export function shellBlocks(file: string | URL): string[][] {
     const commands: string[] = []
     let pending = ''
     for (const raw of body!.split('\n')) {
-      const line = pending ? raw : raw.replace(/ {2,}#.*$/, '').trimEnd()
+      const line = pending ? raw : raw.replace(/(^\s*| {2,})#.*$/, '').trimEnd()
       if (!pending && line.trim() === '') continue
       pending += (pending ? '\n' : '') + line
       // A line ending in `\`, or with an unclosed single quote, goes on.
