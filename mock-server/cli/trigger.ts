@@ -1,7 +1,7 @@
 /** `bluum-sandbox trigger <event>`: emits one catalog event on a running sandbox, like `stripe trigger`. */
 import { readFileSync } from 'node:fs'
 import { bluumEventNames, isBluumEventName } from '../../plugin/catalog.js'
-import { nearestName } from '../core/nearest-name.js'
+import { nearestName } from '../../plugin/option-checks.js'
 import {
   connectionFrom,
   connectionHelp,
