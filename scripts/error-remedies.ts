@@ -160,6 +160,14 @@ export const errorRemedies: Record<string, ErrorRemedy> = {
     when: 'a delivery to a webhook URL that is not http(s)',
     fix: 'Register the webhook with an `http://` or `https://` URL.',
   },
+  BLUUM_SANDBOX_HOST_NOT_ALLOWED: {
+    when: 'the standalone server: a request for a `Host` it was not started for',
+    fix: 'Use a loopback name (127.0.0.1, localhost) or the address it listens on; to reach it under another name on purpose (a container, a LAN name), start it with `--allowed-host <name>`.',
+  },
+  BLUUM_SANDBOX_STREAM_LIMIT: {
+    when: 'the standalone server: more live event streams open than it allows',
+    fix: 'Close another stream: an inspector tab (one per browser), a `bluum-sandbox logs` or `listen`; then retry.',
+  },
   BLUUM_SANDBOX_CLOCK_RUNAWAY: {
     when: 'a clock move: timers kept falling due without end',
     fix: 'Some timer re-arms itself without delay (usually a test helper); the clock stopped at the last timer it ran.',

@@ -41,7 +41,7 @@ const sections: Array<{ title: string; match: RegExp; intro: string }> = [
     title: 'The sandbox',
     match: /^BLUUM_SANDBOX_/,
     intro:
-      'From `createSandbox` and its clock and state file (in-process, or `bluum-sandbox` at start-up, exit 1), and in delivery attempts (`connection_error.code`).',
+      "From `createSandbox` and its clock and state file (in-process, or `bluum-sandbox` at start-up, exit 1), in delivery attempts (`connection_error.code`), and the standalone server's own refusals (in Bluum's envelope, or as a page to a browser).",
   },
   {
     title: 'The inspector',

@@ -564,6 +564,19 @@ export const DocumentListQuery = Type.Object({
 
 // --- Sandbox controls -----------------------------------------------------------------------
 
+export const TestWebhookBody = Type.Object(
+  {
+    event: Type.Optional(
+      Type.String({
+        pattern: '^[a-z0-9_]+(\\.[a-z0-9_]+)+$',
+        description:
+          'A catalog event name; default the first catalog event the webhook subscribes to',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
+
 export const TriggerBody = Type.Object(
   {
     event: Type.String({

@@ -4,11 +4,13 @@
  * SIGTERM.
  */
 import { existsSync } from 'node:fs'
+import { isIP } from 'node:net'
 import { attemptActivity } from '../api/stream.js'
 import type { Webhook } from '../core/state.js'
 import { checkSecret } from '../engines/webhooks.js'
 import { DEFAULT_SANDBOX_API_KEY, DEFAULT_SANDBOX_API_SECRET } from '../core/credentials.js'
 import { createSandbox, type Sandbox } from '../sandbox.js'
+import { checkAllowedHost } from '../http/host-allow-list.js'
 import { createSandboxServer } from '../server.js'
 import {
   integerFlag,
@@ -55,6 +57,7 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
       quiet: { type: 'boolean' },
       'log-format': { type: 'string' },
       'write-env': { type: 'boolean' },
+      'allowed-host': { type: 'string', multiple: true },
     },
     { min: 0, max: 0 },
     io,
@@ -69,6 +72,8 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
   const apiSecret =
     stringFlag(values, 'api-secret') ?? (io.env.BLUUM_API_SECRET || DEFAULT_SANDBOX_API_SECRET)
   const rateLimit = number('rate-limit', stringFlag(values, 'rate-limit'), 10)
+  // parseCommand types values as single strings; a `multiple` flag arrives as an array.
+  const allowedHosts = allowedHostFlags((values as Record<string, unknown>)['allowed-host'], host)
 
   const stateFile = stringFlag(values, 'state')
   if (stateFile === '') throw new UsageExit('--state expects a file path', serveUsage)
@@ -120,7 +125,7 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
   // The first save proves the state file is writable before anyone relies on it.
   await sandbox.save()
 
-  const app = createSandboxServer(sandbox)
+  const app = createSandboxServer(sandbox, { allowedHosts })
   const address = await app.listen({ port, host })
   const baseUrl = `${address}/v1`
 
@@ -209,6 +214,19 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
     process.once('SIGINT', () => void shutdown())
     process.once('SIGTERM', () => void shutdown())
   })
+}
+
+/**
+ * The `--allowed-host` names, each checked (exit 2 naming the bad one), plus the `--host` name
+ * when it is a name rather than an address: a server bound to `myhost.local` answers to it.
+ */
+function allowedHostFlags(raw: unknown, host: string): string[] {
+  const given = Array.isArray(raw) ? (raw as string[]) : typeof raw === 'string' ? [raw] : []
+  for (const entry of given) {
+    const problem = checkAllowedHost(entry)
+    if (problem) throw new UsageExit(`--allowed-host: ${problem}`, serveUsage)
+  }
+  return isIP(host.replace(/^\[|\]$/g, '')) || host === '' ? given : [...given, host]
 }
 
 /**
