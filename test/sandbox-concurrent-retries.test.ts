@@ -122,7 +122,7 @@ t.test(
       )
     }
     for (const delivery of sandbox.deliveries.list()) {
-      t.match(delivery, { status: 'succeeded', next_attempt_at: null })
+      t.match(delivery, { status: 'delivered', next_attempt_at: null })
       t.same(
         delivery.attempts.map((a) => [Date.parse(a.attempted_at) - start, a.status_code]),
         [

@@ -202,7 +202,7 @@ async function retriesChild() {
         seq,
         wallMs,
         retried: deliveries.filter((d) => d.attempts.length === 2).length,
-        succeeded: deliveries.filter((d) => d.status === 'succeeded').length,
+        succeeded: deliveries.filter((d) => d.status === 'delivered').length,
         mostInFlight: most,
       })
       await sandbox.close()
