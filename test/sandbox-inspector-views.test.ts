@@ -106,7 +106,7 @@ t.test('a delivery state reads the way people say it', async (t) => {
       { status: 'pending', attempts: [attempt(1, { succeeded: true, status_code: 200 })] },
       'pending',
     ],
-    [{ status: 'succeeded', attempts: [attempt(1), attempt(2, { succeeded: true })] }, 'delivered'],
+    [{ status: 'delivered', attempts: [attempt(1), attempt(2, { succeeded: true })] }, 'delivered'],
     [{ status: 'parked', attempts: [attempt(1)] }, 'parked'],
     [{ status: 'cancelled', attempts: [] }, 'cancelled'],
   ]
@@ -123,7 +123,7 @@ t.test(
     const source = {
       events: [e1, e2, e3],
       deliveries: [
-        delivery('dlv_1', e1, { status: 'succeeded', attempts: [attempt(1, { succeeded: true })] }),
+        delivery('dlv_1', e1, { status: 'delivered', attempts: [attempt(1, { succeeded: true })] }),
         delivery('dlv_2', e2, { attempts: [attempt(1)], next_attempt_at: '2026-07-01T15:11:00Z' }),
         delivery('dlv_3', e2, { webhook_id: 'wh_b', status: 'parked', attempts: [attempt(1)] }),
       ],

@@ -3,6 +3,7 @@
  * text to stderr and exits 2), `--help`, and the options that reach a running sandbox.
  */
 import { once } from 'node:events'
+import { resolve } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { DEFAULT_SANDBOX_API_KEY, DEFAULT_SANDBOX_API_SECRET } from '../core/credentials.js'
 
@@ -11,8 +12,15 @@ export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean }
   stderr: NodeJS.WritableStream
   env: NodeJS.ProcessEnv
+  /** The directory relative paths (`--state`, `--data @file`, `.env`) are read against. */
+  cwd: string
   /** Stops a command that runs until stopped (the server, `logs`, `listen`): SIGINT or SIGTERM. */
   signal: AbortSignal
+}
+
+/** `path` as the command line meant it: relative to the command's directory. */
+export function pathIn(io: CliIo, path: string): string {
+  return resolve(io.cwd, path)
 }
 
 /** Thrown to leave with exit 2 after printing `message` and the usage text. */

@@ -33,7 +33,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
  *
  * @example
  * const controller = new AbortController()
- * const code = main(['--port', '0'], { stdout, stderr, env: {}, signal: controller.signal })
+ * const io = { stdout, stderr, env: {}, cwd: process.cwd(), signal: controller.signal }
+ * const code = main(['--port', '0'], io)
  * // ... once the banner is on stdout: controller.abort(); await code === 0
  */
 export async function main(argv: string[], io: CliIo): Promise<number> {
@@ -54,7 +55,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 }
 
 /**
- * The process's streams and environment, and a signal that aborts on the first SIGINT or SIGTERM
+ * The process's streams, environment and directory, and a signal that aborts on the first SIGINT or SIGTERM
  * (a second one then ends the process the default way, for a shutdown that hangs).
  */
 export function processIo(): CliIo {
@@ -66,6 +67,7 @@ export function processIo(): CliIo {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
+    cwd: process.cwd(),
     signal: controller.signal,
   }
 }

@@ -16,12 +16,15 @@ import {
   integerFlag,
   logFormatFlag,
   parseCommand,
+  pathIn,
   stringFlag,
   untilAborted,
   UsageExit,
   type CliIo,
 } from './args.js'
 import { formatAttempt, shouldColour } from './attempt-line.js'
+import { readEnvValue, WEBHOOK_SECRET_VARIABLE, writeEnvValue } from './env-file.js'
+import { nextSteps, selfCommand } from './next-steps.js'
 import { serveUsage } from './usage.js'
 
 function number(name: string, value: string | undefined, fallback: number): number {
@@ -34,6 +37,9 @@ function number(name: string, value: string | undefined, fallback: number): numb
     )
   return parsed
 }
+
+/** Where `--write-env` keeps the webhook secret: `.env` in the command's directory. */
+const envFileName = '.env'
 
 /** Runs the server until `io.signal` aborts; resolves the exit code. */
 export async function serve(argv: string[], io: CliIo): Promise<number> {
@@ -52,6 +58,7 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
       state: { type: 'string' },
       quiet: { type: 'boolean' },
       'log-format': { type: 'string' },
+      'write-env': { type: 'boolean' },
       'allowed-host': { type: 'string', multiple: true },
     },
     { min: 0, max: 0 },
@@ -73,21 +80,36 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
   const stateFile = stringFlag(values, 'state')
   if (stateFile === '') throw new UsageExit('--state expects a file path', serveUsage)
   const forwardTo = stringFlag(values, 'forward-to')
-  const webhookSecret =
-    stringFlag(values, 'webhook-secret') ?? (io.env.BLUUM_WEBHOOK_SECRET || undefined)
+  const writeEnv = values['write-env'] === true
+  if (writeEnv && !forwardTo)
+    throw new UsageExit(
+      "--write-env keeps the --forward-to webhook's secret: add --forward-to <url>",
+      serveUsage,
+    )
+  const envFilePath = pathIn(io, envFileName)
+  // The secret the user chose: the flag, else the environment, else (--write-env) the one the
+  // env file already holds, so the app reading that file keeps verifying after a restart.
+  const secretSources: Array<[string, string | undefined]> = [
+    ['--webhook-secret', stringFlag(values, 'webhook-secret')],
+    [`$${WEBHOOK_SECRET_VARIABLE}`, io.env[WEBHOOK_SECRET_VARIABLE] || undefined],
+    [
+      `${WEBHOOK_SECRET_VARIABLE} in ${envFileName}`,
+      writeEnv ? readEnvValue(envFilePath, WEBHOOK_SECRET_VARIABLE) : undefined,
+    ],
+  ]
+  const [secretSource, givenSecret] = secretSources.find(([, value]) => value !== undefined) ?? []
   if (forwardTo) {
     // Checked before the sandbox exists: a bad command line must not touch the state file.
     try {
       checkUrl(forwardTo)
-      if (webhookSecret) checkSecret(webhookSecret)
+      if (givenSecret !== undefined) checkSecret(givenSecret)
     } catch (error) {
-      throw new UsageExit(
-        `--forward-to / --webhook-secret: ${(error as Error).message}`,
-        serveUsage,
-      )
+      const about = givenSecret === undefined ? '--forward-to' : `--forward-to / ${secretSource}`
+      throw new UsageExit(`${about}: ${(error as Error).message}`, serveUsage)
     }
   }
-  const restored = stateFile !== undefined && existsSync(stateFile)
+  const statePath = stateFile === undefined ? undefined : pathIn(io, stateFile)
+  const restored = statePath !== undefined && existsSync(statePath)
   // A bad state file throws here, before the port is taken: the caller prints its code, exit 1.
   const sandbox = createSandbox({
     clock: 'real',
@@ -95,18 +117,24 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
     apiKey,
     apiSecret,
     rateLimitPerSecond: rateLimit,
-    ...(stateFile === undefined ? {} : { stateFile }),
+    ...(statePath === undefined ? {} : { stateFile: statePath }),
   })
   const app = createSandboxServer(sandbox, { allowedHosts })
   let address: string
   let forwarded: Webhook | undefined
+  let envFile: { path: string; outcome: ReturnType<typeof writeEnvValue> } | undefined
   try {
-    if (forwardTo) forwarded = forwardWebhook(sandbox, forwardTo, webhookSecret)
+    if (forwardTo) forwarded = forwardWebhook(sandbox, forwardTo, givenSecret)
+    if (writeEnv && forwarded)
+      envFile = {
+        path: envFileName,
+        outcome: writeEnvValue(envFilePath, WEBHOOK_SECRET_VARIABLE, forwarded.secret),
+      }
     // The first save proves the state file is writable before anyone relies on it.
     await sandbox.save()
     address = await app.listen({ port, host })
   } catch (error) {
-    // Started halfway (a state file that cannot be written, a port in use): stop what runs.
+    // Started halfway (a state file or .env that cannot be written, a port in use): stop what runs.
     await app.close()
     await sandbox.close().catch(() => undefined)
     throw error
@@ -127,6 +155,7 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
         ...(forwarded
           ? { forward_to: forwardTo, webhook_id: forwarded.id, webhook_secret: forwarded.secret }
           : {}),
+        ...(envFile ? { env_file: envFile.path } : {}),
       }) + '\n',
     )
   } else {
@@ -150,8 +179,24 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
         `  Secret:      ${forwarded.secret}`,
       )
     }
+    const guidance = nextSteps({
+      command: selfCommand(io.env),
+      address,
+      webhookCount: sandbox.state.webhooks.size,
+      ...(forwarded
+        ? {
+            forwarded: {
+              url: forwarded.url,
+              secret: forwarded.secret,
+              secretGiven: givenSecret === forwarded.secret,
+            },
+          }
+        : {}),
+      ...(envFile ? { envFile } : {}),
+    })
     // The banner is the CLI's sanctioned console output: it is how the user gets the credentials.
-    io.stdout.write(lines.join('\n') + '\n')
+    // One write, so a reader waiting for the banner sees it whole.
+    io.stdout.write(lines.join('\n') + '\n' + guidance)
   }
 
   if (!quiet) {

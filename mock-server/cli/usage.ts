@@ -19,7 +19,10 @@ Options:
   --rate-limit <n>      Requests per second per API key before 429; 0 disables (default 10)
   --forward-to <url>    Create a webhook for all events pointing at <url> and print its secret
                         (kept by every reset; reused on restart with --state)
-  --webhook-secret <s>  Secret of that webhook (default $BLUUM_WEBHOOK_SECRET, else a new one)
+  --webhook-secret <s>  Secret of that webhook (default $BLUUM_WEBHOOK_SECRET, else a new one,
+                        printed as an export line for the app's terminal)
+  --write-env           Keep that secret in ./.env as BLUUM_WEBHOOK_SECRET (reused on the next
+                        start), for an app started with node --env-file=.env
   --state <file>        Keep webhooks (with their secrets), investors, orders, transfers, documents,
                         balances, deliveries and pending retries in <file> across restarts. A missing
                         file starts fresh; a corrupt or foreign one stops start-up (exit 1) untouched.

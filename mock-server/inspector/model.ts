@@ -5,7 +5,7 @@
  */
 import { matchesSubscription, type SandboxEvent } from '../core/event-bus.js'
 import type { Delivery, DeliveryAttempt, Webhook } from '../core/state.js'
-import { deliveryPhase, deliveryPhases, type DeliveryPhase } from '../delivery/phase.js'
+import { deliveryPhase, deliveryPhases, phaseNamed, type DeliveryPhase } from '../delivery/phase.js'
 
 /**
  * The states the inspector filters by are the delivery phases the API filters by
@@ -13,12 +13,12 @@ import { deliveryPhase, deliveryPhases, type DeliveryPhase } from '../delivery/p
  */
 export const deliveryStates = deliveryPhases
 export type DeliveryState = DeliveryPhase
-/** A delivery's state in the inspector's words (the API says `succeeded` where people say delivered). */
+/** A delivery's state: its phase, as the API's `status` and every filter name it. */
 export const deliveryState: (delivery: Delivery) => DeliveryState = deliveryPhase
 
 /** Can the replay action run on it? Pending deliveries retry by themselves (the API refuses them). */
 export function isReplayable(delivery: Pick<Delivery, 'status'>): boolean {
-  return delivery.status === 'succeeded' || delivery.status === 'parked'
+  return delivery.status === 'delivered' || delivery.status === 'parked'
 }
 
 /** The feed's filters, from the query string. */
@@ -34,17 +34,19 @@ const first = (value: unknown): string | undefined => {
   return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined
 }
 
-/** Reads the filters from a query; an unknown state is dropped (the form only offers known ones). */
+/**
+ * Reads the filters from a query; `status` takes what the API's filter takes (a phase, or the
+ * alias `succeeded`), and an unknown word is dropped (the form only offers known ones).
+ */
 export function parseFilters(query: Record<string, unknown>): FeedFilters {
   const event = first(query.event)
   const webhookId = first(query.webhook_id)
-  const state = first(query.status)
+  const status = first(query.status)
+  const state = status === undefined ? undefined : phaseNamed(status)
   return {
     ...(event ? { event: event.slice(0, 200) } : {}),
     ...(webhookId ? { webhookId: webhookId.slice(0, 64) } : {}),
-    ...(state && (deliveryStates as readonly string[]).includes(state)
-      ? { state: state as DeliveryState }
-      : {}),
+    ...(state ? { state } : {}),
   }
 }
 

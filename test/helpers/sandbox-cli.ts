@@ -33,7 +33,11 @@ export interface CommandRun {
  * Starts `bluum-sandbox <args>` in-process. Its environment is `env` alone, never this process's
  * (no BLUUM_* variable of the machine leaks in), and its stdout is not a terminal.
  */
-export function startCommand(args: string[], env: Record<string, string> = {}): CommandRun {
+export function startCommand(
+  args: string[],
+  env: Record<string, string> = {},
+  cwd: string = process.cwd(),
+): CommandRun {
   let stdout = ''
   let stderr = ''
   let output = ''
@@ -51,6 +55,7 @@ export function startCommand(args: string[], env: Record<string, string> = {}): 
     stdout: collect((text) => ((stdout += text), (output += text))),
     stderr: collect((text) => ((stderr += text), (output += text))),
     env: { ...env },
+    cwd,
     signal: controller.signal,
   })
   let ended = false

@@ -7,6 +7,7 @@ import { defineRoute, json, list, type RouteDefinition } from '../route.js'
 import { toDeliveryResource } from './webhooks.js'
 import { formatPrice, toNumber } from '../../core/decimal.js'
 import { parseDuration } from '../../core/duration.js'
+import { phaseNamed } from '../../delivery/phase.js'
 import { InvalidFormatError, NotFoundError, ValidationError, withParam } from '../../core/errors.js'
 import type { Sandbox } from '../../sandbox.js'
 import {
@@ -106,7 +107,7 @@ export function sandboxRoutes(sandbox: Sandbox): RouteDefinition[] {
         const { status, event, webhook_id } = req.query
         if (webhook_id !== undefined) sandbox.webhooks.get(webhook_id)
         const found = sandbox.deliveries.list({
-          ...(status === undefined ? {} : { phase: status }),
+          ...(status === undefined ? {} : { phase: phaseNamed(status) }),
           ...(event === undefined ? {} : { event }),
           ...(webhook_id === undefined ? {} : { webhookId: webhook_id }),
         })
