@@ -55,8 +55,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 }
 
 /**
- * The process's streams, environment and directory, and a signal that aborts on the first SIGINT or SIGTERM
- * (a second one then ends the process the default way, for a shutdown that hangs).
+ * The process's streams, environment and directory, and a signal that aborts on the first SIGINT
+ * or SIGTERM (a second one then ends the process the default way, for a shutdown that hangs).
  */
 export function processIo(): CliIo {
   const controller = new AbortController()
