@@ -47,6 +47,9 @@ function sendAnswer(reply: FastifyReply, answer: DeliveryAnswer): FastifyReply {
       .type('application/json; charset=utf-8')
       .send(answer.body.duplicate ? DUPLICATE : RECEIVED)
   }
+  // A store that knows when to come back says so (the Postgres inbox while its database is down).
+  const { retryAfterSeconds } = answer.error as { retryAfterSeconds?: number }
+  if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds))
   return reply.code(answer.error.statusCode ?? 500).send(errorBody(answer.error))
 }
 
