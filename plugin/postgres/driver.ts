@@ -91,6 +91,7 @@ export interface Transaction {
   commit<R = Record<string, unknown>>(
     text?: string,
     values?: readonly unknown[],
+    options?: CommitOptions,
   ): Promise<InboxQueryResult<R> | undefined>
   /** Rolls back what it opened and gives its connection back. Never rejects. */
   rollback(): Promise<void>
@@ -100,6 +101,15 @@ export interface Transaction {
    * and its locks go. Never rejects.
    */
   abandon(reason: Error): Promise<void>
+}
+
+/** Options of a transaction's last statement. */
+export interface CommitOptions {
+  /**
+   * Its parameters are integers (ids, counts): on node-postgres the statement is sent with the
+   * COMMIT in one round trip, its values written in as literals.
+   */
+  readonly integers?: boolean
 }
 
 /** Options of one statement run outside a transaction. */
@@ -237,7 +247,7 @@ export function createPgDriver(pool: PgPoolLike): SqlDriver {
       async exec(script) {
         await run(script)
       },
-      async commit<R>(text?: string, values?: readonly unknown[]) {
+      async commit<R>(text?: string, values?: readonly unknown[], options?: CommitOptions) {
         if (abandoned !== undefined) throw abandoned
         if (finished) throw new InboxTransactionClosedError()
         if (opening === undefined) {
@@ -260,9 +270,18 @@ export function createPgDriver(pool: PgPoolLike): SqlDriver {
         finished = true
         try {
           let result: PgResultLike | undefined
+          let commit: PgResultLike | undefined
           if (text !== undefined) {
+            // With integer parameters only (a task's done mark), the statement and the COMMIT
+            // go in one simple query: one round trip less per task.
+            const inlined = options?.integers ? inlineIntegers(text, values) : undefined
             try {
-              result = last(await connected.query(text, values as unknown[] | undefined))
+              if (inlined === undefined) {
+                result = last(await connected.query(text, values as unknown[] | undefined))
+              } else {
+                const both = await connected.query(`${inlined};\ncommit`)
+                ;[result, commit] = Array.isArray(both) ? both : [both, undefined]
+              }
             } catch (error) {
               note(error)
               await connected.query('rollback').catch((e: Error) => void (broken ??= e))
@@ -270,12 +289,13 @@ export function createPgDriver(pool: PgPoolLike): SqlDriver {
               throw (error as { code?: unknown }).code === '25P02' ? aborted() : error
             }
           }
-          let commit: PgResultLike
-          try {
-            commit = last(await connected.query('commit'))
-          } catch (error) {
-            note(error)
-            throw error
+          if (commit === undefined) {
+            try {
+              commit = last(await connected.query('commit'))
+            } catch (error) {
+              note(error)
+              throw error
+            }
           }
           // COMMIT of an aborted transaction succeeds as ROLLBACK in PostgreSQL: say so.
           if (commit.command === 'ROLLBACK') throw aborted()
@@ -548,6 +568,25 @@ async function terminateBackend(pool: PgPoolLike, client: PgClientLike): Promise
   } catch {
     // The database is away: its sessions (and locks) end with it.
   }
+}
+
+/**
+ * `text` with its `$n` parameters written in as literals, when every value is an integer (a
+ * number, or a string of digits): the simple query protocol, which can carry a second statement,
+ * takes no parameters. Undefined when a value is anything else.
+ */
+export function inlineIntegers(text: string, values?: readonly unknown[]): string | undefined {
+  if (values === undefined || values.length === 0) return undefined
+  const literals: string[] = []
+  for (const value of values) {
+    if (typeof value === 'number' && Number.isSafeInteger(value)) literals.push(String(value))
+    else if (typeof value === 'string' && /^-?\d{1,19}$/.test(value)) literals.push(value)
+    else return undefined
+  }
+  return text.replace(/\$(\d+)/g, (match, n: string) => {
+    const literal = literals[Number(n) - 1]
+    return literal === undefined ? match : `(${literal})`
+  })
 }
 
 /** Double-quotes an SQL identifier. */

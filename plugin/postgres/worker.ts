@@ -255,7 +255,7 @@ export function createWorkerPool(
       return { kind: 'failed', error: failure.error, context }
     }
     try {
-      const done = await transaction.commit(sql.taskDone, guard)
+      const done = await transaction.commit(sql.taskDone, guard, { integers: true })
       if (done?.rowCount === 0) {
         log.warn(
           { taskId: task.id, deliveryId: task.delivery_id, attempt: task.attempts },
