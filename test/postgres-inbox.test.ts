@@ -216,6 +216,37 @@ t.test(
 )
 
 t.test(
+  'queue: concurrent deliveries share one statement, and one the database refuses fails alone',
+  async (t) => {
+    const { app, inbox, schema } = await inboxApp(
+      t,
+      backend,
+      { mode: 'queue', concurrency: 0 },
+      (app) => app.bluum.on('order.filled', async () => {}, { id: 'a' }),
+    )
+    // PostgreSQL's jsonb refuses a NUL character (22P05): that delivery's data, not the database.
+    const refused = signedDelivery({
+      body: orderFilled({ symbol: 'NUL\u0000' }),
+      id: 'evt_batch_refused',
+    })
+    const fine = Array.from({ length: 9 }, (_, i) =>
+      signedDelivery({ body: orderFilled(), id: `evt_batch_${i}` }),
+    )
+    const answers = await Promise.all([...fine, refused].map((d) => deliver(app, d)))
+    t.same(
+      answers.map((a) => a.statusCode),
+      [...Array(9).fill(200), 503],
+    )
+    t.match(answers[9]!.json().message, /22P05/)
+    t.equal((await inbox.stats()).events, 9, 'the nine others are stored')
+    const [row] = await backend.query<{ n: number }>(
+      `select count(*)::int as n from ${schema}.tasks`,
+    )
+    t.equal(row!.n, 9, 'with their tasks')
+  },
+)
+
+t.test(
   'a PostgreSQL restart in the middle of a run loses no task and repeats no effect',
   async (t) => {
     const server = backend.server!

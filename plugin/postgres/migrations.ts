@@ -84,6 +84,10 @@ alter table {schema}.tasks
   add column event_at timestamptz;
 create index tasks_ordering on {schema}.tasks (handler_id, ordering_key, event_at, id)
   where ordering_key is not null;
+-- Every take and done mark updates the indexed columns of a task: one index fewer to keep up.
+-- Dead tasks (retryDead) are the only ones looked up by their update time.
+drop index {schema}.tasks_state_updated;
+create index tasks_dead on {schema}.tasks (updated_at) where state = 'dead';
 -- One row per running worker pool, its heartbeat renewed while it runs.
 create table {schema}.workers (
   id text primary key,

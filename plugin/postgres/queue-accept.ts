@@ -34,31 +34,22 @@ export function createQueueAccept(
   const { orderingKey } = options
 
   async function insert(items: readonly QueuedDelivery[]): Promise<Set<string>> {
-    const ids: string[] = []
-    const names: string[] = []
-    const payloads: string[] = []
-    const task = { ids: [] as string[], handlers: [] as string[], keys: [] as (string | null)[] }
-    const times: (string | null)[] = []
+    const events: Array<{ d: string; e: string; p: AnyBluumEvent }> = []
+    const tasks: Array<{ d: string; h: string; k: string | null; at: string | null }> = []
     const seen = new Set<string>()
     for (const { deliveryId, event, handlerIds } of items) {
       // A repeat inside one batch: the first copy alone goes in (the statement would skip it).
       if (seen.has(deliveryId)) continue
       seen.add(deliveryId)
-      ids.push(deliveryId)
-      names.push(event.event)
-      payloads.push(JSON.stringify(event))
-      const key = orderingKey?.(event) ?? null
+      events.push({ d: deliveryId, e: event.event, p: event })
+      if (handlerIds.length === 0) continue
+      const k = orderingKey?.(event) ?? null
       const at = eventTime(event)
-      for (const handlerId of handlerIds) {
-        task.ids.push(deliveryId)
-        task.handlers.push(handlerId)
-        task.keys.push(key)
-        times.push(at)
-      }
+      for (const h of handlerIds) tasks.push({ d: deliveryId, h, k, at })
     }
     const { rows } = await driver.query<{ inserted: string[] }>(
       sql.acceptBatch,
-      [ids, names, payloads, task.ids, task.handlers, task.keys, times, options.channel],
+      [JSON.stringify(events), JSON.stringify(tasks), options.channel],
       { name: `bluum_accept_${options.schema}` },
     )
     return new Set(rows[0]?.inserted ?? [])

@@ -21,26 +21,25 @@ export function inboxStatements(schema: string) {
      * Queue mode, one batch of deliveries in one statement: each event is inserted unless its
      * delivery id is stored already, with its tasks (a row per matching handler), and the workers
      * are notified (delivered at commit, right after this one statement). Gives the delivery ids
-     * that were new.
-     * $1 delivery ids, $2 event names, $3 payloads (JSON text); per task: $4 delivery id,
-     * $5 handler id, $6 ordering key (null: unordered), $7 event timestamp (ISO text or null);
-     * $8 the NOTIFY channel.
+     * that were new. The batch travels as two JSON documents, parsed once by the server:
+     * $1 `[{ d: delivery id, e: event name, p: the event }]`, $2 `[{ d: delivery id,
+     * h: handler id, k: ordering key or null, at: event time (ISO) or null }]`; $3 the channel.
      */
     acceptBatch: `
       with inserted as (
         insert into ${s}.events (delivery_id, event, payload)
-        select i.d, i.e, i.p::jsonb from unnest($1::text[], $2::text[], $3::text[]) as i(d, e, p)
+        select i.d, i.e, i.p from jsonb_to_recordset($1::jsonb) as i(d text, e text, p jsonb)
         on conflict (delivery_id) do nothing
         returning delivery_id
       ), tasks as (
         insert into ${s}.tasks (delivery_id, handler_id, ordering_key, event_at)
         select t.d, t.h, t.k, coalesce(t.at::timestamptz, now())
-        from unnest($4::text[], $5::text[], $6::text[], $7::text[]) as t(d, h, k, at)
+        from jsonb_to_recordset($2::jsonb) as t(d text, h text, k text, at text)
         where t.d in (select delivery_id from inserted)
         returning 1
       )
       select coalesce((select array_agg(delivery_id) from inserted), '{}') as inserted,
-        (select pg_notify($8, '') where exists (select 1 from tasks)) is not null as notified`,
+        (select pg_notify($3, '') where exists (select 1 from tasks)) is not null as notified`,
 
     /** Transactional mode: a concurrent duplicate answers 409 at once instead of waiting. $1 key. */
     inlineLock: `select pg_try_advisory_xact_lock(hashtextextended($1, 0)) as locked`,
