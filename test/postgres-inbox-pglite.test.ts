@@ -43,3 +43,29 @@ t.test('createPostgresInbox refuses a task timeout that is not a positive intege
   }
   t.end()
 })
+
+t.test('createPostgresInbox refuses options it cannot honour, naming them', (t) => {
+  const rows: Array<[string, Record<string, unknown>, RegExp]> = [
+    [
+      'a lease no longer than the timeout',
+      { taskTimeoutMs: 1000, leaseMs: 1000 },
+      /"leaseMs": must be longer than taskTimeoutMs \(1000\)/,
+    ],
+    ['an unknown option', { maxAtempts: 3 }, /"maxAtempts": not an option of createPostgresInbox/],
+    ['a mode', { mode: 'inline' }, /"mode": expected one of 'queue', 'transactional'/],
+    [
+      'a negative Retry-After',
+      { retryAfterSeconds: -1 },
+      /"retryAfterSeconds": expected an integer >= 0/,
+    ],
+    [
+      'an observer that is not a function',
+      { onStoreError: 'log' },
+      /"onStoreError": expected a function/,
+    ],
+  ]
+  for (const [name, options, message] of rows) {
+    t.throws(() => backend.inbox(options), { code: 'BLUUM_INBOX_INVALID_OPTION', message }, name)
+  }
+  t.end()
+})

@@ -89,7 +89,7 @@ export function retryDelayMs(attempt: number, baseMs: number, maxMs: number): nu
 /** How an attempt ended, short of a timeout. */
 type Outcome =
   | { readonly kind: 'done' | 'returned' | 'skipped' }
-  | { readonly kind: 'failed'; readonly error: unknown; readonly context: BluumHandlerContext }
+  | { readonly kind: 'failed'; readonly error: unknown; readonly context: BluumDeliveryContext }
   | { readonly kind: 'store'; readonly error: unknown }
 
 export function createWorkerPool(
@@ -177,9 +177,18 @@ export function createWorkerPool(
     const timeout = new InboxTaskTimeoutError(task.id, task.handler_id, settings.taskTimeoutMs)
     let context: BluumHandlerContext | undefined
     const running = attempt(task, event, transaction, (c) => (context = c))
-    const outcome = await withDeadline(running, settings.taskTimeoutMs, () =>
-      transaction.abandon(timeout),
-    ).catch((err: unknown) => ({ kind: 'store', error: err }) as const)
+    const outcome: Outcome | typeof TIMED_OUT = await withDeadline(
+      running,
+      settings.taskTimeoutMs,
+      () => transaction.abandon(timeout),
+    ).catch(async (error: unknown) => {
+      // One of the inbox's own statements failed: the database's failure gives the task back;
+      // anything else counts as a failed attempt, so it cannot come back forever.
+      await transaction.rollback()
+      return transaction.storeFailure !== undefined || isStoreFailure(error)
+        ? { kind: 'store' as const, error }
+        : { kind: 'failed' as const, error, context: { log, deliveryId: task.delivery_id } }
+    })
     if (outcome === TIMED_OUT) {
       return recordFailure(task, event, context ?? { log, deliveryId: task.delivery_id }, timeout)
     }

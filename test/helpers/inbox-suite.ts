@@ -801,6 +801,14 @@ export function inboxSuite(t: Test, getBackend: () => InboxBackend): void {
       code: 'BLUUM_INBOX_INVALID_OPTION',
       message: /"after": expected a task id/,
     })
+    await t.rejects(inbox.list({ state: 'stuck' as 'dead' }), {
+      code: 'BLUUM_INBOX_INVALID_OPTION',
+      message: /"state": expected one of pending, running, done, dead/,
+    })
+    await t.rejects(inbox.retry('1; drop table x'), {
+      code: 'BLUUM_INBOX_INVALID_OPTION',
+      message: /"taskId": expected a task id/,
+    })
   })
 
   /** A statement the database fails as its own: a serialization failure (SQLSTATE 40001). */
@@ -890,4 +898,41 @@ export function inboxSuite(t: Test, getBackend: () => InboxBackend): void {
       t.match(storeErrors, [{ during: 'task', deliveryId: 'evt_q_store', handlerId: 'a' }])
     },
   )
+
+  t.test('a tx.query after the handler returned is refused, in both modes', async (t) => {
+    const backend = getBackend()
+    for (const mode of ['transactional', 'queue'] as const) {
+      // Settles with the late query's error (or 'ran'): caught at once, examined below.
+      let late: Promise<unknown> | undefined
+      const { app, inbox, effects } = await inboxApp(t, backend, { mode }, (app, schema) =>
+        app.bluum.on(
+          'order.filled',
+          async (_event, { tx, deliveryId }) => {
+            // Not awaited: it would run on a connection given back to the pool.
+            late = new Promise((resolve) => setImmediate(resolve))
+              .then(() =>
+                tx.query(
+                  `insert into ${schema}.effects (delivery_id, handler) values ($1, 'late')`,
+                  [deliveryId],
+                ),
+              )
+              .then(
+                () => 'ran',
+                (error: unknown) => error,
+              )
+          },
+          { id: 'a' },
+        ),
+      )
+      const res = await deliver(
+        app,
+        signedDelivery({ body: orderFilled(), id: `evt_late_${mode}` }),
+      )
+      t.equal(res.statusCode, 200)
+      await until(() => late !== undefined)
+      t.match(await late, { code: 'BLUUM_INBOX_TRANSACTION_CLOSED' }, mode)
+      if (mode === 'queue') await until(async () => (await inbox.stats()).tasks.done === 1)
+      t.same(await effects(), [], `${mode}: nothing written`)
+    }
+  })
 }
