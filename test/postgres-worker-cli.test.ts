@@ -187,6 +187,11 @@ t.test('a handlers module it cannot use: a coded error, exit 1, no database need
       /mode 'transactional'.*queue-mode tasks only/,
     ],
     [
+      'inboxOptions that run no worker',
+      module('zero.mjs', `${register}export const inboxOptions = { concurrency: 0 }\n`),
+      /concurrency 0 \(an app that only queues\): the worker would run nothing/,
+    ],
+    [
       'an inbox option out of range',
       module('range.mjs', `${register}export const inboxOptions = { maxAttempts: 0 }\n`),
       /^bluum-worker: BLUUM_INBOX_INVALID_OPTION: .*"maxAttempts": expected an integer >= 1/,

@@ -283,6 +283,12 @@ export async function main(argv: readonly string[], io: WorkerCliIo): Promise<nu
   try {
     const handlers = await loadHandlers(parsed.handlers, io.cwd ?? process.cwd())
     const { options, shown, sources } = effectiveOptions(handlers.inboxOptions, parsed)
+    if (shown.concurrency === 0) {
+      throw new WorkerHandlersModuleError(
+        parsed.handlers,
+        'its `inboxOptions` set concurrency 0 (an app that only queues): the worker would run nothing; leave concurrency out of the shared options, or pass --concurrency',
+      )
+    }
     const { default: pg } = await importOptionalPeer(() => import('pg'), {
       name: 'pg',
       feature: 'bluum-worker',
