@@ -29,15 +29,15 @@ const resourceFields = {
   ),
 }
 
-export const OrderSide = Type.Union([Type.Literal('buy'), Type.Literal('sell')])
-export const OrderType = Type.Union([
+const OrderSide = Type.Union([Type.Literal('buy'), Type.Literal('sell')])
+const OrderType = Type.Union([
   Type.Literal('market'),
   Type.Literal('limit'),
   Type.Literal('stop'),
   Type.Literal('stop_limit'),
   Type.Literal('trailing_stop'),
 ])
-export const TimeInForce = Type.Union([
+const TimeInForce = Type.Union([
   Type.Literal('day'),
   Type.Literal('gtc'),
   Type.Literal('opg'),
@@ -126,7 +126,7 @@ export const DocumentSchema = Type.Object(
 )
 
 /** A compliance workflow snapshot, as carried by `kyc.*` events. */
-export const ComplianceSchema = Type.Object(
+const ComplianceSchema = Type.Object(
   {
     id: Type.String(),
     ...ownerFields,

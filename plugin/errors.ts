@@ -92,6 +92,11 @@ export const StoreUnavailableError = createError<[string]>(
   'The dedupe store is unreachable (%s); no handler ran, retry later.',
   503,
 )
+export const InboxDatabaseFailedError = createError<[string]>(
+  'BLUUM_STORE_UNAVAILABLE',
+  "The inbox's database failed (%s): nothing of this delivery committed; retry later.",
+  503,
+)
 export const HandlerFailedError = createError<[string, number]>(
   'BLUUM_HANDLER_FAILED',
   'Event %s: %d handler(s) failed; the claim was released so a retry runs them again.',

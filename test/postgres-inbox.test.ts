@@ -178,7 +178,7 @@ t.test('a pool closed under the app: 503 store failure, not a crash', async (t) 
   t.equal(res.statusCode, 503)
   t.match(res.json(), {
     code: 'BLUUM_STORE_UNAVAILABLE',
-    message: /unreachable \(error\)/,
+    message: /database failed \(error\): nothing of this delivery committed/,
   })
 })
 

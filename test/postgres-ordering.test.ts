@@ -13,7 +13,7 @@ import {
   type InboxWorker,
   type PostgresInboxSettings,
 } from '../plugin/postgres/index.js'
-import type { BluumEventRouter } from '../plugin/router.js'
+import type { BluumEventRouter } from '../plugin/index.js'
 import { deliver } from './helpers/app.js'
 import { startPostgresBackend, type InboxBackend } from './helpers/inbox-backends.js'
 import { until } from './helpers/inbox-suite.js'
@@ -325,11 +325,11 @@ t.test('ordering is refused in transactional mode, and must be a key function or
   })
   t.throws(() => backend.inbox({ ordering: 'time' as 'resource' }), {
     code: 'BLUUM_INBOX_INVALID_OPTION',
-    message: /"ordering": expected one of 'none', 'resource'/,
+    message: /"ordering": expected one of "none", "resource", received the string "time"/,
   })
   t.throws(() => backend.inbox({ staleEvents: 'drop' as 'skip' }), {
     code: 'BLUUM_INBOX_INVALID_OPTION',
-    message: /"staleEvents": expected one of 'deliver', 'skip'/,
+    message: /"staleEvents": expected one of "deliver", "skip", received the string "drop"/,
   })
   t.end()
 })

@@ -11,17 +11,21 @@
  * `Retry-After` on a delivery, the task given back in queue mode, logged at warn and passed to
  * `onStoreError`, never to `onError`.
  */
-import type { DeliveryAnswer, DeliveryLogger } from '../delivery.js'
 import {
-  AckTimeoutError,
-  DeliveryInFlightError,
-  HandlerFailedError,
-  InboxHandlerIdError,
-  StoreUnavailableError,
-} from '../errors.js'
+  ackTimedOut,
+  duplicate,
+  handlersFailed,
+  inboxDatabaseFailed,
+  inFlight,
+  logHandlersFailed,
+  processed,
+  queued,
+} from '../answers.js'
+import { createDeadlines } from '../deadlines.js'
+import { InboxHandlerIdError } from '../errors.js'
 import type { BluumInbox, InboxDelivery } from '../inbox.js'
-import type { EventDispatcher } from '../router.js'
-import { runInline, type InlineOutcome } from './inline.js'
+import type { DeliveryAnswer, DeliveryLogger, EventDispatcher } from '../types.js'
+import { runInline } from './inline.js'
 import { migrate as runMigration } from './migrate.js'
 import { createOperations, type InboxOperations } from './operations.js'
 import {
@@ -68,14 +72,8 @@ export function createPostgresInbox(options: PostgresInboxOptions): PostgresInbo
     orderingKey: settings.orderingKey,
   })
 
-  /** Logs a failure of the database at warn and tells `onStoreError`; never throws. */
-  function storeFailed(
-    err: unknown,
-    info: InboxStoreErrorInfo,
-    logger: DeliveryLogger = log,
-    extra: Record<string, unknown> = {},
-  ): void {
-    logger.warn({ err, ...info, ...extra }, 'bluum inbox database failure; retried')
+  /** Tells `onStoreError` of a failure of the database; never throws. */
+  function tellObserver(err: unknown, info: InboxStoreErrorInfo, logger: DeliveryLogger): void {
     try {
       settings.onStoreError?.(err instanceof Error ? err : new Error(String(err)), info)
     } catch (observerError) {
@@ -83,67 +81,54 @@ export function createPostgresInbox(options: PostgresInboxOptions): PostgresInbo
     }
   }
 
-  function storeUnavailable(delivery: InboxDelivery, err: unknown): DeliveryAnswer {
-    const { deliveryId, event } = delivery
-    storeFailed(err, { during: 'delivery', deliveryId, event: event.event }, delivery.log)
-    const code = (err as { code?: unknown })?.code
-    const error = new StoreUnavailableError(typeof code === 'string' ? code : 'error')
-    if (settings.retryAfterSeconds > 0) {
-      Object.assign(error, { retryAfterSeconds: settings.retryAfterSeconds })
-    }
-    return { ok: false, error }
+  /** A failure of the database outside a delivery: logged at warn, and `onStoreError`. */
+  function storeFailed(err: unknown, info: InboxStoreErrorInfo, extra = {}): void {
+    log.warn({ err, ...info, ...extra }, 'bluum inbox database failure; retried')
+    tellObserver(err, info, log)
+  }
+
+  /** A delivery the database failed: 503 with `Retry-After` (answers.ts), and `onStoreError`. */
+  function databaseFailed(delivery: InboxDelivery, err: unknown): DeliveryAnswer {
+    const fields = { deliveryId: delivery.deliveryId, event: delivery.event.event }
+    tellObserver(err, { during: 'delivery', ...fields }, delivery.log)
+    return inboxDatabaseFailed(delivery.log, fields, err, settings.retryAfterSeconds)
   }
 
   async function acceptQueue(delivery: InboxDelivery): Promise<DeliveryAnswer> {
     const { deliveryId, event, log } = delivery
     const handlerIds = (router as EventDispatcher).handlersFor(event).map((r) => r.id as string)
     const stored = await queue.accept({ deliveryId, event, handlerIds })
-    if (typeof stored !== 'boolean') return storeUnavailable(delivery, stored.error)
-    if (!stored) {
-      log.info({ deliveryId, event: event.event }, 'bluum duplicate delivery acknowledged')
-      return { ok: true, body: { received: true, duplicate: true } }
-    }
+    if (typeof stored !== 'boolean') return databaseFailed(delivery, stored.error)
+    const fields = { deliveryId, event: event.event }
+    if (!stored) return duplicate(log, fields)
     if (handlerIds.length > 0) workers?.wake()
-    log.info(
-      { deliveryId, event: event.event, tasks: handlerIds.length },
-      'bluum event queued in the inbox',
-    )
-    return { ok: true, body: { received: true } }
+    return queued(log, fields, handlerIds.length)
   }
+
+  const deadlines = createDeadlines(settings.ackTimeoutMs)
 
   async function acceptTransactional(delivery: InboxDelivery): Promise<DeliveryAnswer> {
     const { deliveryId, event, log } = delivery
+    const fields = { deliveryId, event: event.event }
     running++
     const work = runInline(driver, sql, schema, router as EventDispatcher, delivery).finally(() => {
       if (--running === 0) drained?.()
     })
-    let timer: NodeJS.Timeout | undefined
-    const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
-      timer = setTimeout(resolve, settings.ackTimeoutMs, TIMED_OUT)
-    })
-    const outcome: InlineOutcome | typeof TIMED_OUT = await Promise.race([work, deadline])
-    clearTimeout(timer)
-    if (outcome === TIMED_OUT) {
-      return { ok: false, error: new AckTimeoutError(deliveryId, settings.ackTimeoutMs) }
-    }
+    const outcome = await deadlines.race(work, TIMED_OUT)
+    if (outcome === TIMED_OUT) return ackTimedOut(log, fields, settings.ackTimeoutMs)
     switch (outcome.kind) {
       case 'processed':
-        log.info({ deliveryId, event: event.event }, 'bluum event processed')
-        return { ok: true, body: { received: true } }
+        return processed(log, fields)
       case 'duplicate':
-        log.info({ deliveryId, event: event.event }, 'bluum duplicate delivery acknowledged')
-        return { ok: true, body: { received: true, duplicate: true } }
+        return duplicate(log, fields)
       case 'in-flight':
-        return { ok: false, error: new DeliveryInFlightError(deliveryId) }
+        return inFlight(log, fields)
       case 'failed':
-        log.error(
-          { err: outcome.errors[0], deliveryId, event: event.event },
-          'bluum handler failed; its transaction was rolled back',
-        )
+        logHandlersFailed(log, fields, outcome.errors, 'its transaction was rolled back')
         await (router as EventDispatcher).reportErrors(outcome.errors, event, outcome.context)
-        return { ok: false, error: new HandlerFailedError(deliveryId, outcome.errors.length) }
+        return handlersFailed(deliveryId, outcome.errors.length)
       case 'store':
-        return storeUnavailable(delivery, outcome.error)
+        return databaseFailed(delivery, outcome.error)
     }
   }
 
@@ -208,7 +193,6 @@ export function createPostgresInbox(options: PostgresInboxOptions): PostgresInbo
               during: fields.taskId === undefined ? 'worker' : 'task',
               ...pick(fields, ['deliveryId', 'event', 'taskId', 'handlerId']),
             },
-            log,
             fields,
           ),
       )

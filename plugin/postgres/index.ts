@@ -11,7 +11,7 @@
  */
 import type { InboxTransaction } from './driver.js'
 
-declare module '../router.js' {
+declare module '../types.js' {
   interface BluumHandlerContextExtensions {
     /**
      * The transaction of this delivery (transactional mode) or task (queue mode): what a handler

@@ -11,7 +11,7 @@
 import type { AnyBluumEvent } from '../catalog.js'
 import { InboxTransactionAbortedError } from '../errors.js'
 import type { InboxDelivery } from '../inbox.js'
-import type { BluumHandlerContext, EventDispatcher } from '../router.js'
+import type { BluumHandlerContext, EventDispatcher } from '../types.js'
 import type { SqlDriver, Transaction } from './driver.js'
 import type { InboxStatements } from './statements.js'
 import { errorText, isStoreFailure } from './store-failure.js'

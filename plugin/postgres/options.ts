@@ -3,6 +3,7 @@
  * option once, at creation, and fails with `BLUUM_INBOX_INVALID_OPTION`.
  */
 import { InboxInvalidOptionError } from '../errors.js'
+import { createOptionChecker } from '../option-checks.js'
 import {
   createPgDriver,
   createPgliteDriver,
@@ -113,7 +114,7 @@ export const postgresInboxDefaults = Object.freeze({
 })
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,47}$/
-const KNOWN_OPTIONS = new Set([
+const KNOWN_OPTIONS = [
   'pool',
   'pglite',
   'mode',
@@ -132,26 +133,16 @@ const KNOWN_OPTIONS = new Set([
   'retryAfterSeconds',
   'retentionMs',
   'onStoreError',
-])
+] as const
 
-/** An integer option of at least `min`, or the fallback when absent. */
-export function integerOption(name: string, value: unknown, fallback: number, min: number): number {
+const check = createOptionChecker(InboxInvalidOptionError, 'createPostgresInbox')
+
+/** An integer option of at least `min` (0 or 1), or the fallback when absent. */
+export function integerOption(name: string, value: unknown, fallback: number, min: 0 | 1): number {
+  if (min === 1) return check.positiveInteger(name, value, fallback)
   if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    throw new InboxInvalidOptionError(
-      name,
-      `expected an integer >= ${min}, received ${String(value)}`,
-    )
-  }
-  return value
-}
-
-function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
-  if (!allowed.includes(value as T)) {
-    const list = allowed.map((a) => `'${a}'`).join(', ')
-    throw new InboxInvalidOptionError(name, `expected one of ${list}, received ${String(value)}`)
-  }
-  return value as T
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value
+  return check.fail(name, 'an integer >= 0', value)
 }
 
 /** The checked settings of one inbox. */
@@ -159,52 +150,40 @@ export type ResolvedInboxOptions = ReturnType<typeof resolveInboxOptions>
 
 /** Checks every option once; every defect is a `BLUUM_INBOX_INVALID_OPTION`. */
 export function resolveInboxOptions(options: PostgresInboxOptions) {
-  if (options === null || typeof options !== 'object') {
+  if (options === undefined) {
     throw new InboxInvalidOptionError('options', 'expected an object with `pool` or `pglite`')
   }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) {
-      throw new InboxInvalidOptionError(key, 'not an option of createPostgresInbox')
-    }
-  }
-  const { pool, pglite } = options
+  const given = check.knownKeys('options', options, KNOWN_OPTIONS)
+  const { pool, pglite } = given as Pick<PostgresInboxOptions, 'pool' | 'pglite'>
   if ((pool === undefined) === (pglite === undefined)) {
     throw new InboxInvalidOptionError(
       pool === undefined ? 'pool' : 'pglite',
       'pass exactly one of `pool` (a node-postgres Pool) and `pglite` (an embedded PGlite)',
     )
   }
-  if (pool !== undefined && typeof pool.connect !== 'function') {
-    throw new InboxInvalidOptionError('pool', 'expected a node-postgres Pool (with connect())')
-  }
-  if (pglite !== undefined && typeof pglite.transaction !== 'function') {
-    throw new InboxInvalidOptionError('pglite', 'expected a PGlite instance')
-  }
+  if (pool !== undefined) check.methods('pool', pool, ['connect'])
+  if (pglite !== undefined) check.methods('pglite', pglite, ['query', 'transaction', 'listen'])
   const d = postgresInboxDefaults
-  const mode = oneOf('mode', options.mode ?? d.mode, ['queue', 'transactional'])
-  const schema = options.schema ?? d.schema
-  if (typeof schema !== 'string' || !SCHEMA_NAME.test(schema)) {
-    throw new InboxInvalidOptionError(
-      'schema',
-      `expected a lower-case SQL identifier (letters, digits, _), received ${String(schema)}`,
-    )
-  }
-  const ordering = options.ordering ?? d.ordering
-  if (typeof ordering !== 'function') oneOf('ordering', ordering, ['none', 'resource'])
+  const mode = check.oneOf('mode', given.mode, ['queue', 'transactional'], d.mode)
+  const schema = check.string('schema', given.schema, d.schema, {
+    test: SCHEMA_NAME,
+    expected: 'a lower-case SQL identifier (letters, digits, _; at most 48)',
+  })
+  const ordering =
+    typeof given.ordering === 'function'
+      ? (given.ordering as InboxOrdering)
+      : check.oneOf('ordering', given.ordering, ['none', 'resource'], 'none')
   if (ordering !== 'none' && mode !== 'queue') {
     throw new InboxInvalidOptionError(
       'ordering',
       'only queue mode orders tasks (transactional mode runs each delivery when Bluum sends it)',
     )
   }
-  if (options.onStoreError !== undefined && typeof options.onStoreError !== 'function') {
-    throw new InboxInvalidOptionError('onStoreError', 'expected a function (error, info) => void')
-  }
-  if (options.migrate !== undefined && typeof options.migrate !== 'boolean') {
-    throw new InboxInvalidOptionError('migrate', `expected a boolean, received ${options.migrate}`)
-  }
-  const taskTimeoutMs = integerOption('taskTimeoutMs', options.taskTimeoutMs, d.taskTimeoutMs, 1)
-  const leaseMs = integerOption('leaseMs', options.leaseMs, 2 * taskTimeoutMs, 1)
+  const onStoreError = check.fn('onStoreError', given.onStoreError, undefined as never) as
+    PostgresInboxOptions['onStoreError'] | undefined
+  const migrate = check.boolean('migrate', given.migrate, d.migrate)
+  const taskTimeoutMs = integerOption('taskTimeoutMs', given.taskTimeoutMs, d.taskTimeoutMs, 1)
+  const leaseMs = integerOption('leaseMs', given.leaseMs, 2 * taskTimeoutMs, 1)
   if (leaseMs <= taskTimeoutMs) {
     // A lease that ends first would let a second worker take a task its first still runs.
     throw new InboxInvalidOptionError(
@@ -218,25 +197,25 @@ export function resolveInboxOptions(options: PostgresInboxOptions) {
     driver,
     mode,
     schema,
-    migrate: options.migrate ?? d.migrate,
-    concurrency: integerOption('concurrency', options.concurrency, d.concurrency, 0),
-    maxAttempts: integerOption('maxAttempts', options.maxAttempts, d.maxAttempts, 1),
-    backoffBaseMs: integerOption('backoffBaseMs', options.backoffBaseMs, d.backoffBaseMs, 1),
-    backoffMaxMs: integerOption('backoffMaxMs', options.backoffMaxMs, d.backoffMaxMs, 1),
-    pollIntervalMs: integerOption('pollIntervalMs', options.pollIntervalMs, d.pollIntervalMs, 1),
+    migrate,
+    concurrency: integerOption('concurrency', given.concurrency, d.concurrency, 0),
+    maxAttempts: integerOption('maxAttempts', given.maxAttempts, d.maxAttempts, 1),
+    backoffBaseMs: integerOption('backoffBaseMs', given.backoffBaseMs, d.backoffBaseMs, 1),
+    backoffMaxMs: integerOption('backoffMaxMs', given.backoffMaxMs, d.backoffMaxMs, 1),
+    pollIntervalMs: integerOption('pollIntervalMs', given.pollIntervalMs, d.pollIntervalMs, 1),
     taskTimeoutMs,
     leaseMs,
     ordering,
     orderingKey: orderingKeyOf(ordering),
-    staleEvents: oneOf('staleEvents', options.staleEvents ?? d.staleEvents, ['deliver', 'skip']),
-    ackTimeoutMs: integerOption('ackTimeoutMs', options.ackTimeoutMs, d.ackTimeoutMs, 1),
+    staleEvents: check.oneOf('staleEvents', given.staleEvents, ['deliver', 'skip'], d.staleEvents),
+    ackTimeoutMs: integerOption('ackTimeoutMs', given.ackTimeoutMs, d.ackTimeoutMs, 1),
     retryAfterSeconds: integerOption(
       'retryAfterSeconds',
-      options.retryAfterSeconds,
+      given.retryAfterSeconds,
       d.retryAfterSeconds,
       0,
     ),
-    retentionMs: integerOption('retentionMs', options.retentionMs, d.retentionMs, 1),
-    onStoreError: options.onStoreError,
+    retentionMs: integerOption('retentionMs', given.retentionMs, d.retentionMs, 1),
+    onStoreError,
   }
 }

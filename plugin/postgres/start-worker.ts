@@ -1,6 +1,6 @@
 /** Queue-mode workers in a process of their own, without an HTTP server. */
-import type { DeliveryLogger } from '../delivery.js'
-import { createEventRouter, type BluumEventRouter } from '../router.js'
+import { createEventRouter } from '../router.js'
+import type { BluumEventRouter, DeliveryLogger } from '../types.js'
 import type { PostgresInbox } from './inbox.js'
 
 /** Options of {@link startInboxWorker}. */

@@ -23,13 +23,13 @@
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { AnyBluumEvent } from '../catalog.js'
-import type { DeliveryLogger } from '../delivery.js'
 import type {
   BluumDeliveryContext,
   BluumHandlerContext,
+  DeliveryLogger,
   EventDispatcher,
   RegisteredHandler,
-} from '../router.js'
+} from '../types.js'
 import { InboxTaskAbandonedError, InboxTaskTimeoutError } from '../errors.js'
 import type { SqlDriver, Transaction } from './driver.js'
 import type { InboxStatements } from './statements.js'
