@@ -163,7 +163,7 @@ t.test('deliveries API: list attempts, replay one and replay failed since', asyn
   await sandbox.idle()
   t.equal(
     (await call('GET', `/webhooks/${webhook.id}/deliveries`)).body.data[0].status,
-    'succeeded',
+    'delivered',
   )
   await call('PATCH', `/webhooks/${webhook.id}`, { url: 'http://app.local/missing' })
   sandbox.trigger('order.canceled')

@@ -11,7 +11,7 @@ import {
   WithdrawalSchema,
 } from '../../plugin/catalog.js'
 import { decimalPattern, maxIntegerDigits } from '../core/decimal.js'
-import { deliveryPhases } from '../delivery/phase.js'
+import { deliveryPhases, deliveryStatusFilterValues } from '../delivery/phase.js'
 import { pageSize } from './route.js'
 
 const Decimal = (description: string) => Type.String({ pattern: decimalPattern, description })
@@ -117,9 +117,15 @@ export const RotateSecretBody = Type.Object(
   { additionalProperties: false },
 )
 
+/** The `status` filter of both delivery lists: a phase, or `succeeded` (an alias of delivered). */
+const DeliveryStatusFilter = Literals(
+  deliveryStatusFilterValues,
+  'pending, failing, delivered, parked or cancelled (succeeded: an alias of delivered)',
+)
+
 export const DeliveryListQuery = Type.Object({
   ...listQueryFields,
-  status: Type.Optional(Literals(['pending', 'succeeded', 'parked', 'cancelled'] as const)),
+  status: Type.Optional(DeliveryStatusFilter),
 })
 
 export const ReplayFailedBody = Type.Object(
@@ -209,11 +215,11 @@ export const DeliverySchema = Type.Object({
   webhook_id: Type.String(),
   event_id: Type.String({ description: 'evt_...; sent as webhook-id on every attempt' }),
   event: Type.String(),
-  status: Literals(['pending', 'succeeded', 'parked', 'cancelled'] as const),
-  phase: Literals(
+  status: Literals(
     deliveryPhases,
-    'pending: not answered yet; failing: failed, a retry is scheduled; delivered; parked: waiting for a replay; cancelled: its webhook was deleted',
+    'pending: not answered yet; failing: failed, a retry is scheduled; delivered: a 2xx came; parked: waiting for a replay; cancelled: its webhook was deleted',
   ),
+  phase: Literals(deliveryPhases, 'The same as status (its name in earlier versions)'),
   failure_reason: Nullable(Type.String()),
   next_attempt_at: Nullable(
     Type.String({ description: 'When the next retry runs (sandbox time)' }),
@@ -231,9 +237,7 @@ export const StreamQuery = Type.Object({
 
 export const SandboxDeliveryListQuery = Type.Object({
   ...listQueryFields,
-  status: Type.Optional(
-    Literals(deliveryPhases, 'pending, failing, delivered, parked or cancelled (see `phase`)'),
-  ),
+  status: Type.Optional(DeliveryStatusFilter),
   event: Type.Optional(
     Type.String({
       pattern: '^(\\*|[a-z0-9_]+(\\.[a-z0-9_]+)*(\\.\\*)?)$',
@@ -559,6 +563,19 @@ export const DocumentListQuery = Type.Object({
 })
 
 // --- Sandbox controls -----------------------------------------------------------------------
+
+export const TestWebhookBody = Type.Object(
+  {
+    event: Type.Optional(
+      Type.String({
+        pattern: '^[a-z0-9_]+(\\.[a-z0-9_]+)+$',
+        description:
+          'A catalog event name; default the first catalog event the webhook subscribes to',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
 
 export const TriggerBody = Type.Object(
   {

@@ -33,9 +33,10 @@ export const STATE_FILE_FORMAT = 'bluum-sandbox-state'
  * would misread (a renamed, removed or re-typed field) bumps it, and older sandboxes then refuse
  * the file with `BLUUM_SANDBOX_STATE_FILE_VERSION` instead of misreading it. Attempt records
  * (`request`, `response`, `connection_error`) were added under version 1: attempts of older
- * files load with them null.
+ * files load with them null. Version 2 names a delivered delivery's status `delivered` (version 1
+ * said `succeeded`, which loads as `delivered`).
  */
-export const STATE_FILE_VERSION = 1
+export const STATE_FILE_VERSION = 2
 
 /** Where a pending delivery stands in its ladder. */
 export interface SavedRun {
@@ -165,12 +166,16 @@ export function restoreState(target: SandboxState, saved: Record<string, unknown
       record[field] = value
     }
   }
-  fillAttemptRecords(target)
+  upgradeDeliveries(target)
 }
 
-/** Attempts saved before attempt records existed: what they sent and got was not kept, so null. */
-function fillAttemptRecords(state: SandboxState): void {
+/**
+ * Deliveries saved by older versions: attempts from before attempt records existed (what they sent
+ * and got was not kept, so null), and version 1's `succeeded` status, now `delivered`.
+ */
+function upgradeDeliveries(state: SandboxState): void {
   for (const delivery of state.deliveries.values()) {
+    if ((delivery.status as string) === 'succeeded') delivery.status = 'delivered'
     if (!Array.isArray(delivery.attempts))
       throw new Error(`delivery '${delivery.id}' has no attempts list`)
     for (const attempt of delivery.attempts) {

@@ -211,7 +211,8 @@ export interface DeliveryAttempt {
   connection_error: AttemptConnectionError | null
 }
 
-export type DeliveryStatus = 'pending' | 'succeeded' | 'parked' | 'cancelled'
+/** Whether a delivery is still running (`pending`) or how it ended; `phase` adds `failing` (delivery/phase.ts). */
+export type DeliveryStatus = 'pending' | 'delivered' | 'parked' | 'cancelled'
 
 export interface Delivery {
   id: string

@@ -70,14 +70,14 @@ export const defaultDeliveryOptions: Readonly<DeliveryEngineOptions> = Object.fr
 
 /**
  * Called after every attempt (including fault-injected duplicates), once the engine has decided
- * what follows: `delivery.status` and `next_attempt_at` already say succeeded, parked or when.
+ * what follows: `delivery.status` and `next_attempt_at` already say delivered, parked or when.
  */
 export type AttemptListener = (delivery: Delivery, attempt: DeliveryAttempt) => void
 
 /** Which deliveries {@link DeliveryEngine.list} returns; every field set narrows the list. */
 export interface DeliveryFilter {
   webhookId?: string
-  /** The engine's status: pending, succeeded, parked, cancelled. */
+  /** The engine's status: pending, delivered, parked, cancelled. */
   status?: Delivery['status']
   /** The phase people filter by: pending, failing, delivered, parked, cancelled. */
   phase?: DeliveryPhase
@@ -93,6 +93,16 @@ export interface DeliveryEngine {
   replay(deliveryId: string): Delivery
   /** Replays every parked delivery created at or after `sinceMs` (sandbox time). */
   replayFailed(filter: { webhookId?: string; sinceMs?: number }): Delivery[]
+  /**
+   * Runs a waiting delivery's next attempt at once, without moving the clock; the ladder goes on
+   * from there. 409 unless a retry (or a delayed first attempt) is waiting on the clock.
+   */
+  retryNow(deliveryId: string): Delivery
+  /**
+   * Delivers `event` to one webhook only, whatever it subscribes to (a test send): a delivery like
+   * any other, with its retries. 409 when the webhook is inactive.
+   */
+  deliverTo(event: SandboxEvent, webhookId: string): Delivery
   /** Calls `listener` after each attempt; returns an unsubscribe function. */
   onAttempt(listener: AttemptListener): () => void
   /** Replaces the transport, e.g. to inject into an app created after the sandbox. */
@@ -147,7 +157,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
     }
   })
 
-  function start(event: SandboxEvent, webhook: Webhook): void {
+  function start(event: SandboxEvent, webhook: Webhook): Delivery {
     const now = clock.now()
     const delivery: Delivery = {
       id: createId('dlv'),
@@ -174,6 +184,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
     if (webhook.faults.reorder) hold(delivery, webhook)
     else if (webhook.faults.delayMs > 0) schedule(delivery, webhook.faults.delayMs)
     else clock.track(attempt(delivery))
+    return delivery
   }
 
   /** Reorder fault: collect first attempts and release them newest first, one after another. */
@@ -309,14 +320,14 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
     notify(delivery, records)
   }
 
-  /** After an attempt: succeeded, parked (410 or ladder exhausted), or the next retry scheduled. */
+  /** After an attempt: delivered, parked (410 or ladder exhausted), or the next retry scheduled. */
   function decide(
     delivery: Delivery,
     webhook: Webhook,
     run: Run,
     { response, record }: Awaited<ReturnType<typeof send>>,
   ): void {
-    if (record.succeeded) return finish(delivery, 'succeeded', null)
+    if (record.succeeded) return finish(delivery, 'delivered', null)
     if (response?.status === 410) {
       // 410 Gone is the receiver saying "this endpoint is retired": stop sending to it at all.
       webhook.status = 'inactive'
@@ -363,7 +374,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
       if (!delivery) throw new NotFoundError('delivery', deliveryId)
       if (delivery.status === 'pending') {
         throw new StateConflictError(
-          `Delivery '${deliveryId}' is still pending; it can be replayed once it succeeded or was parked.`,
+          `Delivery '${deliveryId}' is still pending; it can be replayed once it was delivered or parked.`,
         )
       }
       restart(delivery)
@@ -378,6 +389,30 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
       )
       for (const delivery of parked) restart(delivery)
       return parked
+    },
+    retryNow(deliveryId) {
+      const delivery = state.deliveries.get(deliveryId)
+      if (!delivery) throw new NotFoundError('delivery', deliveryId)
+      const run = runs.get(deliveryId)
+      if (delivery.status !== 'pending' || !run || run.timer === undefined || run.inFlight) {
+        throw new StateConflictError(
+          `Delivery '${deliveryId}' has no retry waiting (it is ${deliveryPhase(delivery)}${run?.inFlight ? ', an attempt is on the wire' : ''}); only a failing delivery can be retried now.`,
+        )
+      }
+      clock.clearTimer(run.timer)
+      run.timer = undefined
+      clock.track(attempt(delivery))
+      return delivery
+    },
+    deliverTo(event, webhookId) {
+      const webhook = state.webhooks.get(webhookId)
+      if (!webhook) throw new NotFoundError('webhook', webhookId)
+      if (webhook.status !== 'active') {
+        throw new StateConflictError(
+          `Webhook '${webhookId}' is inactive; reactivate it (PATCH status "active") before sending to it.`,
+        )
+      }
+      return start(event, webhook)
     },
     onAttempt(listener) {
       listeners.add(listener)

@@ -7,6 +7,7 @@ import { defineRoute, json, list, type RouteDefinition } from '../route.js'
 import { toDeliveryResource } from './webhooks.js'
 import { formatPrice, toNumber } from '../../core/decimal.js'
 import { parseDuration } from '../../core/duration.js'
+import { phaseNamed } from '../../delivery/phase.js'
 import { InvalidFormatError, NotFoundError, ValidationError, withParam } from '../../core/errors.js'
 import type { Sandbox } from '../../sandbox.js'
 import {
@@ -20,8 +21,13 @@ import {
   SandboxDeliveryListQuery,
   SetPriceBody,
   SettingsBody,
+  TestWebhookBody,
   TriggerBody,
 } from '../schemas.js'
+import { bluumEventNames, isBluumEventName } from '../../../plugin/catalog.js'
+import { isoSeconds, matchesSubscription } from '../../core/event-bus.js'
+import { createId } from '../../core/ids.js'
+import { sampleEventData } from '../../core/sample-events.js'
 
 const tag = 'Sandbox controls'
 
@@ -101,7 +107,7 @@ export function sandboxRoutes(sandbox: Sandbox): RouteDefinition[] {
         const { status, event, webhook_id } = req.query
         if (webhook_id !== undefined) sandbox.webhooks.get(webhook_id)
         const found = sandbox.deliveries.list({
-          ...(status === undefined ? {} : { phase: status }),
+          ...(status === undefined ? {} : { phase: phaseNamed(status) }),
           ...(event === undefined ? {} : { event }),
           ...(webhook_id === undefined ? {} : { webhookId: webhook_id }),
         })
@@ -121,6 +127,57 @@ export function sandboxRoutes(sandbox: Sandbox): RouteDefinition[] {
         if (!delivery)
           throw withParam(new NotFoundError('delivery', req.params.delivery_id), 'delivery_id')
         return json(200, toDeliveryResource(delivery))
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/sandbox/deliveries/:delivery_id/retry',
+      operationId: 'retrySandboxDelivery',
+      summary:
+        "Run a failing delivery's next attempt now, without moving the clock (the ladder goes on from there)",
+      tag,
+      access: 'tenant',
+      successStatus: 202,
+      schema: { response: DeliverySchema },
+      handler: (req) => {
+        if (!sandbox.deliveries.get(req.params.delivery_id))
+          throw withParam(new NotFoundError('delivery', req.params.delivery_id), 'delivery_id')
+        return json(202, toDeliveryResource(sandbox.deliveries.retryNow(req.params.delivery_id)))
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/sandbox/webhooks/:webhook_id/test',
+      operationId: 'sendTestEvent',
+      summary:
+        'Send a sample event to this webhook only (whatever it subscribes to), signed and retried like any delivery; the event is not logged and builds no resource',
+      tag,
+      access: 'tenant',
+      successStatus: 202,
+      schema: { body: TestWebhookBody, response: DeliverySchema },
+      handler: (req) => {
+        const webhook = sandbox.webhooks.get(req.params.webhook_id)
+        const name =
+          req.body.event ??
+          bluumEventNames.find((n) =>
+            webhook.event_type_names.some((pattern) => matchesSubscription(pattern, n)),
+          ) ??
+          bluumEventNames[0]!
+        if (!isBluumEventName(name))
+          throw withParam(
+            new ValidationError(
+              `Invalid value for 'event': ${JSON.stringify(name)} is not a catalog event (GET /v1/webhooks/event-types lists them)`,
+            ),
+            'event',
+          )
+        const now = sandbox.clock.now()
+        const event = {
+          id: createId('evt'),
+          event: name,
+          timestamp: isoSeconds(now),
+          data: sampleEventData(name, now),
+        }
+        return json(202, toDeliveryResource(sandbox.deliveries.deliverTo(event, webhook.id)))
       },
     }),
     defineRoute({

@@ -16,13 +16,17 @@ import {
   WebhookSchema,
 } from '../schemas.js'
 import type { Delivery } from '../../core/state.js'
-import { deliveryPhase } from '../../delivery/phase.js'
+import { deliveryPhase, phaseNamed } from '../../delivery/phase.js'
 
-/** A delivery as the API shows it, with its phase (the internal `createdMs` and payload stay inside). */
+/**
+ * A delivery as the API shows it: its `status` is its phase, the word every filter takes (`phase`
+ * repeats it, under its earlier name). The internal `createdMs` and payload stay inside.
+ */
 export function toDeliveryResource(delivery: Delivery) {
   const { createdMs: _createdMs, payload: _payload, ...rest } = delivery
   const { attempts, ...head } = structuredClone(rest)
-  return { ...head, phase: deliveryPhase(delivery), attempts }
+  const phase = deliveryPhase(delivery)
+  return { ...head, status: phase, phase, attempts }
 }
 
 /** The delivery `deliveryId` of webhook `webhookId`, or Bluum's 404 naming `delivery_id`. */
@@ -180,7 +184,7 @@ export function webhookRoutes(sandbox: Sandbox): RouteDefinition[] {
         webhooks.get(req.params.webhook_id)
         const filter = {
           webhookId: req.params.webhook_id,
-          ...(req.query.status ? { status: req.query.status } : {}),
+          ...(req.query.status ? { phase: phaseNamed(req.query.status) } : {}),
         }
         return list(req.url, deliveries.list(filter).map(toDeliveryResource), req.query)
       },
