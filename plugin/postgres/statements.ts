@@ -66,6 +66,9 @@ export function inboxStatements(schema: string) {
      * instead. The lease ($3 ms) is when the task is due again if this worker vanishes. $5 the
      * worker id. An ordered task waits while an earlier task of its handler and key is pending or
      * one is running (the run re-checks under a lock: this is a filter, not the guarantee).
+     * No ORDER BY: any due task will do (the index gives them roughly oldest first), and with
+     * statistics older than a burst of deliveries the planner would otherwise sort every due task
+     * at every take (a backlog of 3 000 cost 0.8 ms of server CPU per take; 0.3 ms without).
      */
     take: `
       with due as (
@@ -77,7 +80,6 @@ export function inboxStatements(schema: string) {
               and o.id <> t.id and o.state = 'pending'
               and ((o.event_at, o.id) < (t.event_at, t.id)
                    or (o.worker_id is not null and o.run_after > now()))))
-        order by t.run_after, t.id
         limit 1
         for update of t skip locked
       )
