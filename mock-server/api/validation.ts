@@ -20,6 +20,7 @@ import {
   ValidationError,
   withParam,
 } from '../core/errors.js'
+import { firstSchemaError } from '../core/compiled-schema.js'
 import { decimalPattern, maxFractionDigits, maxIntegerDigits } from '../core/decimal.js'
 
 // Fields people send by habit, and what this API calls them.
@@ -148,7 +149,7 @@ export function validate(schema: TSchema, input: unknown, location: 'body' | 'qu
       }
     }
   }
-  const error = Value.Errors(schema, value).First()
+  const error = firstSchemaError(schema, value)
   if (!error) return value
   throw errorFor(error, location)
 }

@@ -22,6 +22,7 @@ import {
   SandboxStateFileWriteError,
 } from './errors.js'
 import type { SandboxEvent } from './event-bus.js'
+import { rebuildIndexes } from './state-indexes.js'
 import { createState, type SandboxState } from './state.js'
 
 /** The `format` field of every state file. */
@@ -71,8 +72,8 @@ export interface StateSnapshot {
   runs: SavedRun[]
 }
 
-// Per-second rate-limit windows mean nothing after a restart.
-const transientFields = new Set(['rateWindows'])
+// Per-second rate-limit windows mean nothing after a restart; the indexes are rebuilt on load.
+const transientFields = new Set(['rateWindows', 'indexes'])
 // Maps whose values are resources keyed by their own id: a cheap integrity check on load.
 const resourceMaps = new Set([
   'investors',
@@ -167,6 +168,7 @@ export function restoreState(target: SandboxState, saved: Record<string, unknown
     }
   }
   upgradeDeliveries(target)
+  rebuildIndexes(target)
 }
 
 /**

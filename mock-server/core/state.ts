@@ -1,10 +1,11 @@
 /**
  * The sandbox's in-memory state: plain maps of API-shaped resources, shared by both faces.
  *
- * Resources are stored in the shape the API returns, so an event's `data` is a snapshot
- * (`structuredClone`) of the stored object. Balances live beside them in integer cents.
+ * Resources are stored in the shape the API returns, so an event's `data` is a snapshot (a JSON
+ * copy) of the stored object. Balances live beside them in integer cents.
  */
 import type { Duration } from './duration.js'
+import { JournaledMap } from './journaled-map.js'
 
 /** Fields every Bluum resource carries. */
 export interface Resource {
@@ -243,6 +244,21 @@ export interface IdempotencyRecord {
   response: { status: number; headers: Record<string, string>; body: unknown }
 }
 
+/**
+ * Lookups the engines make on every request, kept beside the resources so they cost the same in a
+ * state of any size. The engines that write the resources keep them current (`state-indexes.ts`);
+ * a state-file load rebuilds them, a reset empties them. Never saved.
+ */
+export interface StateIndexes {
+  /** Which investor holds each e-mail (lower case); a sandbox is one tenant, so e-mails are unique. */
+  readonly investorByEmail: Map<string, string>
+  /**
+   * Each investor's resting orders (pending, open or partially filled), oldest first: what holds
+   * its cash and shares. May still list an order that stopped resting; readers skip those.
+   */
+  readonly restingOrders: Map<string, readonly string[]>
+}
+
 export interface SandboxState {
   investors: Map<string, Investor>
   cashCents: Map<string, number>
@@ -267,31 +283,36 @@ export interface SandboxState {
   marketHours: boolean
   /** `instant`: KYC approves at creation; `document`: an approved identity document approves it. */
   kycMode: 'instant' | 'document'
+  readonly indexes: StateIndexes
 }
 
 export type { Duration }
 
-/** An empty state. */
+/**
+ * An empty state. Its maps are {@link JournaledMap}s, so a trigger that fails halfway can put them
+ * back as they were (`state-snapshot.ts`).
+ */
 export function createState(): SandboxState {
   return {
-    investors: new Map(),
-    cashCents: new Map(),
-    positions: new Map(),
-    orders: new Map(),
-    fundingSources: new Map(),
-    deposits: new Map(),
-    withdrawals: new Map(),
-    documents: new Map(),
-    webhooks: new Map(),
-    deliveries: new Map(),
-    prices: new Map(),
-    idempotency: new Map(),
-    rateWindows: new Map(),
+    investors: new JournaledMap(),
+    cashCents: new JournaledMap(),
+    positions: new JournaledMap(),
+    orders: new JournaledMap(),
+    fundingSources: new JournaledMap(),
+    deposits: new JournaledMap(),
+    withdrawals: new JournaledMap(),
+    documents: new JournaledMap(),
+    webhooks: new JournaledMap(),
+    deliveries: new JournaledMap(),
+    prices: new JournaledMap(),
+    idempotency: new JournaledMap(),
+    rateWindows: new JournaledMap(),
     untradable: new Set(),
     documentRejections: [],
     partialFills: false,
     marketHours: false,
     kycMode: 'instant',
+    indexes: { investorByEmail: new JournaledMap(), restingOrders: new JournaledMap() },
   }
 }
 
@@ -299,6 +320,7 @@ export function createState(): SandboxState {
 export function clearState(state: SandboxState): void {
   for (const value of Object.values(state))
     if (value instanceof Map || value instanceof Set) value.clear()
+  for (const index of Object.values(state.indexes)) index.clear()
   state.documentRejections.length = 0
   state.partialFills = false
   state.marketHours = false

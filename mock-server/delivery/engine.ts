@@ -7,6 +7,9 @@
  * between attempts: 6 attempts over about 10.6 h), with `Retry-After` on 429/503 taking the
  * ladder's place; `410 Gone` disables the webhook; an exhausted delivery is parked for replay.
  * All waiting happens on the sandbox clock, so an `advance('11h')` replays the whole ladder at once.
+ * At most `maxConcurrentAttempts` attempts are on the wire at a time; the others wait their turn in
+ * the order they fell due, so retries that fall due together run side by side and one endpoint
+ * still sees its attempts start in due order.
  *
  * `webhook-timestamp` is wall time, never sandbox time: the receiver checks it against its own
  * clock (5 minutes of tolerance), and a sandbox clock sped up (`--time-scale 60`) or advanced
@@ -14,14 +17,16 @@
  */
 import type { Clock, TimerHandle } from '../core/clock.js'
 import type { SavedRun } from '../core/state-file.js'
-import { StateConflictError, NotFoundError } from '../core/errors.js'
+import { NotFoundError, SandboxInvalidOptionError, StateConflictError } from '../core/errors.js'
 import {
+  eventPayload,
   isoSeconds,
   matchesSubscription,
   type EventBus,
   type SandboxEvent,
 } from '../core/event-bus.js'
 import { createId } from '../core/ids.js'
+import { createAttemptSlots } from './attempt-slots.js'
 import { deliveryPhase, type DeliveryPhase } from './phase.js'
 import { signedHeaders } from './signer.js'
 import {
@@ -33,7 +38,7 @@ import {
   type Webhook,
   type WebhookFaults,
 } from '../core/state.js'
-import { truncateBody, type DeliveryResponse, type DeliveryTransport } from './transport.js'
+import { cutBody, type DeliveryResponse, type DeliveryTransport } from './transport.js'
 
 /** Bluum's documented retry ladder: waits between attempts, ms. */
 export const bluumRetryScheduleMs: readonly number[] = Object.freeze([
@@ -51,6 +56,8 @@ export interface DeliveryEngineOptions {
   reorderWindowMs: number
   /** `user-agent` header of deliveries. Default `'Bluum-Sandbox-Webhooks/1.0'`. */
   userAgent: string
+  /** Attempts on the wire at once, over all webhooks; more wait in due order. Default 64. */
+  maxConcurrentAttempts: number
   /**
    * The clock whose time goes into `webhook-timestamp`, unix ms. Default wall time (`Date.now`),
    * whatever the sandbox clock says, so receivers keep their real tolerance check. Pin it in a
@@ -65,6 +72,7 @@ export const defaultDeliveryOptions: Readonly<DeliveryEngineOptions> = Object.fr
   maxRetryAfterMs: 86_400_000,
   reorderWindowMs: 1_000,
   userAgent: 'Bluum-Sandbox-Webhooks/1.0',
+  maxConcurrentAttempts: 64,
   signingClock: () => Date.now(),
 })
 
@@ -142,6 +150,12 @@ export interface DeliveryEngineDeps {
 export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
   const { state, clock, bus } = deps
   const options: DeliveryEngineOptions = { ...defaultDeliveryOptions, ...deps.options }
+  if (!Number.isSafeInteger(options.maxConcurrentAttempts) || options.maxConcurrentAttempts < 1)
+    throw new SandboxInvalidOptionError(
+      'maxConcurrentAttempts',
+      `expected an integer >= 1, got ${options.maxConcurrentAttempts}`,
+    )
+  const slots = createAttemptSlots(options.maxConcurrentAttempts)
   let transport = deps.transport
   const runs = new Map<string, Run>()
   const listeners = new Set<AttemptListener>()
@@ -172,12 +186,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
       created: Math.floor(now / 1000),
       createdMs: now,
       // Serialised once: every attempt signs and sends these exact bytes.
-      payload: JSON.stringify({
-        id: event.id,
-        event: event.event,
-        timestamp: event.timestamp,
-        data: event.data,
-      }),
+      payload: eventPayload(event),
     }
     state.deliveries.set(delivery.id, delivery)
     runs.set(delivery.id, { attemptInRun: 0, timer: undefined, inFlight: false })
@@ -205,7 +214,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
     const run = runs.get(delivery.id)
     if (!run) return
     const at = clock.now() + delayMs
-    delivery.next_attempt_at = new Date(at).toISOString()
+    delivery.next_attempt_at = isoMillis(at)
     run.timer = clock.setTimer(delayMs, () => attempt(delivery))
   }
 
@@ -219,6 +228,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
   }
 
   function liveSecrets(webhook: Webhook): string[] {
+    if (webhook.previousSecrets.length === 0) return [webhook.secret]
     const now = clock.now()
     webhook.previousSecrets = webhook.previousSecrets.filter((s) => s.expiresAtMs > now)
     return [webhook.secret, ...webhook.previousSecrets.map((s) => s.secret)]
@@ -231,10 +241,13 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
   ): Promise<{ response?: DeliveryResponse; record: DeliveryAttempt }> {
     const nowMs = clock.now()
     const timestamp = Math.floor(options.signingClock() / 1000)
-    const headers = {
-      ...signedHeaders(liveSecrets(webhook), delivery.event_id, timestamp, delivery.payload),
-      'user-agent': options.userAgent,
-    }
+    const headers: Record<string, string> = signedHeaders(
+      liveSecrets(webhook),
+      delivery.event_id,
+      timestamp,
+      delivery.payload,
+    )
+    headers['user-agent'] = options.userAgent
     const request = { method: 'POST' as const, url: webhook.url, headers, body: delivery.payload }
     const started = performance.now()
     let response: DeliveryResponse | undefined
@@ -257,7 +270,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
     else if (!succeeded) error = `HTTP ${status}`
     const record: DeliveryAttempt = {
       attempt: delivery.attempts.length + 1,
-      attempted_at: new Date(nowMs).toISOString(),
+      attempted_at: isoMillis(nowMs),
       webhook_timestamp: timestamp,
       status_code: status,
       duration_ms: Math.round(performance.now() - started),
@@ -292,7 +305,12 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
     return Math.min(ms, options.maxRetryAfterMs)
   }
 
-  async function attempt(delivery: Delivery): Promise<void> {
+  /** One attempt, once a slot is free (see `maxConcurrentAttempts`). */
+  function attempt(delivery: Delivery): Promise<void> {
+    return slots.run(() => attemptNow(delivery))
+  }
+
+  async function attemptNow(delivery: Delivery): Promise<void> {
     const run = runs.get(delivery.id)
     if (!run || delivery.status !== 'pending') return
     run.timer = undefined
@@ -463,6 +481,18 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
   }
 }
 
+let lastMs = Number.NaN
+let lastIso = ''
+
+/** `new Date(ms).toISOString()`, formatted once for a run of attempts at the same sandbox ms. */
+function isoMillis(ms: number): string {
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString()
+    lastMs = ms
+  }
+  return lastIso
+}
+
 /** A transport's rejection as `{ code, message }`: Node's `ECONNREFUSED`, our timeout code, else the error's name. */
 function describeConnectionError(caught: unknown): { code: string; message: string } {
   const err = caught as { code?: unknown; name?: unknown; message?: unknown }
@@ -483,7 +513,7 @@ function recordResponse(response: DeliveryResponse): AttemptResponse {
     if (value !== undefined) headers[name.toLowerCase()] = value
   }
   // A custom transport may hand back a whole body: the record keeps 64 KiB whatever it sends.
-  const cut = truncateBody(Buffer.from(response.body, 'utf8'), maxRecordedBodyBytes)
+  const cut = cutBody(response.body, maxRecordedBodyBytes)
   return {
     status: response.status,
     headers,

@@ -10,6 +10,7 @@ import { AccountNotApprovedError, DuplicateResourceError, withParam } from '../c
 import type { EventBus } from '../core/event-bus.js'
 import { createId } from '../core/ids.js'
 import { findOrThrow, newResource } from '../core/resource.js'
+import { investorWithEmail, noteInvestorEmail } from '../core/state-indexes.js'
 import type { Investor, KycStatus, SandboxState } from '../core/state.js'
 
 export interface CreateInvestorInput {
@@ -68,8 +69,17 @@ export interface Wallet {
   metadata: Record<string, unknown>
 }
 
+/** Options of {@link InvestorService.create}. */
+export interface CreateInvestorOptions {
+  /**
+   * Creates the investor under this id instead of a new one (sandbox-only: the trigger creates the
+   * investor an event names, `inv_1`, when it does not exist yet). 409 when the id is taken.
+   */
+  id?: string
+}
+
 export interface InvestorService {
-  create(input: CreateInvestorInput): Investor
+  create(input: CreateInvestorInput, options?: CreateInvestorOptions): Investor
   get(investorId: string): Investor
   list(): Investor[]
   /** Changes profile fields and emits `account.updated`. */
@@ -102,15 +112,14 @@ export function createInvestorService(deps: InvestorServiceDeps): InvestorServic
   const get = (id: string) => findOrThrow(state.investors, id, 'investor', 'investor_id')
 
   function assertUniqueEmail(email: string, except?: string): void {
-    for (const existing of state.investors.values()) {
-      if (existing.email === email && existing.id !== except) {
-        throw withParam(
-          new DuplicateResourceError(
-            `An investor with email '${email}' already exists (${existing.id}).`,
-          ),
-          'email',
-        )
-      }
+    const existing = investorWithEmail(state, email)
+    if (existing !== undefined && existing.id !== except) {
+      throw withParam(
+        new DuplicateResourceError(
+          `An investor with email '${email}' already exists (${existing.id}).`,
+        ),
+        'email',
+      )
     }
   }
 
@@ -156,9 +165,14 @@ export function createInvestorService(deps: InvestorServiceDeps): InvestorServic
   }
 
   return {
-    create(input) {
+    create(input, options = {}) {
       const email = input.email.trim().toLowerCase()
       assertUniqueEmail(email)
+      if (options.id !== undefined && state.investors.has(options.id))
+        throw withParam(
+          new DuplicateResourceError(`An investor with id '${options.id}' already exists.`),
+          'id',
+        )
       // Resource fields are the sandbox's to set, whatever the body says.
       const {
         metadata,
@@ -171,7 +185,7 @@ export function createInvestorService(deps: InvestorServiceDeps): InvestorServic
       const base = newResource('inv', 'investor', clock, metadata)
       const investor: Investor = {
         // id and object first, as the API prints them.
-        id: base.id,
+        id: options.id ?? base.id,
         object: base.object,
         ...profile,
         created: base.created,
@@ -182,6 +196,7 @@ export function createInvestorService(deps: InvestorServiceDeps): InvestorServic
         kyc_status: state.kycMode === 'instant' ? 'approved' : 'pending',
       }
       state.investors.set(investor.id, investor)
+      noteInvestorEmail(state, investor)
       state.cashCents.set(investor.id, deps.initialCashCents)
       bus.emit('account.created', investor)
       // The sandbox approves KYC at once; the compliance workflow event follows the account.
@@ -196,7 +211,9 @@ export function createInvestorService(deps: InvestorServiceDeps): InvestorServic
       if (typeof email === 'string') {
         const normalized = email.trim().toLowerCase()
         assertUniqueEmail(normalized, investorId)
+        const previous = investor.email
         investor.email = normalized
+        noteInvestorEmail(state, investor, previous)
       }
       Object.assign(investor, profile)
       if (metadata && typeof metadata === 'object')

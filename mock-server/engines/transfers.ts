@@ -138,7 +138,12 @@ export function createTransferEngine(deps: TransferEngineDeps): TransferEngine {
     const base = newResource(kind === 'deposit' ? 'dep' : 'wd', kind, clock, input.metadata)
     const reference = `BLUUM-${base.id.slice(-8).toUpperCase()}`
     const transfer: Transfer = {
-      ...base,
+      // Written out, not spread: see the order engine's place().
+      id: base.id,
+      object: base.object,
+      created: base.created,
+      livemode: base.livemode,
+      metadata: base.metadata,
       investor_id: investorId,
       amount: formatCents(cents),
       currency,
@@ -175,6 +180,9 @@ export function createTransferEngine(deps: TransferEngineDeps): TransferEngine {
       const left = (timers.get(transfer.id) ?? []).filter((t) => t.handle !== handle)
       if (left.length > 0) timers.set(transfer.id, left)
       else timers.delete(transfer.id)
+      // A transfer no longer in the state (a trigger rolled back) must not move cash.
+      if ((state.deposits.get(transfer.id) ?? state.withdrawals.get(transfer.id)) !== transfer)
+        return
       if (step === 'processing' && transfer.status === 'pending') transfer.status = 'processing'
       if (step !== 'completed') return
       if (transfer.status !== 'pending' && transfer.status !== 'processing') return
@@ -291,8 +299,13 @@ export function createTransferEngine(deps: TransferEngineDeps): TransferEngine {
     fail: (transferId, reason) => settle(findAny(transferId), 'failed', reason),
     addFundingSource(investorId, input) {
       findOrThrow(state.investors, investorId, 'investor', 'investor_id')
+      const base = newResource('fs', 'funding_source', clock, input.metadata)
       const source: FundingSource = {
-        ...newResource('fs', 'funding_source', clock, input.metadata),
+        id: base.id,
+        object: base.object,
+        created: base.created,
+        livemode: base.livemode,
+        metadata: base.metadata,
         investor_id: investorId,
         type: input.type,
         status: 'active',
