@@ -428,6 +428,8 @@ export function createPgliteDriver(db: PGliteLike): SqlDriver {
             rejectOpen(error)
             if (error !== ROLLBACK) throw error
           })
+        // Awaited by commit() and rollback(); an abandoned transaction's end is awaited by nobody.
+        ended.catch(() => {})
       })
       return opening
     }
