@@ -42,7 +42,7 @@ t.test(
   async (t) => {
     const file = join(tempDir(t), 'state.json')
     const first = failing()
-    const a = createSandbox({ stateFile: file, transport: first })
+    const a = createSandbox({ stateFile: file, transport: first, initialCash: '1000.00' })
     const webhook = a.webhooks.create({ name: 'w', url: 'http://r.test/h', eventTypeNames: ['*'] })
     const investor = a.investors.create({ first_name: 'A', last_name: 'B', email: 'a@b.co' })
     a.orders.place(investor.id, {
@@ -63,7 +63,7 @@ t.test(
     const b = createSandbox({ stateFile: file, transport: second })
     t.teardown(() => b.close())
     t.equal(b.webhooks.get(webhook.id).secret, webhook.secret, 'same secret')
-    t.match(b.investors.balances(investor.id), { positions: [{ symbol: 'AAPL', quantity: '2' }] })
+    t.match(b.orders.positions(investor.id), [{ symbol: 'AAPL', quantity: '2' }])
     t.equal(b.clock.pendingTimers(), before.length, 'one pending retry per delivery')
     await b.clock.advance('11h')
     const after = b.deliveries.list({ webhookId: webhook.id })
@@ -97,7 +97,7 @@ t.test('writes are coalesced: a burst of changes is one write, flush writes at o
   t.equal(snapshots, 2, 'and the timer it replaced did not write again')
   t.match(JSON.parse(readFileSync(file, 'utf8')) as StateSnapshot, {
     format: 'bluum-sandbox-state',
-    version: 1,
+    version: 2,
   })
 })
 
@@ -185,6 +185,6 @@ t.test(
     const fresh = createSandbox({ stateFile: join(dir, 'new.json') })
     t.equal(fresh.state.webhooks.size, 0, 'a missing file is a fresh start')
     await fresh.close()
-    t.match(JSON.parse(readFileSync(join(dir, 'new.json'), 'utf8')), { version: 1 })
+    t.match(JSON.parse(readFileSync(join(dir, 'new.json'), 'utf8')), { version: 2 })
   },
 )

@@ -94,6 +94,22 @@ t.test(
       })
     ).json()) as { id: string }
     t.match(investor.id, /^inv_/)
+    // As in Bluum, a new investor has no cash: a wire deposit, settled by moving the clock.
+    const deposit = await fetch(`${sandboxUrl}/investors/${investor.id}/deposits`, {
+      method: 'POST',
+      headers: {
+        authorization: auth,
+        'content-type': 'application/json',
+        'idempotency-key': 'fund-1',
+      },
+      body: JSON.stringify({ amount: '1000.00', method: 'wire' }),
+    })
+    t.equal(deposit.status, 201)
+    await fetch(`${sandboxUrl}/sandbox/clock/advance`, {
+      method: 'POST',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ duration: '3s' }),
+    })
 
     const order = await fetch(`http://127.0.0.1:${appPort}/investors/${investor.id}/orders`, {
       method: 'POST',
@@ -113,7 +129,7 @@ t.test(
 
     const deliveries = (await (
       await fetch(
-        `${sandboxUrl}/webhooks/${/Webhook: +(wh_\w+)/.exec(sandbox.output())?.[1]}/deliveries`,
+        `${sandboxUrl}/sandbox/webhooks/${/Webhook: +(wh_\w+)/.exec(sandbox.output())?.[1]}/deliveries`,
         {
           headers: { authorization: auth },
         },

@@ -33,9 +33,11 @@ export const STATE_FILE_FORMAT = 'bluum-sandbox-state'
  * would misread (a renamed, removed or re-typed field) bumps it, and older sandboxes then refuse
  * the file with `BLUUM_SANDBOX_STATE_FILE_VERSION` instead of misreading it. Attempt records
  * (`request`, `response`, `connection_error`) were added under version 1: attempts of older
- * files load with them null.
+ * files load with them null. Version 2 stores resources in the shapes of the contract (documents
+ * keyed by `document_id`, investors with their compliance workflow, funding sources, API keys): a
+ * version-1 file still loads, its missing fields shown as null.
  */
-export const STATE_FILE_VERSION = 1
+export const STATE_FILE_VERSION = 2
 
 /** Where a pending delivery stands in its ladder. */
 export interface SavedRun {
@@ -74,6 +76,9 @@ export interface StateSnapshot {
 const transientFields = new Set(['rateWindows'])
 // Maps whose values are resources keyed by their own id: a cheap integrity check on load.
 const resourceMaps = new Set([
+  'complianceWorkflows',
+  'apiKeys',
+  'fundingSources',
   'investors',
   'orders',
   'deposits',

@@ -33,7 +33,7 @@ import type { EventBus, SandboxEvent } from '../core/event-bus.js'
 import { orderStatusOfEvent } from '../core/order-events.js'
 import { sampleEventData } from '../core/sample-events.js'
 import type { Investor, Order, SandboxState } from '../core/state.js'
-import type { DocumentService } from './documents.js'
+import { documentResource, type DocumentService } from './documents.js'
 import type { InvestorService } from './investors.js'
 import type { OrderEngine, PlaceOrderInput } from './orders.js'
 import type { TransferEngine } from './transfers.js'
@@ -84,8 +84,18 @@ const computed: Record<string, ReadonlySet<string>> = {
     'cancelled_at',
   ]),
   transfer: new Set(['id', 'object', 'created', 'livemode', 'status', 'completed_at']),
-  document: new Set(['id', 'object', 'created', 'livemode', 'status', 'reviewed_at', 'file']),
-  kyc: new Set(['object', 'status']),
+  document: new Set([
+    'document_id',
+    'object',
+    'owner_type',
+    'owner_id',
+    'status',
+    'uploaded_at',
+    'file_name',
+    'mime_type',
+    'file_size',
+  ]),
+  kyc: new Set(['object', 'status', 'workflow_status']),
 }
 
 /**
@@ -218,16 +228,21 @@ export function createTriggerService(deps: TriggerServiceDeps): TriggerService {
   function ensureInvestor(id: string | undefined): Investor {
     const existing = id === undefined ? undefined : state.investors.get(id)
     if (existing) return existing
-    const created = investors.create({
+    const answer = investors.create({
       first_name: 'Ada',
       last_name: 'Lovelace',
       email: `ada+${(id ?? created_suffix()).toLowerCase()}@example.com`,
     })
+    const created = investors.get(answer.id as string)
     if (id === undefined) return created
     // Re-keyed by hand: the investor service always makes its own ids.
     const cash = state.cashCents.get(created.id) ?? 0
     state.investors.delete(created.id)
     state.cashCents.delete(created.id)
+    const workflow = created.compliance_workflow_id
+      ? state.complianceWorkflows.get(created.compliance_workflow_id)
+      : undefined
+    if (workflow) workflow.investor_id = id
     created.id = id
     state.investors.set(id, created)
     state.cashCents.set(id, cash)
@@ -328,8 +343,11 @@ export function createTriggerService(deps: TriggerServiceDeps): TriggerService {
         'type',
         'a triggered order.filled is a market order, filled at once; set its price with data.average_price',
       )
+    // "0.00" is what an order shows before any fill (the sample's value): no fill price asked.
     const fillPrice =
-      text(data.average_price) !== undefined && overrides.average_price !== undefined
+      text(data.average_price) !== undefined &&
+      overrides.average_price !== undefined &&
+      overrides.average_price !== '0.00'
         ? toNumber(text(data.average_price)!)
         : undefined
     if (fillPrice !== undefined && !(fillPrice > 0))
@@ -365,7 +383,7 @@ export function createTriggerService(deps: TriggerServiceDeps): TriggerService {
       symbol,
       side,
       type,
-      time_in_force: String(data.time_in_force),
+      time_in_force: data.time_in_force as PlaceOrderInput['time_in_force'],
       ...(quantityText !== undefined ? { quantity: quantityText } : { notional: notionalText! }),
       ...(limitText !== undefined ? { limit_price: limitText } : {}),
       ...(stopText !== undefined ? { stop_price: stopText } : {}),
@@ -528,12 +546,9 @@ export function createTriggerService(deps: TriggerServiceDeps): TriggerService {
             ? { metadata: structuredClone(data.metadata as Record<string, unknown>) }
             : {}),
         })
-        keep(
-          document as unknown as Record<string, unknown>,
-          overrides,
-          new Set([...used, ...computed.document!]),
-        )
-        return document as unknown as Record<string, unknown>
+        const resource = documentResource(document)
+        keep(resource, overrides, new Set([...used, ...computed.document!]))
+        return resource
       } finally {
         state.documentRejections.length = 0
         state.documentRejections.push(...queued)
@@ -585,7 +600,7 @@ export function createTriggerService(deps: TriggerServiceDeps): TriggerService {
         structuredClone(profile),
         overrides.email === undefined ? {} : { email },
       )
-      return investor as unknown as Record<string, unknown>
+      return investors.resource(investor.id)
     }
   }
 

@@ -235,7 +235,7 @@ export function registerInspector(app: FastifyInstance, options: InspectorOption
       if (!delivery) return notFound(request, reply, `No delivery '${id}'.`)
       const answer = await callApi(
         'POST',
-        `/webhooks/${encodeURIComponent(delivery.webhook_id)}/deliveries/${encodeURIComponent(id)}/replay`,
+        `/sandbox/webhooks/${encodeURIComponent(delivery.webhook_id)}/deliveries/${encodeURIComponent(id)}/replay`,
         {},
       )
       if (answer.status >= 400)
@@ -309,7 +309,11 @@ export function registerInspector(app: FastifyInstance, options: InspectorOption
 
     scope.post('/webhooks/:webhook_id/rotate', async (request, reply) => {
       const { webhook_id: id } = request.params as { webhook_id: string }
-      const answer = await callApi('POST', `/webhooks/${encodeURIComponent(id)}/rotate-secret`, {})
+      const answer = await callApi(
+        'POST',
+        `/sandbox/webhooks/${encodeURIComponent(id)}/rotate-secret`,
+        {},
+      )
       if (answer.status >= 400)
         return webhooksPage(request, reply, { status: answer.status, error: apiError(answer) })
       const rotated = answer.body as { secret: string; previous_secret_expires_at?: string | null }
@@ -323,7 +327,7 @@ export function registerInspector(app: FastifyInstance, options: InspectorOption
       const { webhook_id: id } = request.params as { webhook_id: string }
       const answer = await callApi(
         'POST',
-        `/webhooks/${encodeURIComponent(id)}/deliveries/replay`,
+        `/sandbox/webhooks/${encodeURIComponent(id)}/deliveries/replay`,
         {},
       )
       if (answer.status >= 400)
