@@ -2,8 +2,8 @@
 /**
  * `bluum-sandbox`: the Bluum sandbox as a local HTTP server, for development without the real
  * sandbox (and, with `--forward-to`, without ngrok: events are pushed straight to a local app),
- * and the subcommands that drive a running one (`trigger`, `deliveries`, `replay`, `logs`,
- * `listen`). One file per subcommand under `cli/`; this file only picks one and maps its outcome
+ * the subcommands that drive a running one (`trigger`, `deliveries`, `replay`, `logs`,
+ * `listen`), and `conformance`, which checks an API against the contract. One file per subcommand under `cli/`; this file only picks one and maps its outcome
  * to an exit code: 0 done, 1 the sandbox or the server failed (its code and message printed),
  * 2 a bad command line (the usage text printed to stderr).
  */
@@ -19,6 +19,7 @@ const commands: Record<string, () => Promise<Command>> = {
   replay: async () => (await import('./cli/replay.js')).replay,
   logs: async () => (await import('./cli/logs.js')).logs,
   listen: async () => (await import('./cli/listen.js')).listen,
+  conformance: async () => (await import('./cli/conformance.js')).conformance,
 }
 
 async function main(argv: string[], io: CliIo): Promise<number> {

@@ -321,10 +321,10 @@ t.test('the failure table: catalog code, status, type, param, and no state chang
       name: 'number as quantity',
       request: ['POST', `/investors/${investor.id}/orders`, { body: order({ quantity: 1 }) }],
       status: 400,
-      code: 'BLUM-400-006',
+      code: 'BLUM-400-003',
       type: 'invalid_request_error',
       param: 'quantity',
-      message: /positive decimal strings/,
+      message: /expected a string \(Shares.*got 1/,
     },
     {
       name: 'zero quantity',

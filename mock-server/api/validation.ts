@@ -83,6 +83,8 @@ function describe(schema: TSchema, value: unknown): string {
   const got = JSON.stringify(value)
   const options = enumOptions(schema)
   if (options) return `expected one of ${options.join(', ')}; got ${got}`
+  if (schema.type === 'string' && typeof value !== 'string')
+    return `expected a string${schema.description ? ` (${schema.description})` : ''}; got ${got}`
   if (schema.description && (schema.format || schema.pattern))
     return `expected ${schema.description}; got ${got}`
   if (schema.pattern === decimalPattern)
@@ -104,6 +106,15 @@ function describe(schema: TSchema, value: unknown): string {
   ].filter(Boolean)
   return `expected ${type}${bounds.length ? ` (${bounds.join(', ')})` : ''}; got ${got}`
 }
+
+const typeMismatches = new Set<ValueErrorType>([
+  ValueErrorType.String,
+  ValueErrorType.Number,
+  ValueErrorType.Integer,
+  ValueErrorType.Boolean,
+  ValueErrorType.Object,
+  ValueErrorType.Array,
+])
 
 const formatTypes = new Set<ValueErrorType>([
   ValueErrorType.StringFormat,
@@ -127,6 +138,8 @@ export function errorFor(error: ValueError, location: 'body' | 'query'): Error {
     return withParam(new UnknownParamError(param, ''), param)
   }
   const why = describe(schema, value)
+  // A value of the wrong JSON type is a format error whatever the field ("match expected types").
+  if (typeMismatches.has(error.type)) return withParam(new InvalidFormatError(param, why), param)
   const kind = (schema as { 'x-bluum-error'?: ValueKind })['x-bluum-error']
   if (kind === 'amount') return withParam(new InvalidAmountError(param, why), param)
   if (kind === 'quantity') return withParam(new InvalidQuantityError(param, why), param)

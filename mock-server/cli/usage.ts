@@ -36,6 +36,8 @@ Commands (each has --help; they reach the sandbox at --url, default http://127.0
   logs                                           follow every delivery attempt live
   listen --forward-to <url>                      add a webhook for all events, print its secret,
                                                  stream its attempts, remove it on Ctrl-C
+  conformance [--base-url URL]                   check the sandbox (or, with --base-url, any
+                                                 Bluum-compatible API) against the contract
 
 Clock: deliveries are signed with wall time, so receivers verify them whatever the time scale.
   POST /v1/sandbox/clock/advance {"duration":"11h"} runs every timer due on the way, in order

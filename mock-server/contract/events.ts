@@ -5,7 +5,16 @@
  * the cause is a documented request carrying a magic value, named here and in
  * `docs/sandbox-fidelity.md`, as Stripe's test card numbers are.
  */
+import type { TObject } from '@sinclair/typebox'
 import { bluumEventCatalog, type BluumEventName } from '../../plugin/catalog.js'
+import {
+  ComplianceSchema,
+  DepositSchema,
+  DocumentSchema,
+  InvestorSchema,
+  OrderSchema,
+  WithdrawalSchema,
+} from '../../plugin/bluum-resources.js'
 
 /** How a documented request produces an event. */
 export interface EventCause {
@@ -93,6 +102,16 @@ export const eventCauses: Readonly<Record<BluumEventName, readonly EventCause[]>
       magic: `metadata {"${magicValues.rejectionMetadataKey}": "<reason>"}`,
     },
   ],
+}
+
+/** The documented resource each event's `data` is a snapshot of (its exact shape). */
+export function eventResource(name: BluumEventName): TObject {
+  if (name.startsWith('account.')) return InvestorSchema
+  if (name.startsWith('order.')) return OrderSchema
+  if (name.startsWith('transfer.deposit.')) return DepositSchema
+  if (name.startsWith('transfer.withdrawal.')) return WithdrawalSchema
+  if (name.startsWith('document.')) return DocumentSchema
+  return ComplianceSchema
 }
 
 export { bluumEventCatalog }

@@ -5,7 +5,7 @@
  * validation, the OpenAPI document, `docs/sandbox-fidelity.md` and the conformance suite read.
  */
 import { documentOperations } from './documents.js'
-import { eventCauses, magicValues } from './events.js'
+import { eventCauses, eventResource, magicValues } from './events.js'
 import { fundingOperations, transferOperations } from './funding.js'
 import { investorOperations } from './investors.js'
 import type { OperationSpec } from './operation.js'
@@ -40,7 +40,7 @@ export function operation(operationId: string): OperationSpec {
   return found
 }
 
-export { eventCauses, magicValues }
+export { eventCauses, eventResource, magicValues }
 export {
   documentOperations,
   fundingOperations,
