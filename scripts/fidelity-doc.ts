@@ -201,8 +201,9 @@ validation, the OpenAPI document (\`GET /v1/openapi.json\`), this page and the c
 (\`npm run conformance\`) all read it. The suite sends every operation a valid request with every
 optional field, one request per missing required field, per enum with a value Bluum does not list,
 a wrongly typed field and an undocumented field, over HTTP, and checks the status, the code and the
-answer against the documented shape; then it causes every documented event with its documented
-request and checks its \`data\`.
+answer against the documented shape, and sends the example bodies of Bluum's own pages, which
+must be accepted as written; then it causes every documented event with its documented request
+and checks its \`data\`.
 
 Bluum documents several generations of its API: the sandbox follows the current one
 (\`/v1/investors/...\`) and keeps the older \`/v1/trading/accounts/...\` order routes that Bluum's
@@ -224,6 +225,11 @@ serves the current path with the current generation's envelope.`)
         o.sources.map((s) => page(s.url)).join(', '),
         generation(o),
         [
+          ...(o.bluumExamples?.length
+            ? [
+                `Bluum's example ${o.bluumExamples.length === 1 ? 'body is' : `bodies (${o.bluumExamples.length}) are`} accepted as written.`,
+              ]
+            : []),
           ...(o.idempotency === 'required' ? ['`Idempotency-Key` required.'] : []),
           ...(o.differences ?? []),
           ...(o.disagreements ?? []).map((d) => `Pages disagree on ${d.topic}: see below.`),

@@ -19,6 +19,7 @@ import {
   type CliIo,
 } from './args.js'
 import { formatAttempt, shouldColour } from './attempt-line.js'
+import { formatRequestWarning } from './request-line.js'
 import { serveUsage } from './usage.js'
 
 function number(name: string, value: string | undefined, fallback: number): number {
@@ -48,6 +49,7 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
       'webhook-secret': { type: 'string' },
       state: { type: 'string' },
       quiet: { type: 'boolean' },
+      strict: { type: 'boolean' },
       'log-format': { type: 'string' },
     },
     { min: 0, max: 0 },
@@ -74,6 +76,7 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
     apiKey,
     apiSecret,
     rateLimitPerSecond: rateLimit,
+    strict: values.strict === true,
     ...(stateFile === undefined ? {} : { stateFile }),
   })
 
@@ -109,6 +112,7 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
         openapi: `${address}/openapi.json`,
         state_file: stateFile ?? null,
         time_scale: timeScale,
+        strict: values.strict === true,
         ...(forwarded
           ? { forward_to: forwardTo, webhook_id: forwarded.id, webhook_secret: forwarded.secret }
           : {}),
@@ -127,6 +131,9 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
             `  State file:  ${stateFile} (${restored ? 'restored' : 'new'}; holds webhook secrets, mode 0600)`,
           ]),
       `  Time scale:  ${timeScale}x`,
+      ...(values.strict === true
+        ? ['  Strict:      fields Bluum does not document are refused (400 BLUM-400-001)']
+        : []),
     ]
     if (forwardTo && forwarded) {
       lines.push(
@@ -143,6 +150,11 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
     const colour = format === 'text' && shouldColour(io.stdout, io.env)
     sandbox.deliveries.onAttempt((delivery, attempt) => {
       io.stdout.write(formatAttempt(attemptActivity(delivery, attempt), { format, colour }) + '\n')
+    })
+    // A request that carried a field Bluum does not document: said here, before production does.
+    sandbox.requestLog.subscribe((record) => {
+      if (record.warnings.length > 0)
+        io.stdout.write(formatRequestWarning(record, { format, colour }) + '\n')
     })
   }
 

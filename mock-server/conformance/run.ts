@@ -151,14 +151,15 @@ async function paramsFor(
   return params
 }
 
-/** The operation's example with this run's ids (funding source, workflow, owner, e-mail, URL). */
-function exampleBody(
+/** `example` with this run's ids (funding source, workflow, owner, e-mail, URL). */
+function withRunIds(
   operation: OperationSpec,
+  example: Record<string, unknown> | undefined,
   fx: Fixtures,
   shared: Shared,
 ): Record<string, unknown> | undefined {
   if (!operation.body) return undefined
-  const body: Record<string, unknown> = structuredClone(operation.example?.body ?? {})
+  const body: Record<string, unknown> = structuredClone(example ?? {})
   if ('funding_source_id' in body) body.funding_source_id = shared.fundingSourceId
   if ('workflow_id' in body) body.workflow_id = shared.workflowId
   if (operation.operationId === 'createInvestor')
@@ -185,7 +186,17 @@ async function checkOperations(
     let emulated = true
     let faithful = true
     const query = operation.example?.query ?? {}
-    for (const scenario of scenariosFor(operation, exampleBody(operation, fx, shared), query)) {
+    const scenarios = [
+      ...scenariosFor(operation, withRunIds(operation, operation.example?.body, fx, shared), query),
+      // Bluum's own example bodies, as its pages show them: accepted, without a warning.
+      ...(operation.bluumExamples ?? []).map((example) => ({
+        name: `Bluum's example, ${example.source.replace(/^https:\/\/docs\.bluumfinance\.com/, '')}`,
+        body: withRunIds(operation, example.body, fx, shared),
+        query: {},
+        expect: { status: operation.successStatus, shape: operation.response !== undefined },
+      })),
+    ]
+    for (const scenario of scenarios) {
       // Each scenario on fresh ids (an e-mail used once, a resource cancelled once).
       const body =
         scenario.body && operation.operationId === 'createInvestor' && 'email' in scenario.body

@@ -240,6 +240,9 @@ export const fundingOperations = defineOperations({
       { additionalProperties: false },
     ),
     example: { body: { enable_hosted_link: true } },
+    bluumExamples: [
+      { source: docs('/get-started/journey/fund-wallet'), body: { enable_hosted_link: false } },
+    ],
   },
   connectFundingSource: {
     method: 'POST',
@@ -261,6 +264,12 @@ export const fundingOperations = defineOperations({
     differences: [
       'A Plaid public_token is accepted when it starts with public-sandbox- and has not been used; it links one checking account.',
       'The success status is 201, as "Errors" (/platform/errors) says creates answer.',
+    ],
+    bluumExamples: [
+      {
+        source: docs('/api-reference/funding-sources/connect-a-funding-source'),
+        body: { type: 'plaid', public_token: 'public-sandbox-1234abcd-5678-90ef' },
+      },
     ],
   },
   listFundingSources: {
@@ -309,6 +318,21 @@ export const fundingOperations = defineOperations({
         metadata: { nickname: 'savings' },
       },
     },
+    bluumExamples: [
+      {
+        source: docs('/api-reference/funding-sources/update-a-funding-source'),
+        body: {
+          bank_name: 'Deutsche Bank',
+          account_holder_name: 'Jane Doe',
+          account_number: '0123456789',
+          swift_code: 'DEUTDEFF',
+          address_line_1: '123 Hauptstrasse',
+          city: 'Berlin',
+          country: 'DE',
+          currency: 'EUR',
+        },
+      },
+    ],
   },
   disconnectFundingSource: {
     method: 'DELETE',
@@ -378,6 +402,23 @@ export const transferOperations = defineOperations({
           },
         ],
         chosen: 'card is accepted (never refuse what a page documents) and settles like ACH',
+      },
+    ],
+    bluumExamples: [
+      {
+        source: docs('/api-reference/transfers/initiate-a-new-deposit'),
+        body: {
+          amount: '1000.00',
+          method: 'manual_bank_transfer',
+          currency: 'USD',
+          description: 'Initial funding for investment account',
+          metadata: {
+            phone_number: '+233123456789',
+            redirect_url: 'https://app.example.com/deposit/callback',
+          },
+          manual_options: {},
+          wire_options: {},
+        },
       },
     ],
   },
@@ -470,6 +511,17 @@ export const transferOperations = defineOperations({
       },
     },
     disagreements: [idempotencyDisagreement],
+    bluumExamples: [
+      {
+        source: docs('/api-reference/transfers/initiate-a-new-withdrawal'),
+        body: {
+          amount: '500.00',
+          currency: 'USD',
+          method: 'ach',
+          funding_source_id: 'fs_01j9x8m2k7qpzwv3t5r6y8n0ef',
+        },
+      },
+    ],
   },
   listWithdrawals: {
     method: 'GET',

@@ -355,6 +355,99 @@ export const investorOperations = defineOperations({
       'The required field list is read from the reference page order (its OpenAPI excerpt was cut): every field before the optional ones is required.',
       'The rule "non-US tax residents add w8ben_certification" is not enforced.',
     ],
+    bluumExamples: [
+      {
+        source: docs('/api-reference/investors/create-a-new-investor'),
+        body: {
+          account_type: 'individual',
+          management_type: 'self_directed',
+          tax_advantaged: false,
+          first_name: 'Jane',
+          last_name: 'Doe',
+          date_of_birth: '1990-05-15',
+          email: 'jane.doe@example.com',
+          phone: '+14155551234',
+          address: {
+            street: ['456 Oak Avenue'],
+            city: 'San Francisco',
+            state: 'CA',
+            postal_code: '94102',
+            country: 'US',
+          },
+          tax_id: '987-65-4321',
+          tax_id_type: 'SSN',
+          country_of_tax_residence: 'US',
+          country_of_citizenship: 'US',
+          country_of_birth: 'US',
+          funding_source: ['employment_income'],
+          annual_income: { min: '75000', max: '99999' },
+          liquid_net_worth: { min: '20000', max: '49999' },
+          is_control_person: false,
+          is_affiliated_exchange_or_finra: false,
+          is_politically_exposed: false,
+          immediate_family_exposed: false,
+          employment_status: 'employed',
+          employer_name: 'Acme Inc',
+          signed_agreements: [
+            {
+              type: 'investor_agreement',
+              signed_at: '2026-01-15T10:30:00.000Z',
+              ip_address: '203.0.113.42',
+            },
+            {
+              type: 'margin_disclosure_acknowledged',
+              signed_at: '2026-01-15T10:30:00.000Z',
+              ip_address: '203.0.113.42',
+            },
+          ],
+        },
+      },
+      {
+        source: docs('/get-started/journey/create-investor'),
+        body: {
+          account_type: 'individual',
+          management_type: 'self_directed',
+          first_name: 'Jane',
+          last_name: 'Doe',
+          date_of_birth: '1990-05-15',
+          tax_id: '987-65-4321',
+          tax_id_type: 'SSN',
+          tax_id_country: 'US',
+          country_of_citizenship: 'US',
+          country_of_birth: 'US',
+          country_of_tax_residence: 'US',
+          funding_source: ['employment_income'],
+          annual_income: { min: '100000', max: '150000' },
+          liquid_net_worth: { min: '50000', max: '100000' },
+          email: 'jane.doe@example.com',
+          phone: '+14155551234',
+          employment_status: 'employed',
+          address: {
+            street: ['456 Oak Avenue'],
+            city: 'San Francisco',
+            state: 'CA',
+            postal_code: '94102',
+            country: 'US',
+          },
+          is_control_person: false,
+          is_affiliated_exchange_or_finra: false,
+          is_politically_exposed: false,
+          immediate_family_exposed: false,
+          signed_agreements: [
+            {
+              type: 'investor_agreement',
+              signed_at: '2026-01-15T10:30:00.000Z',
+              ip_address: '203.0.113.42',
+            },
+            {
+              type: 'margin_disclosure_acknowledged',
+              signed_at: '2026-01-15T10:30:00.000Z',
+              ip_address: '203.0.113.42',
+            },
+          ],
+        },
+      },
+    ],
   },
   listInvestors: {
     method: 'GET',
@@ -404,6 +497,17 @@ export const investorOperations = defineOperations({
         phone: '+15555550199',
       },
     },
+    bluumExamples: [
+      {
+        source: docs('/api-reference/investors/set-or-update-an-investors-trusted-contact'),
+        body: {
+          first_name: 'Mary',
+          last_name: 'Doe',
+          email: 'mary@example.com',
+          phone: '+15555550199',
+        },
+      },
+    ],
   },
   listWallets: {
     method: 'GET',
@@ -488,6 +592,20 @@ export const investorOperations = defineOperations({
         },
       },
     },
+    bluumExamples: [
+      {
+        source: docs('/api-reference/compliance/submit-a-compliance-check-result'),
+        body: {
+          workflow_id: 'cw_01j9x8m2k7qpzwv3t5r6y8n0ab',
+          check_type: 'identity_verification',
+          provider_payload: {
+            event_type: 'inquiry.approved',
+            inquiry_id: 'inq_abc123def456',
+            status: 'approved',
+          },
+        },
+      },
+    ],
   },
   createInvestorApiKey: {
     method: 'POST',
@@ -509,6 +627,12 @@ export const investorOperations = defineOperations({
     ),
     response: CreatedApiKeySchema,
     example: { body: { name: 'Mobile app (prod)', environment: 'PRODUCTION' } },
+    bluumExamples: [
+      {
+        source: docs('/api-reference/api-keys/create-an-investor-scoped-api-key'),
+        body: { name: 'Mobile app (prod)', environment: 'PRODUCTION' },
+      },
+    ],
   },
   listInvestorApiKeys: {
     method: 'GET',

@@ -72,6 +72,11 @@ export interface OperationSpec<
   response?: TSchema
   /** A valid request with every optional field, for the conformance suite and the docs. */
   example?: { body?: Record<string, unknown>; query?: Record<string, string> }
+  /**
+   * The example request bodies of Bluum's own pages, transcribed (ids are replaced by the suite's):
+   * the conformance suite sends each and expects it accepted without a warning.
+   */
+  bluumExamples?: readonly { source: string; body: Record<string, unknown> }[]
   /** Where Bluum's pages disagree, and the sandbox's choice. */
   disagreements?: readonly Disagreement[]
   /** What the sandbox does differently from the page, in a sentence each. */

@@ -223,6 +223,29 @@ export const orderOperations = defineOperations({
     differences: [
       'wallet_currency other than USD settles from an empty wallet: the sandbox keeps cash in USD only, so such a buy is rejected.',
     ],
+    bluumExamples: [
+      {
+        source: docs('/api-reference/trading/place-a-new-investment-order'),
+        body: {
+          symbol: 'AAPL',
+          side: 'buy',
+          type: 'market',
+          time_in_force: 'day',
+          quantity: '10',
+          extended_hours: false,
+        },
+      },
+      {
+        source: docs('/get-started/journey/place-orders'),
+        body: {
+          symbol: 'GOOGL',
+          side: 'buy',
+          type: 'market',
+          time_in_force: 'day',
+          notional: '1000.00',
+        },
+      },
+    ],
   },
   listOrders: {
     method: 'GET',
@@ -305,6 +328,12 @@ export const orderOperations = defineOperations({
         limit_price: '170.00',
       },
     },
+    bluumExamples: [
+      {
+        source: docs('/api-reference/trading/estimate-order-cost-before-placing'),
+        body: { symbol: 'AAPL', side: 'buy', type: 'market', quantity: '10' },
+      },
+    ],
   },
   listPositions: {
     method: 'GET',
@@ -386,6 +415,26 @@ export const legacyOrderOperations = defineOperations({
     },
     differences: [
       'commission and commission_type are echoed back; the sandbox charges no commission on cash.',
+    ],
+    bluumExamples: [
+      {
+        source: docs('/api-reference/trading/place-a-new-investment-order'),
+        body: {
+          symbol: 'AAPL',
+          qty: '5',
+          side: 'buy',
+          type: 'limit',
+          time_in_force: 'day',
+          limit_price: '175.00',
+          client_order_id: 'limitorder123',
+          commission: '1.00',
+          commission_type: 'notional',
+        },
+      },
+      {
+        source: docs('/guides/operations/webhook-setup'),
+        body: { symbol: 'AAPL', side: 'buy', type: 'market', time_in_force: 'day', qty: '1' },
+      },
     ],
   },
   listOrdersLegacy: {

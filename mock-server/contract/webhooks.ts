@@ -141,6 +141,27 @@ export const webhookOperations = defineOperations({
           'name is optional (null when omitted): the current journey page registers without one',
       },
     ],
+    bluumExamples: [
+      {
+        source: docs('/get-started/journey/webhooks'),
+        body: {
+          url: 'https://your-app.com/webhooks/bluum',
+          eventTypeNames: [
+            'order.filled',
+            'transfer.deposit.completed',
+            'kyc.verification.approved',
+          ],
+        },
+      },
+      {
+        source: docs('/concepts/webhooks'),
+        body: {
+          name: 'Production webhook',
+          url: 'https://your-app.com/webhooks/bluum',
+          eventTypeNames: ['order.*', 'transfer.*'],
+        },
+      },
+    ],
   },
   listWebhooks: {
     method: 'GET',
@@ -188,6 +209,18 @@ export const webhookOperations = defineOperations({
           { url: docs('/get-started/journey/webhooks'), note: 'the resource shows active' },
         ],
         chosen: 'both casings are accepted; the resource shows lower case',
+      },
+    ],
+    bluumExamples: [
+      {
+        source: docs('/api-reference/webhooks/update-a-webhook'),
+        body: {
+          eventTypeNames: ['order.filled'],
+          name: 'Orders',
+          url: 'https://your-app.com/webhooks/orders',
+          description: 'Order events',
+          status: 'ACTIVE',
+        },
       },
     ],
   },

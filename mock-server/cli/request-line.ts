@@ -1,0 +1,28 @@
+/**
+ * One line per API request that carried a field Bluum does not document, for the serving CLI: the
+ * time, the method and path, the status, and the `Bluum-Sandbox-Warning` it got, so a field the
+ * real Bluum may refuse is seen while developing, not in production. Pure.
+ */
+import type { ApiRequestRecord } from '../core/request-log.js'
+
+/** The line (without its newline) for `record`, as text or one JSON object. */
+export function formatRequestWarning(
+  record: ApiRequestRecord,
+  options: { format: 'text' | 'json'; colour: boolean },
+): string {
+  if (options.format === 'json')
+    return JSON.stringify({
+      type: 'request_warning',
+      time: record.at,
+      method: record.method,
+      path: record.path,
+      operation_id: record.operation_id,
+      status: record.status,
+      warnings: record.warnings,
+    })
+  const date = new Date(record.at)
+  const pad = (n: number) => String(n).padStart(2, '0')
+  const time = `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`
+  const warning = `⚠ ${record.warnings.join('; ')}`
+  return `${time}  ${record.method} ${record.path}  → ${record.status}  ${options.colour ? `\u001b[33m${warning}\u001b[39m` : warning}`
+}
