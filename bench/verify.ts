@@ -29,7 +29,7 @@ import { exitAfter, printResult, round, say, thousands } from './lib/report.js'
 import { median, spread } from './lib/stats.js'
 
 const NAME = 'verify'
-const TARGET = 0.8
+const TARGET = 0.85
 
 const { values: args } = parseArgs({
   options: {

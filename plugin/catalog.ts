@@ -25,9 +25,6 @@ import {
   OrderSchema as OrderResource,
   WithdrawalSchema as WithdrawalResource,
   docs,
-  orderSides,
-  orderTypes,
-  timesInForce,
 } from './bluum-resources.js'
 
 /** A field as a lenient check reads it: enums and formats become plain strings, objects open. */
@@ -124,10 +121,6 @@ function eventData<
   )
 }
 
-export const OrderSide = Type.Union(orderSides.map((s) => Type.Literal(s)))
-export const OrderType = Type.Union(orderTypes.map((s) => Type.Literal(s)))
-export const TimeInForce = Type.Union(timesInForce.map((s) => Type.Literal(s)))
-
 /** An order snapshot, as carried by `order.*` events. */
 export const OrderSchema = eventData(OrderResource, ['id', 'symbol', 'side', 'status'], ['side'])
 /** A deposit snapshot, as carried by `transfer.deposit.*` events. */
@@ -147,7 +140,7 @@ export const InvestorSchema = eventData(InvestorResource, ['id'])
  */
 export const DocumentSchema = eventData(DocumentResource, ['status'])
 /** A compliance workflow snapshot, as carried by `kyc.*` events. */
-export const ComplianceSchema = eventData(ComplianceResource, ['id', 'status'])
+const ComplianceSchema = eventData(ComplianceResource, ['id', 'status'])
 
 const webhooksPage = docs('/platform/webhooks')
 

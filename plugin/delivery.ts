@@ -13,47 +13,49 @@
  *    nothing is marked processed before every handler succeeded.
  */
 import { isUtf8 } from 'node:buffer'
-import { createAckDeadlines } from './ack-deadline.js'
 import {
-  AckTimeoutError,
-  DeliveryInFlightError,
-  HandlerFailedError,
+  ackTimedOut,
+  duplicate,
+  handlersFailed,
+  inFlight,
+  logHandlersFailed,
+  processed,
+  rejected,
+  storeUnavailable,
+  type DeliveryFields,
+} from './answers.js'
+import { createDeadlines } from './deadlines.js'
+import { dedupeKey, parseEnvelope } from './envelope.js'
+import {
   InvalidJsonError,
-  StoreUnavailableError,
   UnsupportedContentEncodingError,
   UnsupportedMediaTypeError,
 } from './errors.js'
-import { dedupeKey, parseEnvelope } from './envelope.js'
 import { createLeaseRenewals, type HeldLease } from './lease-renewal.js'
-import type { ResolvedOptions } from './options.js'
-import type { BluumDeliveryContext, EventDispatcher, HandlerLogger } from './router.js'
-import type { HeaderBag } from './signature.js'
 import type { AnyBluumEvent } from './catalog.js'
+import type { ResolvedOptions } from './options.js'
 import type { ClaimResult } from './store.js'
-import { isThenable } from './thenable.js'
 import type { BluumDeliveryMessage } from './telemetry.js'
+import { isThenable } from './thenable.js'
+import { monotonicNow as monotonic } from './timer-queue.js'
+import type {
+  BluumDeliveryContext,
+  CodedError,
+  DeliveryAnswer,
+  DeliveryLogger,
+  EventDispatcher,
+  HeaderBag,
+} from './types.js'
 import type { VerifierResult } from './verifier.js'
 
-/** A logger with the levels the pipeline uses (a Fastify request logger fits). */
-export interface DeliveryLogger extends HandlerLogger {
-  debug(obj: object, msg?: string): void
-}
-
-export interface DeliveryInput {
+interface DeliveryInput {
   /** The exact received bytes; undefined when the request had no body. */
   readonly rawBody: Buffer | undefined
   readonly headers: HeaderBag
   readonly log: DeliveryLogger
   /** Set only when telemetry listens (telemetry.ts): the message the step timings go to. */
-  readonly trace?: BluumDeliveryMessage
+  readonly trace?: BluumDeliveryMessage | undefined
 }
-
-export type CodedError = Error & { code: string; statusCode?: number }
-
-/** What the route answers. */
-export type DeliveryAnswer =
-  | { readonly ok: true; readonly body: { received: true; duplicate?: true } }
-  | { readonly ok: false; readonly error: CodedError }
 
 const JSON_MEDIA_TYPE = /^application\/json\s*(;|$)/i
 /** No content coding: the header absent, empty, or `identity` in any case. */
@@ -89,7 +91,7 @@ export function checkContentHeaders(headers: HeaderBag): CodedError | undefined 
 
 const TIMED_OUT = Symbol('timed out')
 
-export interface DeliveryProcessor {
+interface DeliveryProcessor {
   /**
    * Verifies, parses and runs one delivery whose `checkContentHeaders()` passed. The answer is
    * synchronous when every step was (a synchronous verifier, store and handlers: the default
@@ -99,9 +101,6 @@ export interface DeliveryProcessor {
   /** Waits for work still running after its answer: handlers, completion retries (`onClose`). */
   drain(): Promise<void>
 }
-
-/** Monotonic ms: leases are measured locally, whatever the `now` option does to wall time. */
-const monotonic = () => performance.now()
 
 /** Wait before retry `attempt` of a completion or release: 50, 100, 200, 400, 800 ms, then 1 s. */
 function retryDelayMs(attempt: number): number {
@@ -113,22 +112,6 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 type Outcome = 'complete' | 'release'
 
 const EMPTY_BODY = Buffer.alloc(0)
-// Success answers are constant: one frozen object each, nothing allocated per delivery.
-const PROCESSED: DeliveryAnswer = Object.freeze({
-  ok: true,
-  body: Object.freeze({ received: true }),
-})
-const DUPLICATE: DeliveryAnswer = Object.freeze({
-  ok: true,
-  body: Object.freeze({ received: true, duplicate: true }),
-})
-
-/** What the log lines of one accepted delivery carry. */
-interface DeliveryFields {
-  readonly deliveryId: string
-  readonly event: string
-  readonly secretIndex: number | undefined
-}
 
 /** Wires the pipeline once, at `register`. */
 export function createDeliveryProcessor(
@@ -136,7 +119,7 @@ export function createDeliveryProcessor(
   router: EventDispatcher,
 ): DeliveryProcessor {
   const { verifier, store, leaseMs, dedupeTtlMs, ackTimeoutMs, now, inbox } = options
-  const deadlines = createAckDeadlines(ackTimeoutMs)
+  const deadlines = createDeadlines(ackTimeoutMs)
   const renewals = createLeaseRenewals(store, leaseMs, monotonic)
   // Work still running (handlers, and completions being retried after the answer), counted
   // rather than kept: `drain()` only needs to know when it is zero.
@@ -248,10 +231,7 @@ export function createDeliveryProcessor(
       return recorded === undefined ? 0 : recorded.then(() => 0)
     }
     renewals.stop(lease)
-    log.error(
-      { err: errors[0], failures: errors.length, deliveryId: lease.key, event: event.event },
-      'bluum handler failed',
-    )
+    logHandlersFailed(log, { deliveryId: lease.key, event: event.event }, errors)
     return router
       .reportErrors(errors, event, context)
       .then(() => record('release', lease, log))
@@ -264,9 +244,7 @@ export function createDeliveryProcessor(
     fields: DeliveryFields,
     log: DeliveryLogger,
   ): DeliveryAnswer {
-    if (failures > 0) return fail(new HandlerFailedError(fields.deliveryId, failures))
-    log.info(fields, 'bluum event processed')
-    return PROCESSED
+    return failures > 0 ? handlersFailed(fields.deliveryId, failures) : processed(log, fields)
   }
 
   /** Answers when `work` is done, or 503 at the ack deadline (the work goes on; `drain()` waits). */
@@ -276,7 +254,7 @@ export function createDeliveryProcessor(
     log: DeliveryLogger,
   ): Promise<DeliveryAnswer> {
     const failures = await deadlines.race(work.finally(finished), TIMED_OUT)
-    if (failures === TIMED_OUT) return fail(new AckTimeoutError(fields.deliveryId, ackTimeoutMs))
+    if (failures === TIMED_OUT) return ackTimedOut(log, fields, ackTimeoutMs)
     return answerFor(failures, fields, log)
   }
 
@@ -290,11 +268,8 @@ export function createDeliveryProcessor(
     trace: BluumDeliveryMessage | undefined,
   ): DeliveryAnswer | Promise<DeliveryAnswer> {
     if (trace !== undefined) trace.claimMs = monotonic() - claimedAt
-    if (claim.status === 'done') {
-      log.info(fields, 'bluum duplicate delivery acknowledged')
-      return DUPLICATE
-    }
-    if (claim.status === 'in-flight') return fail(new DeliveryInFlightError(fields.deliveryId))
+    if (claim.status === 'done') return duplicate(log, fields)
+    if (claim.status === 'in-flight') return inFlight(log, fields)
 
     running++
     const { token } = claim
@@ -317,11 +292,6 @@ export function createDeliveryProcessor(
     if (isThenable(failures)) return answerWhenDone(failures, fields, log)
     finished()
     return answerFor(failures, fields, log)
-  }
-
-  function storeUnreachable(err: unknown, key: string, log: DeliveryLogger): DeliveryAnswer {
-    log.error({ err, deliveryId: key }, 'bluum dedupe store unreachable')
-    return fail(new StoreUnavailableError((err as { code?: string }).code ?? 'error'))
   }
 
   /** Everything after the signature check: UTF-8, JSON, envelope, then the claim. */
@@ -366,12 +336,12 @@ export function createDeliveryProcessor(
     try {
       claim = store.claim(key, leaseMs)
     } catch (err) {
-      return storeUnreachable(err, key, log)
+      return storeUnavailable(log, key, err)
     }
     if (!isThenable(claim)) return run(claim, event, fields, claimedAt, log, trace)
     return claim.then(
       (result) => run(result, event, fields, claimedAt, log, trace),
-      (err: unknown) => storeUnreachable(err, key, log),
+      (err: unknown) => storeUnavailable(log, key, err),
     )
   }
 
@@ -402,20 +372,4 @@ export function createDeliveryProcessor(
       await drained.promise
     },
   }
-}
-
-function fail(error: CodedError): DeliveryAnswer {
-  return { ok: false, error }
-}
-
-/**
- * Logs a refused delivery with its diagnosis, then fails it: the code alone does not say which
- * header or which byte was wrong. Messages never quote a secret or a signature (errors.ts).
- */
-export function rejected(log: HandlerLogger, error: CodedError): DeliveryAnswer {
-  log.warn(
-    { code: error.code, statusCode: error.statusCode },
-    `bluum delivery rejected: ${error.message}`,
-  )
-  return fail(error)
 }

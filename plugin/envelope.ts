@@ -21,7 +21,7 @@ const dataChecks = new Map<BluumEventName, TypeCheck<TSchema>>(
   bluumEventNames.map((name) => [name, TypeCompiler.Compile(bluumEventCatalog[name].data)]),
 )
 
-export type ParsedEnvelope =
+type ParsedEnvelope =
   | { readonly ok: true; readonly event: AnyBluumEvent; readonly known: boolean }
   | { readonly ok: false; readonly error: InstanceType<typeof InvalidJsonError> }
 
@@ -31,18 +31,16 @@ function firstError(check: TypeCheck<TSchema>, value: unknown, where: string): s
 }
 
 /**
- * `JSON.parse`, refusing `__proto__` and `constructor` keys as secure-json-parse does. That
- * library scans every text with two regular expressions; a key can only be one of those names if
- * the text holds it literally or spells it with a `\u` escape, so texts with neither (almost
- * all) skip the scan, and the rest take secure-json-parse's own path, byte-order mark included.
+ * `JSON.parse`, refusing `__proto__` keys and `constructor` keys holding a `prototype` key, as
+ * secure-json-parse does. That library scans every text with two regular expressions; here a
+ * text takes its path only when it could hold such a key: one of those keys needs `proto`
+ * spelled literally (in `__proto__` or in `prototype`) or a `\u` escape. Two native substring
+ * scans, measured at a third of the three (`__proto__`, `constructor`, `\u`) they replace; almost
+ * every delivery then goes straight to `JSON.parse`. A byte-order mark takes the library's path
+ * too, which strips it.
  */
 function parseJson(text: string): unknown {
-  if (
-    text.includes('__proto__') ||
-    text.includes('constructor') ||
-    text.includes('\\u') ||
-    text.charCodeAt(0) === 0xfeff
-  ) {
+  if (text.includes('proto') || text.includes('\\u') || text.charCodeAt(0) === 0xfeff) {
     return secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' })
   }
   return JSON.parse(text)

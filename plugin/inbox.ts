@@ -3,11 +3,10 @@
  * wants its handlers' effects to commit with the "processed" mark (Postgres inbox).
  *
  * The plugin keeps verification, parsing and the HTTP answer; the inbox decides everything after
- * (dedupe, running or queueing the handlers). Pure of Fastify.
+ * (dedupe, running or queueing the handlers) and answers through answers.ts. Pure of Fastify.
  */
 import type { AnyBluumEvent } from './catalog.js'
-import type { DeliveryAnswer, DeliveryLogger } from './delivery.js'
-import type { EventDispatcher } from './router.js'
+import type { DeliveryAnswer, DeliveryLogger, EventDispatcher } from './types.js'
 
 /** One verified, parsed delivery handed to an inbox. */
 export interface InboxDelivery {
@@ -21,11 +20,20 @@ export interface InboxDelivery {
 
 /** What the plugin calls on an inbox, in this order: `attach`, `start`, `accept`..., `close`. */
 export interface BluumInbox {
+  /**
+   * When the handlers run: inside the delivery's request, before the answer (`transactional`),
+   * or after it, by workers (`queue`). The plugin labels its telemetry with it
+   * (`BluumDeliveryMessage.mode`).
+   */
+  readonly mode: 'transactional' | 'queue'
   /** At `register`: receives the router and the app's logger; runs the migration if enabled. */
   attach(router: EventDispatcher, log: DeliveryLogger): Promise<void>
   /** At `ready`, once every handler is registered: checks handler ids, starts workers. */
   start(): Promise<void>
-  /** Dedupes and runs or queues one delivery; never rejects. */
+  /**
+   * Dedupes and runs or queues one delivery; never rejects. A stored delivery whose handlers
+   * run later answers with the `queued` outcome, one whose handlers ran with `processed`.
+   */
   accept(delivery: InboxDelivery): Promise<DeliveryAnswer>
   /** At `close`: stops taking work and waits for the running work. */
   close(): Promise<void>

@@ -5,7 +5,6 @@
  * context (the host app's JSON parsing is untouched), and every decision is made by the pure
  * modules beside this file.
  */
-import { STATUS_CODES } from 'node:http'
 import type {
   FastifyInstance,
   FastifyPluginAsync,
@@ -14,20 +13,16 @@ import type {
   onRequestHookHandler,
 } from 'fastify'
 import fp from 'fastify-plugin'
+import { answerBody, answerStatus, rejected } from './answers.js'
+import { checkContentHeaders, createDeliveryProcessor, unsupportedMediaType } from './delivery.js'
+import * as errors from './errors.js'
 import { BodyTooLargeError } from './errors.js'
-import {
-  checkContentHeaders,
-  createDeliveryProcessor,
-  rejected,
-  unsupportedMediaType,
-  type CodedError,
-  type DeliveryAnswer,
-} from './delivery.js'
-import { resolveOptions, type BluumWebhooksOptions } from './options.js'
-import { createEventRouter, type BluumEventRouter } from './router.js'
 import { createOpenTelemetrySink } from './open-telemetry.js'
+import { resolveOptions, type BluumWebhooksOptions } from './options.js'
+import { createEventRouter } from './router.js'
 import { createTelemetry } from './telemetry.js'
 import { isThenable } from './thenable.js'
+import type { BluumEventRouter, CodedError, DeliveryAnswer } from './types.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -36,38 +31,19 @@ declare module 'fastify' {
   }
 }
 
-// Success answers are constant: sent pre-serialised, no JSON.stringify per delivery.
-const RECEIVED = JSON.stringify({ received: true })
-const DUPLICATE = JSON.stringify({ received: true, duplicate: true })
-
 function sendAnswer(reply: FastifyReply, answer: DeliveryAnswer): FastifyReply {
-  if (answer.ok) {
-    return reply
-      .code(200)
-      .type('application/json; charset=utf-8')
-      .send(answer.body.duplicate ? DUPLICATE : RECEIVED)
-  }
-  return reply.code(answer.error.statusCode ?? 500).send(errorBody(answer.error))
-}
-
-function errorBody(error: CodedError) {
-  const statusCode = error.statusCode ?? 500
-  return { statusCode, code: error.code, error: STATUS_CODES[statusCode], message: error.message }
+  return reply
+    .code(answerStatus(answer))
+    .type('application/json; charset=utf-8')
+    .send(answerBody(answer))
 }
 
 const bluumWebhooksPlugin: FastifyPluginAsync<BluumWebhooksOptions> = async (fastify, opts) => {
   const options = resolveOptions(opts)
-  const { inbox } = options
-  const mode =
-    inbox === undefined
-      ? 'store'
-      : (inbox as { mode?: unknown }).mode === 'queue'
-        ? 'queue'
-        : 'transactional'
-  const otel = options.telemetry.openTelemetry
+  const { inbox, openTelemetry } = options
   const telemetry = createTelemetry(
-    mode,
-    otel === undefined ? undefined : await createOpenTelemetrySink(otel),
+    inbox === undefined ? 'store' : inbox.mode,
+    openTelemetry === undefined ? undefined : await createOpenTelemetrySink(openTelemetry),
   )
   const router = createEventRouter(telemetry)
   const processor = createDeliveryProcessor(options, router)
@@ -94,9 +70,8 @@ const bluumWebhooksPlugin: FastifyPluginAsync<BluumWebhooksOptions> = async (fas
     route.addContentTypeParser('*', asBytes, keepBytes)
     /** Answers a delivery refused outside the pipeline (415, 413): logged and traced like one. */
     const refuse = (request: FastifyRequest, reply: FastifyReply, error: CodedError) => {
-      rejected(request.log, error)
       telemetry.traceRejected(request.headers, error) // a no-op unless telemetry listens
-      return reply.code(error.statusCode ?? 500).send(errorBody(error))
+      return sendAnswer(reply, rejected(request.log, error))
     }
     // Fastify's own body errors get the plugin's codes, so every answer of the route is in the
     // answer table. An invalid media type is refused by the onRequest check below, before
@@ -121,14 +96,13 @@ const bluumWebhooksPlugin: FastifyPluginAsync<BluumWebhooksOptions> = async (fas
       refuse(request, reply, refused)
     }
     route.post(options.path, { onRequest }, (request, reply) => {
-      const input = {
-        rawBody: request.body as Buffer | undefined,
-        headers: request.headers,
-        log: request.log,
-      }
+      const rawBody = request.body as Buffer | undefined
+      const { headers, log } = request
       const answer = telemetry.deliveryActive()
-        ? telemetry.traceDelivery(input, processor.process)
-        : processor.process(input)
+        ? telemetry.traceDelivery(headers, (trace) =>
+            processor.process({ rawBody, headers, log, trace }),
+          )
+        : processor.process({ rawBody, headers, log })
       // A synchronous answer is sent at once: no promise for Fastify to wait on.
       if (!isThenable(answer)) return void sendAnswer(reply, answer)
       return answer.then((settled) => sendAnswer(reply, settled))
@@ -152,18 +126,21 @@ const bluumWebhooks = fp(bluumWebhooksPlugin, { fastify: '5.x', name: 'fastify-b
 
 export default bluumWebhooks
 export { bluumWebhooks }
-export type { BluumWebhooksOptions } from './options.js'
-export { defaultOptions } from './options.js'
+export { defaultOptions, type BluumWebhooksOptions } from './options.js'
 export type {
-  BluumEventRouter,
-  BluumEventHandler,
-  BluumErrorHandler,
   BluumDeliveryContext,
+  BluumErrorHandler,
+  BluumEventHandler,
+  BluumEventRouter,
   BluumHandlerContext,
   BluumHandlerContextExtensions,
   BluumHandlerOptions,
+  CodedError,
+  DeliveryAnswer,
+  DeliveryLogger,
   HandlerLogger,
-} from './router.js'
+  HeaderBag,
+} from './types.js'
 export { createEventRouter } from './router.js'
 export type { BluumEventPattern, MatchingEvents } from './event-pattern.js'
 export {
@@ -174,7 +151,18 @@ export {
   type BluumTelemetryOptions,
   type OpenTelemetryProviders,
 } from './telemetry.js'
-export * from './catalog.js'
+export {
+  bluumEventCatalog,
+  bluumEventNames,
+  EnvelopeSchema,
+  investorIdOf,
+  isBluumEventName,
+  type AnyBluumEvent,
+  type BluumEvent,
+  type BluumEventData,
+  type BluumEventName,
+  type UnknownBluumEvent,
+} from './catalog.js'
 export type { ClaimResult, DedupeStore, MaybePromise } from './store.js'
 export type { BluumInbox, InboxDelivery } from './inbox.js'
 export {
@@ -183,11 +171,10 @@ export {
   type MemoryStoreOptions,
 } from './memory-store.js'
 export {
-  verifyBluumSignature,
   decodeSecrets,
-  type VerifyBluumSignatureInput,
+  verifyBluumSignature,
   type VerificationResult,
-  type HeaderBag,
+  type VerifyBluumSignatureInput,
 } from './signature.js'
 export {
   createStandardWebhooksVerifier,
@@ -195,4 +182,5 @@ export {
   type VerifierInput,
   type VerifierResult,
 } from './verifier.js'
-export * as errors from './errors.js'
+/** Every error constructor of the package, by name (`errors.SignatureMismatchError`). */
+export { errors }

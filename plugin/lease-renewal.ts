@@ -1,17 +1,19 @@
 /**
- * Keeps the claims of running deliveries alive, for many deliveries with one timer.
+ * Keeps the claims of running deliveries alive, for many deliveries on one timer (timer-queue.ts).
  *
  * A claim is renewed every third of its lease while its handlers run, so a handler that outlives
  * `leaseMs` keeps it and a retry meets 409 instead of running the handlers a second time; a
- * failed renewal is tried again a third of a lease later, still before the lease ends. Every claim has the same
- * lease, so renewals fall due in the order the claims were taken (or last renewed): a FIFO with
- * one timer armed for its head, as in ack-deadline.ts. (Claims that resolve out of order are off
- * by a store round trip at most: such a renewal comes that much late, well inside the lease.)
- * A delivery that finishes before its first renewal is due (the common case) costs one queue slot,
- * dropped as soon as the deliveries before it are done, and no timer or store call of its own.
+ * failed renewal is tried again a third of a lease later, still before the lease ends. Every
+ * claim has the same lease, so renewals fall due in the order the claims were taken (or last
+ * renewed), which is the timer queue's order. (Claims that resolve out of order are off by a
+ * store round trip at most: such a renewal comes that much late, well inside the lease.)
+ * A delivery that finishes before its first renewal is due (the common case) costs one queue
+ * slot, dropped as soon as the deliveries before it are done, and no timer or store call of its
+ * own.
  */
-import type { HandlerLogger } from './router.js'
 import type { DedupeStore } from './store.js'
+import { createTimerQueue, monotonicNow } from './timer-queue.js'
+import type { HandlerLogger } from './types.js'
 
 /** A claim being kept alive. Read `expiresAt`; hand it back to {@link LeaseRenewals.stop}. */
 export interface HeldLease {
@@ -21,7 +23,7 @@ export interface HeldLease {
   readonly expiresAt: number
 }
 
-export interface LeaseRenewals {
+interface LeaseRenewals {
   /** Starts renewing a claim just taken; `claimedAt` is when the claim was sent (monotonic ms). */
   hold(key: string, token: string, log: HandlerLogger, claimedAt: number): HeldLease
   /**
@@ -41,6 +43,8 @@ interface Entry {
   expiresAt: number
   /** When the next renewal is due (monotonic ms). */
   due: number
+  /** In the timer queue, waiting for its next renewal. */
+  pending: boolean
   stopped: boolean
 }
 
@@ -48,53 +52,10 @@ interface Entry {
 export function createLeaseRenewals(
   store: DedupeStore,
   leaseMs: number,
-  now: () => number = () => performance.now(),
+  now: () => number = monotonicNow,
 ): LeaseRenewals {
   const intervalMs = leaseMs / 3
-  let queue: Entry[] = []
-  let head = 0
-  let timer: NodeJS.Timeout | undefined
-  // Claims held and not stopped. ref()/unref() on the timer follow it: flipping a flag costs far
-  // less than the setTimeout/clearTimeout pair it replaces.
-  let held = 0
-
-  function enqueue(entry: Entry): void {
-    queue.push(entry)
-    if (timer === undefined) arm()
-  }
-
-  /** Skips stopped entries at the head; the queue only holds what followed the oldest running one. */
-  function trim(): void {
-    while (head < queue.length && queue[head]!.stopped) head++
-    if (head === queue.length) {
-      queue.length = 0
-      head = 0
-    } else if (head > 1024 && head * 2 > queue.length) {
-      queue = queue.slice(head)
-      head = 0
-    }
-  }
-
-  function arm(): void {
-    trim()
-    if (head === queue.length) return
-    // Never cleared when deliveries finish (that would be a timer pair per delivery): under a
-    // stream of quick deliveries it fires about once per third of a lease, finds nothing due and
-    // re-arms for the oldest running claim. It only keeps the process alive while a claim is
-    // held, so an idle app exits at once.
-    timer = setTimeout(fire, Math.max(0, queue[head]!.due - now()))
-    if (held === 0) timer.unref()
-  }
-
-  function fire(): void {
-    timer = undefined
-    const at = now()
-    while (head < queue.length && (queue[head]!.stopped || queue[head]!.due <= at)) {
-      const entry = queue[head++]!
-      if (!entry.stopped) renew(entry, at)
-    }
-    arm()
-  }
+  const queue = createTimerQueue<Entry>(renew, now)
 
   function renew(entry: Entry, sentAt: number): void {
     const { key, token } = entry
@@ -120,7 +81,7 @@ export function createLeaseRenewals(
         if (owned) {
           entry.expiresAt = sentAt + leaseMs
           entry.due = now() + intervalMs
-          enqueue(entry)
+          queue.add(entry)
           return
         }
         // The handlers keep running (they cannot be stopped from here); the completion that
@@ -134,7 +95,7 @@ export function createLeaseRenewals(
         if (entry.stopped) return
         log.warn({ err, deliveryId: key }, 'bluum claim not renewed; trying again')
         entry.due = now() + intervalMs
-        enqueue(entry)
+        queue.add(entry)
       },
     )
   }
@@ -147,31 +108,21 @@ export function createLeaseRenewals(
         log,
         expiresAt: claimedAt + leaseMs,
         due: claimedAt + intervalMs,
+        pending: false,
         stopped: false,
       }
-      if (held++ === 0) timer?.ref()
-      enqueue(entry)
+      queue.add(entry)
       return entry
     },
     finished(key, token, claimedAt) {
-      const entry: Entry = {
-        key,
-        token,
-        log: undefined,
-        expiresAt: claimedAt + leaseMs,
-        due: Infinity,
-        stopped: true,
-      }
-      return entry
+      return { key, token, expiresAt: claimedAt + leaseMs }
     },
     stop(lease) {
       const entry = lease as Entry
-      if (entry.stopped) return
+      if (entry.stopped !== false) return // already stopped, or a finished() lease
       entry.stopped = true
       entry.log = undefined
-      if (--held === 0) timer?.unref()
-      // Deliveries mostly end in the order they began: this keeps the queue short.
-      if (queue[head] === entry) trim()
+      queue.cancel(entry)
     },
   }
 }

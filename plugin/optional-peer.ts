@@ -8,7 +8,7 @@
 import { MissingPeerDependencyError } from './errors.js'
 
 /** What to say when the peer is missing. */
-export interface OptionalPeer {
+interface OptionalPeer {
   /** The package name, as imported: `'msw'`. */
   name: string
   /** The feature that needs it, as the user knows it: `'createContractHarness (fastify-bluum-webhooks/testing)'`. */

@@ -1,17 +1,15 @@
 /**
- * Options of the plugin: one defaults object, one `resolveOptions()` that checks everything
- * once at `register` and returns a fully-required internal shape for the request path.
+ * Options of the plugin: one defaults object, one `resolveOptions()` that checks every option
+ * once at `register` (option-checks.ts) and returns a fully-required internal shape for the
+ * request path. `pluginOptionNames` is the list the README's options table is checked against.
  */
 import { InvalidOptionError } from './errors.js'
-import { createMemoryStore, DEFAULT_MAX_ENTRIES } from './memory-store.js'
-import { DEFAULT_TOLERANCE_SECONDS } from './signature.js'
 import type { BluumInbox } from './inbox.js'
+import { createMemoryStore, DEFAULT_MAX_ENTRIES } from './memory-store.js'
+import { createOptionChecker } from './option-checks.js'
+import { DEFAULT_TOLERANCE_SECONDS } from './signature.js'
 import type { DedupeStore } from './store.js'
-import {
-  resolveTelemetryOptions,
-  type BluumTelemetryOptions,
-  type ResolvedTelemetryOptions,
-} from './telemetry.js'
+import type { BluumTelemetryOptions, OpenTelemetryProviders } from './telemetry.js'
 import { createStandardWebhooksVerifier, type BluumVerifier } from './verifier.js'
 
 /** Options of `fastify.register(bluumWebhooks, options)`. */
@@ -61,103 +59,136 @@ export const defaultOptions = Object.freeze({
   bodyLimit: 1024 * 1024,
 })
 
+// Every key of BluumWebhooksOptions, once: the compiler refuses a key missing here or extra.
+const optionKeys: Record<keyof BluumWebhooksOptions, true> = {
+  secret: true,
+  path: true,
+  toleranceSeconds: true,
+  verifier: true,
+  store: true,
+  maxEntries: true,
+  dedupeTtlMs: true,
+  leaseMs: true,
+  ackTimeoutMs: true,
+  bodyLimit: true,
+  now: true,
+  inbox: true,
+  telemetry: true,
+}
+
+/** The plugin's option names, in the order the README's table lists them. */
+export const pluginOptionNames = Object.freeze(
+  Object.keys(optionKeys) as (keyof BluumWebhooksOptions)[],
+)
+
+/**
+ * Keys of Fastify's `register` options that a plugin wrapped in fastify-plugin never sees
+ * applied: said as such rather than "unknown".
+ */
+const fastifyRegisterKeys = {
+  prefix:
+    'Fastify applies no prefix to a plugin wrapped in fastify-plugin; give the full route as `path`',
+  logLevel:
+    'Fastify applies no logLevel to a plugin wrapped in fastify-plugin; set it on the app or a parent context',
+  logSerializers:
+    'Fastify applies no logSerializers to a plugin wrapped in fastify-plugin; set them on the app or a parent context',
+}
+
 /** The checked options the request path uses. */
 export interface ResolvedOptions {
   readonly path: string
   readonly verifier: BluumVerifier
   readonly store: DedupeStore
-  /** True when the plugin created the store, so `onClose` closes it. */
-  readonly ownsStore: boolean
   readonly dedupeTtlMs: number
   readonly leaseMs: number
   readonly ackTimeoutMs: number
   readonly bodyLimit: number
   readonly now: () => number
   readonly inbox: BluumInbox | undefined
-  readonly telemetry: ResolvedTelemetryOptions
+  /** The OpenTelemetry providers when `telemetry.openTelemetry` is on, else undefined. */
+  readonly openTelemetry: OpenTelemetryProviders | undefined
 }
 
-function positiveInteger(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new InvalidOptionError(name, `expected a positive integer, received ${String(value)}`)
-  }
-  return value
-}
+const check = createOptionChecker(InvalidOptionError, 'fastify-bluum-webhooks')
+
+/** The options that are positive integers, with the unit their refusal names. */
+const integerUnits = {
+  toleranceSeconds: 'seconds',
+  maxEntries: 'completed keys',
+  dedupeTtlMs: 'milliseconds',
+  leaseMs: 'milliseconds',
+  ackTimeoutMs: 'milliseconds',
+  bodyLimit: 'bytes',
+} as const satisfies Partial<Record<keyof typeof defaultOptions, string>>
+
+const STORE_METHODS = ['claim', 'complete', 'release'] as const
+const INBOX_METHODS = ['attach', 'start', 'accept', 'close'] as const
 
 /** Checks options once, at `register`; every defect is a coded error. */
 export function resolveOptions(options: BluumWebhooksOptions = {}): ResolvedOptions {
-  const path = options.path ?? defaultOptions.path
-  if (typeof path !== 'string' || !path.startsWith('/')) {
-    throw new InvalidOptionError(
-      'path',
-      `expected a route starting with "/", received ${String(path)}`,
-    )
-  }
-  const toleranceSeconds = positiveInteger(
-    'toleranceSeconds',
-    options.toleranceSeconds,
-    defaultOptions.toleranceSeconds,
-  )
-  const maxEntries = positiveInteger('maxEntries', options.maxEntries, defaultOptions.maxEntries)
-  const dedupeTtlMs = positiveInteger(
-    'dedupeTtlMs',
-    options.dedupeTtlMs,
-    defaultOptions.dedupeTtlMs,
-  )
-  const leaseMs = positiveInteger('leaseMs', options.leaseMs, defaultOptions.leaseMs)
-  const ackTimeoutMs = positiveInteger(
-    'ackTimeoutMs',
-    options.ackTimeoutMs,
-    defaultOptions.ackTimeoutMs,
-  )
-  const bodyLimit = positiveInteger('bodyLimit', options.bodyLimit, defaultOptions.bodyLimit)
+  const given = check.knownKeys('options', options, pluginOptionNames, fastifyRegisterKeys)
+  const path = check.string('path', given.path, defaultOptions.path, {
+    test: /^\//,
+    expected: 'a route starting with "/"',
+  })
+  const integer = (name: keyof typeof integerUnits) =>
+    check.positiveInteger(name, given[name], defaultOptions[name], integerUnits[name])
+  const toleranceSeconds = integer('toleranceSeconds')
+  const maxEntries = integer('maxEntries')
+  const dedupeTtlMs = integer('dedupeTtlMs')
+  const leaseMs = integer('leaseMs')
+  const ackTimeoutMs = integer('ackTimeoutMs')
+  const bodyLimit = integer('bodyLimit')
   if (ackTimeoutMs >= leaseMs) {
     // Otherwise a retry could take the lease over while the first delivery still runs.
+    check.fail('ackTimeoutMs', `a value shorter than leaseMs (${leaseMs})`, ackTimeoutMs)
+  }
+  const now = check.fn('now', given.now, Date.now)
+
+  const secret = given.secret
+  if (
+    secret !== undefined &&
+    typeof secret !== 'string' &&
+    !(Array.isArray(secret) && secret.length > 0 && secret.every((s) => typeof s === 'string'))
+  ) {
+    // Described, never quoted: it is a secret.
+    check.fail('secret', 'a "whsec_..." string, or a non-empty list of them', secret, true)
+  }
+  let verifier: BluumVerifier
+  if (given.verifier !== undefined) {
+    verifier = check.methods<BluumVerifier>('verifier', given.verifier, ['verify'])
+  } else if (secret === undefined) {
     throw new InvalidOptionError(
-      'ackTimeoutMs',
-      `must be shorter than leaseMs (${leaseMs}), received ${ackTimeoutMs}`,
+      'secret',
+      'required: pass the webhook secret (whsec_...) returned when the webhook was created, or a custom verifier',
     )
-  }
-  if (options.now !== undefined && typeof options.now !== 'function') {
-    throw new InvalidOptionError('now', 'expected a function returning unix milliseconds')
-  }
-  const now = options.now ?? Date.now
-
-  let verifier = options.verifier
-  if (verifier !== undefined) {
-    if (typeof verifier?.verify !== 'function') {
-      throw new InvalidOptionError('verifier', 'expected an object with a verify(input) method')
-    }
   } else {
-    if (options.secret === undefined) {
-      throw new InvalidOptionError(
-        'secret',
-        'required: pass the webhook secret (whsec_...) returned when the webhook was created, or a custom verifier',
-      )
-    }
-    verifier = createStandardWebhooksVerifier({ secret: options.secret, toleranceSeconds })
+    verifier = createStandardWebhooksVerifier({
+      secret: secret as string | readonly string[],
+      toleranceSeconds,
+    })
   }
 
-  const store = options.store ?? createMemoryStore({ maxEntries, now })
-  for (const method of ['claim', 'complete', 'release'] as const) {
-    if (typeof store[method] !== 'function') {
-      throw new InvalidOptionError('store', `expected a dedupe store with a ${method}() method`)
-    }
+  if (given.store !== undefined && given.maxEntries !== undefined) {
+    throw new InvalidOptionError(
+      'maxEntries',
+      'bounds the default memory store only, and a `store` was given: bound that store itself, e.g. createMemoryStore({ maxEntries })',
+    )
   }
   // renew() is optional (a store without it lets long handlers lose their claim), but a store
   // that has something else under that name would fail on the first long handler, not here.
-  if (store.renew !== undefined && typeof store.renew !== 'function') {
-    throw new InvalidOptionError('store', 'expected renew, when present, to be a method')
-  }
-  const inbox = options.inbox
-  if (inbox !== undefined) {
-    for (const method of ['attach', 'start', 'accept', 'close'] as const) {
-      if (typeof inbox?.[method] !== 'function') {
-        throw new InvalidOptionError('inbox', `expected an inbox with an ${method}() method`)
-      }
+  const store =
+    given.store === undefined
+      ? createMemoryStore({ maxEntries, now })
+      : check.methods<DedupeStore>('store', given.store, STORE_METHODS, ['renew', 'close'])
+
+  let inbox: BluumInbox | undefined
+  if (given.inbox !== undefined) {
+    inbox = check.methods<BluumInbox>('inbox', given.inbox, INBOX_METHODS)
+    if (inbox.mode !== 'transactional' && inbox.mode !== 'queue') {
+      check.fail('inbox.mode', '"transactional" or "queue"', inbox.mode)
     }
-    if (options.store !== undefined) {
+    if (given.store !== undefined) {
       throw new InvalidOptionError(
         'store',
         'pass either `store` or `inbox`: the inbox dedupes deliveries in its own tables',
@@ -166,15 +197,36 @@ export function resolveOptions(options: BluumWebhooksOptions = {}): ResolvedOpti
   }
   return {
     inbox,
-    telemetry: resolveTelemetryOptions(options.telemetry),
+    openTelemetry: resolveTelemetry(given.telemetry),
     path,
     verifier,
     store,
-    ownsStore: options.store === undefined,
     dedupeTtlMs,
     leaseMs,
     ackTimeoutMs,
     bodyLimit,
     now,
   }
+}
+
+/** The `telemetry` option: the providers to use when OpenTelemetry is on, else undefined. */
+function resolveTelemetry(value: unknown): OpenTelemetryProviders | undefined {
+  const telemetry = check.knownKeys('telemetry', value, ['openTelemetry'])
+  const otel = telemetry.openTelemetry
+  if (otel === undefined || otel === false) return undefined
+  if (otel === true) return {}
+  const expected = 'true, false or { tracerProvider?, meterProvider? }'
+  if (otel === null || typeof otel !== 'object')
+    check.fail('telemetry.openTelemetry', expected, otel)
+  const providers = check.knownKeys('telemetry.openTelemetry', otel, [
+    'tracerProvider',
+    'meterProvider',
+  ])
+  if (providers.tracerProvider !== undefined) {
+    check.methods('telemetry.openTelemetry.tracerProvider', providers.tracerProvider, ['getTracer'])
+  }
+  if (providers.meterProvider !== undefined) {
+    check.methods('telemetry.openTelemetry.meterProvider', providers.meterProvider, ['getMeter'])
+  }
+  return otel as OpenTelemetryProviders
 }

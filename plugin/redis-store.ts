@@ -12,7 +12,9 @@
  * safer than holding a delivery while Redis is away.
  */
 import { randomUUID } from 'node:crypto'
+import { createDeadlines } from './deadlines.js'
 import { Redis } from './ioredis-peer.js'
+import { createOptionChecker } from './option-checks.js'
 import {
   RedisInvalidArgumentError,
   RedisInvalidOptionError,
@@ -52,6 +54,9 @@ export const redisStoreDefaults = Object.freeze({
   keyPrefix: 'bluum:webhook:',
   commandTimeoutMs: 1000,
 })
+
+/** What a command still unanswered at `commandTimeoutMs` resolves with. */
+const NO_REPLY = Symbol('no reply in time')
 
 // Values stored under a dedupe key. Short on purpose: they are kept for the whole dedupe TTL.
 const DONE = 'd'
@@ -132,45 +137,43 @@ function createdClientOptions(commandTimeoutMs: number) {
   }
 }
 
+const check = createOptionChecker(RedisInvalidOptionError, 'createRedisStore')
+
+/** Every option of {@link createRedisStore} (docs/redis.md's table is checked against it). */
+export const redisStoreOptionNames = Object.freeze([
+  'client',
+  'url',
+  'keyPrefix',
+  'commandTimeoutMs',
+] as const satisfies readonly (keyof RedisStoreOptions)[])
+
 function checkOptions(options: RedisStoreOptions) {
-  if (options === null || typeof options !== 'object') {
-    throw new RedisInvalidOptionError('options', 'expected an object with `client` or `url`')
-  }
-  const { client, url } = options
+  const given = check.knownKeys('options', options, redisStoreOptionNames)
+  const { client, url } = given
   if ((client === undefined) === (url === undefined)) {
     throw new RedisInvalidOptionError(
       client === undefined ? 'url' : 'client',
       'pass exactly one of `client` (an ioredis instance the store never closes) and `url` (the store creates and closes its client)',
     )
   }
-  if (
-    client !== undefined &&
-    (typeof client !== 'object' || typeof client.defineCommand !== 'function')
-  ) {
-    throw new RedisInvalidOptionError('client', 'expected an ioredis `Redis` instance')
-  }
+  if (client !== undefined) check.methods<Redis>('client', client, ['defineCommand'])
+  // Never echo the URL: it may carry a password.
   if (url !== undefined && (typeof url !== 'string' || !/^rediss?:\/\//.test(url))) {
-    // Never echo the URL: it may carry a password.
-    throw new RedisInvalidOptionError(
-      'url',
-      'expected a string starting with redis:// or rediss://',
-    )
+    check.fail('url', 'a string starting with redis:// or rediss://', url, true)
   }
-  const keyPrefix = options.keyPrefix ?? redisStoreDefaults.keyPrefix
-  if (typeof keyPrefix !== 'string') {
-    throw new RedisInvalidOptionError(
-      'keyPrefix',
-      `expected a string, received ${typeof keyPrefix}`,
-    )
+  const keyPrefix = check.string('keyPrefix', given.keyPrefix, redisStoreDefaults.keyPrefix)
+  const commandTimeoutMs = check.positiveInteger(
+    'commandTimeoutMs',
+    given.commandTimeoutMs,
+    redisStoreDefaults.commandTimeoutMs,
+    'milliseconds',
+  )
+  return {
+    client: client as Redis | undefined,
+    url: url as string | undefined,
+    keyPrefix,
+    commandTimeoutMs,
   }
-  const commandTimeoutMs = options.commandTimeoutMs ?? redisStoreDefaults.commandTimeoutMs
-  if (!Number.isSafeInteger(commandTimeoutMs) || commandTimeoutMs <= 0) {
-    throw new RedisInvalidOptionError(
-      'commandTimeoutMs',
-      `expected a positive integer of milliseconds, received ${String(commandTimeoutMs)}`,
-    )
-  }
-  return { client, url, keyPrefix, commandTimeoutMs }
 }
 
 /** Redis wants an integer PX above zero; round a fractional duration up rather than refuse it. */
@@ -273,23 +276,13 @@ export function createRedisStore(options: RedisStoreOptions): RedisDedupeStore {
     })
   }
 
-  function bounded<T>(operation: string, promise: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(unavailable(operation, 'no reply in time')),
-        commandTimeoutMs,
-      )
-      promise.then(
-        (value) => {
-          clearTimeout(timer)
-          resolve(value)
-        },
-        (error: unknown) => {
-          clearTimeout(timer)
-          reject(error)
-        },
-      )
-    })
+  // Every command of this store waits the same time: one timer queue for all of them.
+  const deadlines = ownTimer ? createDeadlines(commandTimeoutMs) : undefined
+
+  async function bounded<T>(operation: string, promise: Promise<T>): Promise<T> {
+    const reply = await deadlines!.race(promise, NO_REPLY)
+    if (reply === NO_REPLY) throw unavailable(operation, 'no reply in time')
+    return reply
   }
 
   async function run<T>(operation: string, send: () => Promise<T>): Promise<T> {

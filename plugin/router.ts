@@ -5,110 +5,23 @@
  * one failing handler never hides another, and the delivery fails as a whole so the retry
  * runs them again.
  */
-import type { AnyBluumEvent, BluumEvent, BluumEventName } from './catalog.js'
-import { isBluumEventName } from './catalog.js'
-import { expandPattern, type BluumEventPattern, type MatchingEvents } from './event-pattern.js'
+import { isBluumEventName, type AnyBluumEvent, type BluumEventName } from './catalog.js'
+import { expandPattern } from './event-pattern.js'
 import { channelHandlerTelemetry, type HandlerTelemetry } from './telemetry.js'
 import { isThenable } from './thenable.js'
-
-/** The logger a handler gets: the request's child logger in the plugin. */
-export interface HandlerLogger {
-  info(obj: object, msg?: string): void
-  warn(obj: object, msg?: string): void
-  error(obj: object, msg?: string): void
-}
-
-/**
- * Fields an inbox adds to every handler's context (`tx` with the Postgres inbox). Empty here;
- * `fastify-bluum-webhooks/postgres` augments it, so `context.tx` is typed once that entry is imported.
- */
-export interface BluumHandlerContextExtensions {}
-
-/** What every delivery has, whatever runs it: the context `onError` observers get. */
-export interface BluumDeliveryContext {
-  /** The delivery's logger (request-scoped in the plugin). */
-  readonly log: HandlerLogger
-  /** The dedupe key of this delivery: `webhook-id`, else envelope `id`, else a body hash. */
-  readonly deliveryId: string
-}
-
-/** What every handler receives beside the event. */
-export interface BluumHandlerContext extends BluumDeliveryContext, BluumHandlerContextExtensions {}
-
-export type BluumEventHandler<E> = (event: E, context: BluumHandlerContext) => unknown
-
-/** Options of one handler registration. */
-export interface BluumHandlerOptions {
-  /**
-   * A stable name for the handler, unique in the app. Required by an inbox in queue mode, where a
-   * task stored before a deploy must find its handler after it. No default.
-   */
-  id?: string
-}
-
-/** One registration, as an inbox sees it. */
-export interface RegisteredHandler {
-  readonly id: string | undefined
-  readonly handler: BluumEventHandler<AnyBluumEvent>
-}
-
-/** Called once per failed delivery with every handler error of it. */
-export type BluumErrorHandler = (
-  error: AggregateError,
-  event: AnyBluumEvent,
-  context: BluumDeliveryContext,
-) => unknown
-
-/** The public routing API, `fastify.bluum` in the plugin. */
-export interface BluumEventRouter {
-  /**
-   * Runs `handler` for an event name, a list of names, or a prefix wildcard.
-   * @example router.on('order.filled', async (event) => event.data.symbol)
-   */
-  on<P extends BluumEventPattern>(
-    pattern: P | readonly P[],
-    handler: BluumEventHandler<BluumEvent<MatchingEvents<P>>>,
-    options?: BluumHandlerOptions,
-  ): this
-  /** Runs `handler` for every event, including names the catalog does not know yet. */
-  onAny(handler: BluumEventHandler<AnyBluumEvent>, options?: BluumHandlerOptions): this
-  /** Observes failed deliveries (logging, alerting); it cannot turn a failure into a success. */
-  onError(handler: BluumErrorHandler): this
-}
-
-/** The router: its public API, and the internal side the delivery pipeline uses. */
-export interface EventDispatcher {
-  /** What users register handlers on (`fastify.bluum`); it cannot dispatch. */
-  readonly api: BluumEventRouter
-  /**
-   * Runs every matching handler; gives all their errors (empty on success). Synchronous when
-   * every handler was (no promise to wait for), a promise otherwise. The caller adds whatever an
-   * inbox's extensions require (`tx`); the store path has none.
-   */
-  dispatch(event: AnyBluumEvent, context: BluumDeliveryContext): unknown[] | Promise<unknown[]>
-  /** Runs the `onError` observers; their own failures are logged, never thrown. */
-  reportErrors(
-    errors: unknown[],
-    event: AnyBluumEvent,
-    context: BluumDeliveryContext,
-  ): Promise<void>
-  /** The registrations that match an event, in the order `dispatch` would start them. */
-  handlersFor(event: AnyBluumEvent): readonly RegisteredHandler[]
-  /** Every registration, once each. */
-  registrations(): readonly RegisteredHandler[]
-  /**
-   * Runs one handler as `dispatch` would, traced when telemetry listens (for inboxes that run
-   * handlers themselves); `task` marks a queued task's run.
-   */
-  runHandler(
-    registration: RegisteredHandler,
-    event: AnyBluumEvent,
-    context: BluumDeliveryContext,
-    task?: { id: string; attempt: number },
-  ): unknown
-}
+import type {
+  BluumErrorHandler,
+  BluumEventHandler,
+  BluumEventRouter,
+  BluumHandlerContext,
+  EventDispatcher,
+  RegisteredHandler,
+} from './types.js'
 
 type AnyHandler = BluumEventHandler<AnyBluumEvent>
+
+/** What `dispatch` gives when no handler failed; frozen, since every delivery shares it. */
+const NO_ERRORS: unknown[] = Object.freeze([]) as unknown as unknown[]
 
 /** A handler's synchronous throw, kept in its place among the other handlers' outcomes. */
 class HandlerFailure {
@@ -173,6 +86,7 @@ export function createEventRouter(
       // webhook handlers enqueue or write and return), nothing here is a promise either.
       const outcomes: unknown[] = []
       let waiting = false
+      let thrown = 0
       const traced = telemetry.active()
       for (const { handler, id } of handlersFor(event)) {
         try {
@@ -182,12 +96,14 @@ export function createEventRouter(
           if (isThenable(outcome)) waiting = true
           outcomes.push(outcome)
         } catch (err) {
+          thrown++
           outcomes.push(new HandlerFailure(err))
         }
       }
       if (!waiting) {
-        const failures = outcomes.filter((o) => o instanceof HandlerFailure)
-        return failures.length === 0 ? failures : failures.map((f) => f.error)
+        // The common case, every handler returned: one shared empty list, nothing allocated.
+        if (thrown === 0) return NO_ERRORS
+        return outcomes.flatMap((o) => (o instanceof HandlerFailure ? [o.error] : []))
       }
       return Promise.allSettled(
         outcomes.map((o) => (o instanceof HandlerFailure ? Promise.reject(o.error) : o)),

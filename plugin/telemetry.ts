@@ -9,9 +9,13 @@
  */
 import diagnostics from 'node:diagnostics_channel'
 import type { AnyBluumEvent } from './catalog.js'
-import type { DeliveryAnswer, DeliveryInput } from './delivery.js'
-import { InvalidOptionError } from './errors.js'
-import type { BluumDeliveryContext, BluumEventHandler } from './router.js'
+import type {
+  BluumDeliveryContext,
+  BluumEventHandler,
+  CodedError,
+  DeliveryAnswer,
+  HeaderBag,
+} from './types.js'
 
 /**
  * The `TracingChannel` names: subscribe with `diagnostics_channel.tracingChannel(name)`, or to
@@ -105,43 +109,6 @@ export interface OpenTelemetryProviders {
   meterProvider?: { getMeter(name: string, version?: string): unknown }
 }
 
-/** The checked `telemetry` option. */
-export interface ResolvedTelemetryOptions {
-  readonly openTelemetry: OpenTelemetryProviders | undefined
-}
-
-/** Checks the `telemetry` option once, at `register`. */
-export function resolveTelemetryOptions(
-  options: BluumTelemetryOptions | undefined,
-): ResolvedTelemetryOptions {
-  if (options === undefined) return { openTelemetry: undefined }
-  if (options === null || typeof options !== 'object') {
-    throw new InvalidOptionError('telemetry', 'expected an object such as { openTelemetry: true }')
-  }
-  const otel = options.openTelemetry
-  if (otel === undefined || otel === false) return { openTelemetry: undefined }
-  if (otel === true) return { openTelemetry: {} }
-  if (otel === null || typeof otel !== 'object') {
-    throw new InvalidOptionError(
-      'telemetry.openTelemetry',
-      `expected true, false or { tracerProvider?, meterProvider? }, received ${String(otel)}`,
-    )
-  }
-  if (otel.tracerProvider !== undefined && typeof otel.tracerProvider?.getTracer !== 'function') {
-    throw new InvalidOptionError(
-      'telemetry.openTelemetry.tracerProvider',
-      'expected a TracerProvider (with getTracer())',
-    )
-  }
-  if (otel.meterProvider !== undefined && typeof otel.meterProvider?.getMeter !== 'function') {
-    throw new InvalidOptionError(
-      'telemetry.openTelemetry.meterProvider',
-      'expected a MeterProvider (with getMeter())',
-    )
-  }
-  return { openTelemetry: otel }
-}
-
 /** What an OpenTelemetry binding provides: it wraps the runs the channels trace. */
 export interface TelemetrySink {
   delivery(
@@ -174,24 +141,21 @@ export interface HandlerTelemetry {
 }
 
 /** The hooks of one plugin instance. */
-export interface Telemetry extends HandlerTelemetry {
+interface Telemetry extends HandlerTelemetry {
   /** True when a delivery must be traced. */
   deliveryActive(): boolean
-  /** Runs `process` traced, with a message it fills in. */
+  /** Runs `process` traced, with the message it fills in (the step timings). */
   traceDelivery(
-    input: DeliveryInput,
-    process: (input: DeliveryInput) => DeliveryAnswer | Promise<DeliveryAnswer>,
+    headers: HeaderBag,
+    process: (trace: BluumDeliveryMessage) => DeliveryAnswer | Promise<DeliveryAnswer>,
   ): Promise<DeliveryAnswer>
   /** Publishes a delivery refused before the pipeline (415 in `onRequest`, 413 while reading). */
-  traceRejected(
-    headers: Record<string, string | string[] | undefined>,
-    error: Error & { code: string; statusCode?: number },
-  ): void
+  traceRejected(headers: HeaderBag, error: CodedError): void
 }
 
-/** The status of every failure answer, mapped to its outcome. */
-function outcomeOf(answer: DeliveryAnswer, queued: boolean): BluumDeliveryOutcome {
-  if (answer.ok) return answer.body.duplicate ? 'duplicate' : queued ? 'queued' : 'processed'
+/** The outcome of an answer: a success names its own, a failure is read from its code. */
+function outcomeOf(answer: DeliveryAnswer): BluumDeliveryOutcome {
+  if (answer.ok) return answer.outcome
   const { code, statusCode = 500 } = answer.error
   if (code === 'BLUUM_DELIVERY_IN_FLIGHT') return 'in-progress'
   if (code === 'BLUUM_HANDLER_FAILED') return 'failed'
@@ -206,7 +170,7 @@ function header(value: string | string[] | undefined): string | undefined {
 
 function newDeliveryMessage(
   mode: BluumDeliveryMessage['mode'],
-  headers: Record<string, string | string[] | undefined>,
+  headers: HeaderBag,
 ): BluumDeliveryMessage {
   return {
     mode,
@@ -225,8 +189,8 @@ function handlerName(handler: { name: string }, id: string | undefined): string 
   return id ?? (handler.name || 'anonymous')
 }
 
-/** Handler tracing on the channels only: what a router built outside the plugin gets. */
-export function createHandlerTelemetry(sink?: TelemetrySink): HandlerTelemetry {
+/** Handler tracing on the channels, and through `sink` when OpenTelemetry is on. */
+function createHandlerTelemetry(sink?: TelemetrySink): HandlerTelemetry {
   return {
     active: (task) =>
       sink !== undefined || (task ? taskChannel.hasSubscribers : handlerChannel.hasSubscribers),
@@ -262,11 +226,10 @@ export function createTelemetry(
   sink: TelemetrySink | undefined,
 ): Telemetry {
   const handlers = createHandlerTelemetry(sink)
-  const queued = mode === 'queue'
   const deliveryActive = () => sink !== undefined || deliveryChannel.hasSubscribers
 
   function settle(message: BluumDeliveryMessage, answer: DeliveryAnswer): DeliveryAnswer {
-    message.outcome = outcomeOf(answer, queued)
+    message.outcome = outcomeOf(answer)
     message.statusCode = answer.ok ? 200 : (answer.error.statusCode ?? 500)
     if (!answer.ok) message.code = answer.error.code
     return answer
@@ -275,9 +238,9 @@ export function createTelemetry(
   return {
     ...handlers,
     deliveryActive,
-    traceDelivery(input, process) {
-      const message = newDeliveryMessage(mode, input.headers)
-      const run = async () => settle(message, await process({ ...input, trace: message }))
+    traceDelivery(headers, process) {
+      const message = newDeliveryMessage(mode, headers)
+      const run = async () => settle(message, await process(message))
       const traced = deliveryChannel.hasSubscribers
         ? () => deliveryChannel.tracePromise(run, message)
         : run

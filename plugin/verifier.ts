@@ -3,12 +3,8 @@
  * the day Bluum publishes its own scheme, a `verifier` option replaces it without touching
  * dedupe or routing.
  */
-import {
-  decodeSecrets,
-  verifyWithKeys,
-  type HeaderBag,
-  type VerificationResult,
-} from './signature.js'
+import { decodeSecrets, verifyWithKeys, type VerificationResult } from './signature.js'
+import type { CodedError, HeaderBag } from './types.js'
 
 /** What a verifier gets: the exact received bytes, the headers, and this server's clock. */
 export interface VerifierInput {
@@ -19,7 +15,7 @@ export interface VerifierInput {
 }
 
 /** What a custom verifier returns on success: the delivery id is used as the dedupe key. */
-export interface CustomVerified {
+interface CustomVerified {
   readonly ok: true
   /** The sender's stable event id if the scheme has one (else the envelope id or a body hash). */
   readonly webhookId?: string
@@ -27,9 +23,7 @@ export interface CustomVerified {
 }
 
 export type VerifierResult =
-  | CustomVerified
-  | VerificationResult
-  | { readonly ok: false; readonly error: Error & { code: string; statusCode?: number } }
+  CustomVerified | VerificationResult | { readonly ok: false; readonly error: CodedError }
 
 /** Raw body and headers in, verified or a coded failure (with `statusCode`) out. */
 export interface BluumVerifier {

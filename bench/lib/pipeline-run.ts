@@ -16,8 +16,8 @@ import { createDeliveryPool, type BenchDelivery } from './deliveries.js'
 import { createInlineDedupe, verifyInline } from './hand-rolled.js'
 import { median, range } from './stats.js'
 
-const rounds = Number(process.argv[2] ?? 9)
-const perRound = Number(process.argv[3] ?? 20_000)
+const rounds = Number(process.argv[2] ?? 30)
+const perRound = Number(process.argv[3] ?? 6_000)
 const warmup = 20_000
 
 let handled = 0

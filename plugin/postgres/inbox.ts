@@ -8,18 +8,29 @@
  *   duplicate) and notifies the workers; then 200, whatever the handlers cost. Workers run each
  *   task in its own transaction (see worker.ts).
  */
-import type { DeliveryAnswer, DeliveryLogger } from '../delivery.js'
 import {
-  AckTimeoutError,
-  DeliveryInFlightError,
-  HandlerFailedError,
+  ackTimedOut,
+  duplicate,
+  handlersFailed,
+  inFlight,
+  logHandlersFailed,
+  processed,
+  queued,
+  storeUnavailable as unavailable,
+} from '../answers.js'
+import { createDeadlines } from '../deadlines.js'
+import {
   InboxHandlerIdError,
   InboxInvalidOptionError,
   InboxTransactionAbortedError,
-  StoreUnavailableError,
 } from '../errors.js'
 import type { BluumInbox, InboxDelivery } from '../inbox.js'
-import type { BluumHandlerContext, EventDispatcher } from '../router.js'
+import type {
+  BluumHandlerContext,
+  DeliveryAnswer,
+  DeliveryLogger,
+  EventDispatcher,
+} from '../types.js'
 import {
   createPgDriver,
   createPgliteDriver,
@@ -227,13 +238,10 @@ export function createPostgresInbox(options: PostgresInboxOptions): PostgresInbo
     -- pg_notify is delivered at commit, which for this one statement is right after it.
     select inserted, (select pg_notify($5, '') where tasks > 0) is not null as notified from counted`
 
+  const deadlines = createDeadlines(settings.ackTimeoutMs)
+
   function storeUnavailable(delivery: InboxDelivery, err: unknown): DeliveryAnswer {
-    delivery.log.error({ err, deliveryId: delivery.deliveryId }, 'bluum inbox database unreachable')
-    const code = (err as { code?: unknown })?.code
-    return {
-      ok: false,
-      error: new StoreUnavailableError(typeof code === 'string' ? code : 'error'),
-    }
+    return unavailable(delivery.log, delivery.deliveryId, err, 'inbox database')
   }
 
   async function acceptQueue(delivery: InboxDelivery): Promise<DeliveryAnswer> {
@@ -252,16 +260,9 @@ export function createPostgresInbox(options: PostgresInboxOptions): PostgresInbo
     } catch (err) {
       return storeUnavailable(delivery, err)
     }
-    if (inserted === 0) {
-      log.info({ deliveryId, event: event.event }, 'bluum duplicate delivery acknowledged')
-      return { ok: true, body: { received: true, duplicate: true } }
-    }
+    if (inserted === 0) return duplicate(log, { deliveryId, event: event.event })
     if (handlerIds.length > 0) workers?.wake()
-    log.info(
-      { deliveryId, event: event.event, tasks: handlerIds.length },
-      'bluum event queued in the inbox',
-    )
-    return { ok: true, body: { received: true } }
+    return queued(log, { deliveryId, event: event.event }, handlerIds.length)
   }
 
   /** Runs the handlers and records the event in one transaction; never rejects. */
@@ -317,33 +318,16 @@ export function createPostgresInbox(options: PostgresInboxOptions): PostgresInbo
   async function acceptTransactional(delivery: InboxDelivery): Promise<DeliveryAnswer> {
     const { deliveryId, event, log } = delivery
     running++
-    const work = runInline(delivery)
-    let timer: NodeJS.Timeout | undefined
-    const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
-      timer = setTimeout(resolve, settings.ackTimeoutMs, TIMED_OUT)
-    })
-    const outcome = await Promise.race([work, deadline])
-    clearTimeout(timer)
-    if (outcome === TIMED_OUT) {
-      return { ok: false, error: new AckTimeoutError(deliveryId, settings.ackTimeoutMs) }
-    }
-    if (outcome === 'processed') {
-      log.info({ deliveryId, event: event.event }, 'bluum event processed')
-      return { ok: true, body: { received: true } }
-    }
-    if (outcome === 'duplicate') {
-      log.info({ deliveryId, event: event.event }, 'bluum duplicate delivery acknowledged')
-      return { ok: true, body: { received: true, duplicate: true } }
-    }
-    if (outcome === 'in-flight') return { ok: false, error: new DeliveryInFlightError(deliveryId) }
+    const fields = { deliveryId, event: event.event }
+    const outcome = await deadlines.race(runInline(delivery), TIMED_OUT)
+    if (outcome === TIMED_OUT) return ackTimedOut(log, fields, settings.ackTimeoutMs)
+    if (outcome === 'processed') return processed(log, fields)
+    if (outcome === 'duplicate') return duplicate(log, fields)
+    if (outcome === 'in-flight') return inFlight(log, fields)
     if (outcome instanceof HandlersFailed) {
-      const context = { log, deliveryId }
-      log.error(
-        { err: outcome.errors[0], deliveryId, event: event.event },
-        'bluum handler failed; its transaction was rolled back',
-      )
-      await (router as EventDispatcher).reportErrors(outcome.errors, event, context)
-      return { ok: false, error: new HandlerFailedError(deliveryId, outcome.errors.length) }
+      logHandlersFailed(log, fields, outcome.errors, 'its transaction was rolled back')
+      await (router as EventDispatcher).reportErrors(outcome.errors, event, { log, deliveryId })
+      return handlersFailed(deliveryId, outcome.errors.length)
     }
     return storeUnavailable(delivery, outcome.error)
   }

@@ -9,12 +9,12 @@
  *   await tx.query('update investors set trading_enabled = true where id = $1', [event.data.investor_id])
  * }, { id: 'enable-trading' })
  */
-import type { DeliveryLogger } from '../delivery.js'
-import { createEventRouter, type BluumEventRouter } from '../router.js'
+import { createEventRouter } from '../router.js'
+import type { BluumEventRouter, DeliveryLogger } from '../types.js'
 import type { InboxTransaction } from './driver.js'
 import type { PostgresInbox } from './inbox.js'
 
-declare module '../router.js' {
+declare module '../types.js' {
   interface BluumHandlerContextExtensions {
     /**
      * The transaction of this delivery (transactional mode) or task (queue mode): what a handler

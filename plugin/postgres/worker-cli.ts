@@ -8,10 +8,9 @@
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
-import type { DeliveryLogger } from '../delivery.js'
 import { WorkerHandlersModuleError } from '../errors.js'
 import { importOptionalPeer } from '../optional-peer.js'
-import type { BluumEventRouter } from '../router.js'
+import type { BluumEventRouter, DeliveryLogger } from '../types.js'
 import { createPostgresInbox, postgresInboxDefaults, startInboxWorker } from './index.js'
 
 const d = postgresInboxDefaults

@@ -15,8 +15,12 @@
  * Idle loops sleep until a NOTIFY (or a local wake) or the poll interval, whichever comes first.
  */
 import type { AnyBluumEvent } from '../catalog.js'
-import type { DeliveryLogger } from '../delivery.js'
-import type { BluumHandlerContext, EventDispatcher, RegisteredHandler } from '../router.js'
+import type {
+  BluumHandlerContext,
+  DeliveryLogger,
+  EventDispatcher,
+  RegisteredHandler,
+} from '../types.js'
 import { InboxTaskAbandonedError, InboxTaskTimeoutError } from '../errors.js'
 import type { SqlDriver } from './driver.js'
 

@@ -1,17 +1,17 @@
 import t from 'tap'
-import { createAckDeadlines } from '../plugin/ack-deadline.js'
+import { createDeadlines } from '../plugin/deadlines.js'
 
 const TIMED_OUT = Symbol('timed out')
 const later = <T>(ms: number, value: T) => new Promise<T>((r) => setTimeout(r, ms, value))
 
 t.test('work that ends in time wins the race with its value', async (t) => {
-  const deadlines = createAckDeadlines(1000)
+  const deadlines = createDeadlines(1000)
   t.equal(await deadlines.race(Promise.resolve(7), TIMED_OUT), 7)
   t.equal(await deadlines.race(later(5, 'x'), TIMED_OUT), 'x')
 })
 
 t.test('work still running at the deadline gets the timeout value, in order', async (t) => {
-  const deadlines = createAckDeadlines(20)
+  const deadlines = createDeadlines(20)
   const never = new Promise<string>(() => {})
   const results = await Promise.all([
     deadlines.race(never, 'first'),
@@ -22,7 +22,7 @@ t.test('work still running at the deadline gets the timeout value, in order', as
 })
 
 t.test('deadlines added after a quiet period still fire (the timer re-arms)', async (t) => {
-  const deadlines = createAckDeadlines(10)
+  const deadlines = createDeadlines(10)
   t.equal(await deadlines.race(new Promise<never>(() => {}), TIMED_OUT), TIMED_OUT)
   await later(15, null)
   t.equal(await deadlines.race(new Promise<never>(() => {}), TIMED_OUT), TIMED_OUT)
@@ -30,14 +30,14 @@ t.test('deadlines added after a quiet period still fire (the timer re-arms)', as
 })
 
 t.test('a rejection passes through', async (t) => {
-  const deadlines = createAckDeadlines(1000)
+  const deadlines = createDeadlines(1000)
   await t.rejects(deadlines.race(Promise.reject(new Error('boom')), TIMED_OUT), { message: 'boom' })
 })
 
 t.test(
   'thousands of settled waiters are compacted, and the next deadline still fires',
   async (t) => {
-    const deadlines = createAckDeadlines(30)
+    const deadlines = createDeadlines(30)
     await Promise.all(
       Array.from({ length: 5000 }, (_, i) => deadlines.race(Promise.resolve(i), -1)),
     )
@@ -48,8 +48,8 @@ t.test(
 t.test('an armed deadline does not keep the process alive', async (t) => {
   const { spawnSync } = await import('node:child_process')
   const script = `
-    import { createAckDeadlines } from ${JSON.stringify(new URL('../plugin/ack-deadline.ts', import.meta.url).href)}
-    const deadlines = createAckDeadlines(60_000)
+    import { createDeadlines } from ${JSON.stringify(new URL('../plugin/deadlines.ts', import.meta.url).href)}
+    const deadlines = createDeadlines(60_000)
     await deadlines.race(Promise.resolve(1), 0)
     const started = Date.now()
     process.on('exit', () => process.stdout.write(String(Date.now() - started < 30_000)))
@@ -76,7 +76,7 @@ t.test('deliveries that finish in time arm no timer of their own', async (t) => 
   t.teardown(() => {
     globalThis.setTimeout = original
   })
-  const deadlines = createAckDeadlines(60_000)
+  const deadlines = createDeadlines(60_000)
   let sum = 0
   for (let i = 0; i < 1000; i++) sum += await deadlines.race(Promise.resolve(i), -1)
   globalThis.setTimeout = original
@@ -85,7 +85,7 @@ t.test('deliveries that finish in time arm no timer of their own', async (t) => 
 })
 
 t.test('after a burst of quick deliveries, a stuck one still times out', async (t) => {
-  const deadlines = createAckDeadlines(20)
+  const deadlines = createDeadlines(20)
   for (let i = 0; i < 100; i++) await deadlines.race(Promise.resolve(i), -1)
   const never = new Promise<string>(() => {})
   t.same(
@@ -97,8 +97,8 @@ t.test('after a burst of quick deliveries, a stuck one still times out', async (
 t.test('a timer left armed by finished deliveries does not keep the process alive', async (t) => {
   const { spawnSync } = await import('node:child_process')
   const script = `
-    import { createAckDeadlines } from ${JSON.stringify(new URL('../plugin/ack-deadline.ts', import.meta.url).href)}
-    const deadlines = createAckDeadlines(60_000)
+    import { createDeadlines } from ${JSON.stringify(new URL('../plugin/deadlines.ts', import.meta.url).href)}
+    const deadlines = createDeadlines(60_000)
     const later = (ms, v) => new Promise((r) => setTimeout(r, ms, v))
     await Promise.all([deadlines.race(later(5, 1), 0), deadlines.race(later(10, 2), 0)])
     await deadlines.race(Promise.resolve(3), 0)
