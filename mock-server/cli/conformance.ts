@@ -6,7 +6,7 @@
  * shape. Exit 0 when nothing differs, 1 otherwise.
  */
 import { DEFAULT_SANDBOX_API_KEY, DEFAULT_SANDBOX_API_SECRET } from '../core/credentials.js'
-import { parseCommand, stringFlag, UsageExit, type CliIo } from './args.js'
+import { apiBase, parseCommand, stringFlag, type CliIo } from './args.js'
 
 export const conformanceUsage = `Usage: bluum-sandbox conformance [--base-url URL --api-key K --api-secret S] [--json]
 
@@ -33,26 +33,6 @@ Options:
 Exit status: 0 no difference, 1 differences (or the API could not be reached), 2 bad usage.
 `
 
-/** The API root of `raw` (`.../v1` kept or added), or exit 2. */
-function baseFrom(raw: string): string {
-  let url: URL
-  try {
-    url = new URL(raw)
-  } catch {
-    throw new UsageExit(
-      `--base-url expects an http(s) URL, got ${JSON.stringify(raw)}`,
-      conformanceUsage,
-    )
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new UsageExit(
-      `--base-url expects an http(s) URL, got ${JSON.stringify(raw)}`,
-      conformanceUsage,
-    )
-  const path = url.pathname.replace(/\/+$/, '')
-  return `${url.origin}${path.endsWith('/v1') ? path : `${path}/v1`}`
-}
-
 export async function conformance(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseCommand(
     argv,
@@ -76,7 +56,7 @@ export async function conformance(argv: string[], io: CliIo): Promise<number> {
   let report
   if (rawBase !== undefined) {
     const client = createSuiteClient({
-      baseUrl: baseFrom(rawBase),
+      baseUrl: apiBase(rawBase, '--base-url', conformanceUsage),
       apiKey,
       apiSecret,
       minIntervalMs: 110,

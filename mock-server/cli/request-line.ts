@@ -4,6 +4,7 @@
  * real Bluum may refuse is seen while developing, not in production. Pure.
  */
 import type { ApiRequestRecord } from '../core/request-log.js'
+import { clockTime, paint, plain } from './attempt-line.js'
 
 /** The line (without its newline) for `record`, as text or one JSON object. */
 export function formatRequestWarning(
@@ -20,9 +21,7 @@ export function formatRequestWarning(
       status: record.status,
       warnings: record.warnings,
     })
-  const date = new Date(record.at)
-  const pad = (n: number) => String(n).padStart(2, '0')
-  const time = `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`
-  const warning = `⚠ ${record.warnings.join('; ')}`
-  return `${time}  ${record.method} ${record.path}  → ${record.status}  ${options.colour ? `\u001b[33m${warning}\u001b[39m` : warning}`
+  const c = options.colour ? paint : plain
+  const warning = c.yellow(`⚠ ${record.warnings.join('; ')}`)
+  return `${c.dim(clockTime(record.at))}  ${record.method} ${record.path}  → ${record.status}  ${warning}`
 }
