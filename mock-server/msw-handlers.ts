@@ -25,6 +25,14 @@ const { http, HttpResponse } = await importOptionalPeer(() => import('msw'), {
 
 export { BLUUM_SANDBOX_BASE_URL }
 
+// msw's types enter through this entry point only: the harness's `handlers` get their type here,
+// so `fastify-bluum-webhooks/testing` compiles in a project without msw.
+declare module './testing/contract-harness.js' {
+  interface ContractHarnessTypes {
+    handler: HttpHandler
+  }
+}
+
 export interface BluumHandlersOptions {
   /** Where the app under test sends its requests. Default `https://sandbox.api.bluumfinance.com/v1`. */
   baseUrl?: string

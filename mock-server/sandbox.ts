@@ -69,6 +69,11 @@ export interface SandboxOptions {
   retryScheduleMs?: readonly number[]
   /** Per-attempt delivery timeout, wall ms. Default 30000. */
   deliveryTimeoutMs?: number
+  /**
+   * Delivery attempts on the wire at once, over all webhooks; the others wait their turn in the
+   * order they fell due (so one endpoint sees its attempts start in due order). Default 64.
+   */
+  maxConcurrentDeliveries?: number
   /** How long a rotated-out secret keeps signing, ms. Default 86400000 (24 h). */
   rotationOverlapMs?: number
   /** Requests per second per API key before 429; 0 turns the limit off. Default 0. */
@@ -135,6 +140,7 @@ export interface ResolvedSandboxOptions {
   investorKeys: InvestorKey[]
   retryScheduleMs: readonly number[]
   deliveryTimeoutMs: number
+  maxConcurrentDeliveries: number
   rotationOverlapMs: number
   rateLimitPerSecond: number
   idempotencyTtlMs: number
@@ -154,6 +160,7 @@ export const sandboxDefaults = Object.freeze({
   apiSecret: DEFAULT_SANDBOX_API_SECRET,
   retryScheduleMs: defaultDeliveryOptions.retryScheduleMs,
   deliveryTimeoutMs: defaultDeliveryOptions.timeoutMs,
+  maxConcurrentDeliveries: defaultDeliveryOptions.maxConcurrentAttempts,
   rotationOverlapMs: 86_400_000,
   rateLimitPerSecond: 0,
   idempotencyTtlMs: 86_400_000,
@@ -242,6 +249,12 @@ export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSan
     )
   }
   merged.retryScheduleMs.forEach((ms, i) => nonNegative(`retryScheduleMs[${i}]`, ms))
+  if (!Number.isSafeInteger(merged.maxConcurrentDeliveries) || merged.maxConcurrentDeliveries < 1) {
+    throw new SandboxInvalidOptionError(
+      'maxConcurrentDeliveries',
+      `expected an integer >= 1, got ${merged.maxConcurrentDeliveries}`,
+    )
+  }
   if (merged.kycMode !== 'instant' && merged.kycMode !== 'document') {
     throw new SandboxInvalidOptionError(
       'kycMode',
@@ -264,6 +277,7 @@ export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSan
     investorKeys: [...(options.investorKeys ?? [])],
     retryScheduleMs: Object.freeze([...merged.retryScheduleMs]),
     deliveryTimeoutMs: nonNegative('deliveryTimeoutMs', merged.deliveryTimeoutMs),
+    maxConcurrentDeliveries: merged.maxConcurrentDeliveries,
     rotationOverlapMs: nonNegative('rotationOverlapMs', merged.rotationOverlapMs),
     rateLimitPerSecond: nonNegative('rateLimitPerSecond', merged.rateLimitPerSecond),
     idempotencyTtlMs: nonNegative('idempotencyTtlMs', merged.idempotencyTtlMs),
@@ -322,6 +336,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     options: {
       retryScheduleMs: resolved.retryScheduleMs,
       timeoutMs: resolved.deliveryTimeoutMs,
+      maxConcurrentAttempts: resolved.maxConcurrentDeliveries,
       ...(options.signingClock ? { signingClock: options.signingClock } : {}),
     },
   })
@@ -370,7 +385,6 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     orders,
     transfers,
     documents,
-    initialCashCents: toCents(resolved.initialCash),
   })
   const webhooks = createWebhookService({
     state,

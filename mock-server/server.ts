@@ -22,9 +22,20 @@ import { createApiGuard } from './api/auth.js'
 import { defaultBodyLimitBytes, flatQuery } from './api/request-parts.js'
 import { StreamQuery } from './contract/sandbox.js'
 import { openSandboxStream, streamDefaults } from './api/stream.js'
+import { SandboxInvalidOptionError } from './core/errors.js'
+import {
+  createEventStreamHub,
+  streamRetryAfterSeconds,
+  type EventStreamHub,
+} from './http/event-stream.js'
+import { SandboxHostNotAllowedError, SandboxStreamLimitError } from './http/errors.js'
+import { checkAllowedHost, createHostAllowList } from './http/host-allow-list.js'
+import { refusalResponse } from './http/refusal.js'
+import { pageSecurityHeaders, serverSecurityHeaders } from './http/security-headers.js'
 import { validate } from './api/validation.js'
 import { createOpenApiDocument } from './api/openapi.js'
 import { createApi } from './api/routes/index.js'
+import { renderMessagePage, renderRefusalPage } from './inspector/layout.js'
 import { registerInspector } from './inspector/routes.js'
 import type { Sandbox } from './sandbox.js'
 
@@ -37,10 +48,18 @@ export interface SandboxServerOptions {
   bodyLimitBytes?: number
   /** Wall ms between `: keepalive` comments on `GET /v1/sandbox/stream`. Default 15000. */
   streamKeepaliveMs?: number
+  /**
+   * Host names answered besides loopback names and the address a request arrived at (a container's
+   * service name, a name bound with `--host`): `sandbox`, or `.example.test` for a domain and its
+   * subdomains. Any other `Host` gets 403 `BLUUM_SANDBOX_HOST_NOT_ALLOWED`, whatever the
+   * credentials (DNS rebinding). Default none.
+   */
+  allowedHosts?: readonly string[]
+  /** Event streams (API and inspector) one client address may hold open. Default 16. */
+  maxStreamsPerClient?: number
+  /** Event streams open in all. Default 64. */
+  maxStreams?: number
 }
-
-/** Bytes a stream client may fall behind before the server drops it (it reconnects). */
-const maxStreamBacklogBytes = 1_048_576
 
 function send(reply: FastifyReply, response: ApiResponse): FastifyReply {
   reply.code(response.status)
@@ -59,6 +78,19 @@ export function createSandboxServer(
 ): FastifyInstance {
   const prefix = options.prefix ?? '/v1'
   const bodyLimitBytes = options.bodyLimitBytes ?? defaultBodyLimitBytes
+  for (const entry of options.allowedHosts ?? []) {
+    const problem = checkAllowedHost(entry)
+    if (problem) throw new SandboxInvalidOptionError('allowedHosts', problem)
+  }
+  const hosts = createHostAllowList({ allowedHosts: options.allowedHosts })
+  const streams = createEventStreamHub({
+    ...(options.maxStreamsPerClient === undefined
+      ? {}
+      : { maxPerClient: positiveInteger('maxStreamsPerClient', options.maxStreamsPerClient) }),
+    ...(options.maxStreams === undefined
+      ? {}
+      : { maxTotal: positiveInteger('maxStreams', options.maxStreams) }),
+  })
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: bodyLimitBytes,
@@ -84,6 +116,30 @@ export function createSandboxServer(
     },
   })
   const api = createApi(sandbox, prefix, { bodyLimitBytes })
+
+  // Before anything else, for every path: a `Host` this server was not started for is refused
+  // whatever the credentials, so a DNS-rebinding page reads nothing (http/host-allow-list.ts).
+  app.addHook('onRequest', async (request, reply) => {
+    reply.headers(serverSecurityHeaders)
+    if (hosts.allows(request.headers.host, request.socket.localAddress)) return
+    const error = new SandboxHostNotAllowedError(
+      JSON.stringify(request.headers.host ?? '(none)').slice(0, 120),
+      hosts.describe(),
+    )
+    request.log.info({ code: error.code }, 'request for a foreign host refused')
+    const pathname = request.url.split('?')[0] ?? ''
+    if (!pathname.startsWith(prefix) && /text\/html/.test(request.headers.accept ?? '')) {
+      return reply
+        .code(403)
+        .type('text/html; charset=utf-8')
+        .send(renderRefusalPage(error.code, error.message))
+    }
+    return send(reply, refusalResponse(error))
+  })
+  app.addHook('preClose', (done) => {
+    streams.endAll()
+    done()
+  })
 
   // Bytes in, bytes to the core: it parses JSON and multipart itself, with Bluum's errors.
   app.removeAllContentTypeParsers()
@@ -118,7 +174,13 @@ export function createSandboxServer(
     })
   }
 
-  mountStream(app, sandbox, prefix, options.streamKeepaliveMs ?? streamDefaults.keepaliveMs)
+  mountStream(
+    app,
+    sandbox,
+    streams,
+    prefix,
+    options.streamKeepaliveMs ?? streamDefaults.keepaliveMs,
+  )
 
   const openapi = (request: { protocol: string; host: string }) =>
     createOpenApiDocument(api, { serverUrl: `${request.protocol}://${request.host}${prefix}` })
@@ -141,6 +203,22 @@ export function createSandboxServer(
     const raw = toRaw(request)
     const pathname = request.url.split('?')[0] ?? ''
     if (!pathname.startsWith(prefix)) {
+      // A browser that follows a stale link gets a page, not Bluum's JSON.
+      if (/text\/html/.test(String(request.headers.accept ?? '')) && request.method === 'GET') {
+        return reply
+          .code(404)
+          .type('text/html; charset=utf-8')
+          .headers(pageSecurityHeaders)
+          .send(
+            renderMessagePage(
+              { nowMs: sandbox.clock.now(), title: 'Not found' },
+              {
+                heading: 'Not found',
+                text: `Nothing at ${pathname.slice(0, 200)}. The API lives under ${prefix}.`,
+              },
+            ),
+          )
+      }
       const shown = `${request.method} ${pathname}`.slice(0, 200)
       return send(reply, errorResponse(new EndpointNotFoundError(shown, '')))
     }
@@ -148,7 +226,7 @@ export function createSandboxServer(
   }
 
   // The web inspector at `/` (pages, forms, live stream); see inspector/access.ts for who may use it.
-  registerInspector(app, { sandbox, api })
+  registerInspector(app, { sandbox, api, streams })
 
   app.setNotFoundHandler((request, reply) => handleUnrouted(request, reply))
   app.setErrorHandler(
@@ -180,18 +258,19 @@ export function createSandboxServer(
  * delivery id, webhook id, event name, `evt_` id, the attempt record, the phase, the next retry
  * time or `parked: true`), and a `: keepalive` comment every `keepaliveMs`. Standalone face only:
  * msw answers one response per request, so the in-process face has no stream (subscribe with
- * `sandbox.onEvent` and `sandbox.deliveries.onAttempt` there). Streams end when the server closes
- * (a `preClose` hook, so `app.close()` never waits on an open stream), and a client that falls 1
- * MiB behind is dropped rather than buffered without bound.
+ * `sandbox.onEvent` and `sandbox.deliveries.onAttempt` there). The pump (http/event-stream.ts) is
+ * shared with the inspector's stream: the caps per client and in all (429
+ * `BLUUM_SANDBOX_STREAM_LIMIT`), the 1 MiB backlog limit, and the end of every stream when the
+ * server closes (a `preClose` hook, so `app.close()` never waits on an open stream).
  */
 function mountStream(
   app: FastifyInstance,
   sandbox: Sandbox,
+  streams: EventStreamHub,
   prefix: string,
   keepaliveMs: number,
 ): void {
   const guard = createApiGuard(sandbox)
-  const open = new Set<() => void>()
   app.route({
     method: 'GET',
     url: `${prefix}/sandbox/stream`,
@@ -210,40 +289,23 @@ function mountStream(
         ) as { webhook_id?: string }
         webhookId = query.webhook_id
         if (webhookId !== undefined) sandbox.webhooks.get(webhookId)
+        streams.open(request, reply, (write) =>
+          openSandboxStream(sandbox, write, {
+            keepaliveMs,
+            ...(webhookId === undefined ? {} : { webhookId }),
+          }),
+        )
       } catch (error) {
-        send(reply, errorResponse(error))
-        return
+        if (error instanceof SandboxStreamLimitError)
+          send(reply, refusalResponse(error, streamRetryAfterSeconds))
+        else send(reply, errorResponse(error))
       }
-      reply.hijack()
-      const res = reply.raw
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        // Tells nginx-style proxies not to buffer the stream.
-        'x-accel-buffering': 'no',
-      })
-      let stop: (() => void) | undefined
-      const end = () => {
-        stop?.()
-        open.delete(end)
-        if (!res.writableEnded) res.end()
-      }
-      stop = openSandboxStream(
-        sandbox,
-        (text) => {
-          if (res.writableEnded) return
-          if (res.writableLength > maxStreamBacklogBytes) return end()
-          res.write(text)
-        },
-        { keepaliveMs, ...(webhookId === undefined ? {} : { webhookId }) },
-      )
-      open.add(end)
-      res.on('close', end)
     },
   })
-  app.addHook('preClose', (done) => {
-    for (const end of [...open]) end()
-    done()
-  })
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1)
+    throw new SandboxInvalidOptionError(name, `expected an integer >= 1, got ${value}`)
+  return value
 }

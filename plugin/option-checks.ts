@@ -118,9 +118,10 @@ function distance(a: string, b: string): number {
 
 /**
  * The known name nearest to `name`, if one is near enough to be a typo of it (a few edits, or
- * one containing the other: `lease` → `leaseMs`), else undefined.
+ * one containing the other: `lease` → `leaseMs`), else undefined. Also names the event
+ * `bluum-sandbox trigger` was given a typo of (`order.fill` → `order.filled`).
  */
-function nearestName(name: string, known: readonly string[]): string | undefined {
+export function nearestName(name: string, known: readonly string[]): string | undefined {
   let best: string | undefined
   let bestDistance = Infinity
   const lower = name.toLowerCase()

@@ -151,9 +151,13 @@ function checkOptions(options: RedisStoreOptions) {
   const given = check.knownKeys('options', options, redisStoreOptionNames)
   const { client, url } = given
   if ((client === undefined) === (url === undefined)) {
+    // `{ url: process.env.REDIS_URL }` with the variable unset: say so, not just "pass one".
+    const unset = client === undefined && Object.hasOwn(options, 'url')
     throw new RedisInvalidOptionError(
       client === undefined ? 'url' : 'client',
-      'pass exactly one of `client` (an ioredis instance the store never closes) and `url` (the store creates and closes its client)',
+      unset
+        ? 'received undefined: is the environment variable it is read from (REDIS_URL?) set where the app runs? Expected a redis:// or rediss:// URL, or `client` (an ioredis instance)'
+        : 'pass exactly one of `client` (an ioredis instance the store never closes) and `url` (the store creates and closes its client)',
     )
   }
   if (client !== undefined) check.methods<Redis>('client', client, ['defineCommand'])

@@ -6,9 +6,15 @@
 set -eu
 
 # BLUUM_CHROMIUM points the test at another Chromium or Chrome (macOS, a distribution without the
-# Debian package): nothing to install then.
-if [ -n "${BLUUM_CHROMIUM:-}" ] && [ -x "$BLUUM_CHROMIUM" ]; then
-  exit 0
+# Debian package): nothing to install then, and a path that is not an executable is an error
+# rather than a reason to install Debian's.
+if [ -n "${BLUUM_CHROMIUM:-}" ]; then
+  if [ -f "$BLUUM_CHROMIUM" ] && [ -x "$BLUUM_CHROMIUM" ]; then
+    exit 0
+  fi
+  echo "ensure-chromium: BLUUM_CHROMIUM is $BLUUM_CHROMIUM, which is not an executable file." >&2
+  echo "Set it to a Chromium or Chrome binary (macOS: /Applications/Google Chrome.app/Contents/MacOS/Google Chrome), or unset it." >&2
+  exit 1
 fi
 if [ -x /usr/bin/chromium ]; then
   exit 0

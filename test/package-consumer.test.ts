@@ -10,11 +10,13 @@
  */
 import { execFile } from 'node:child_process'
 import {
+  chmodSync,
   cpSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -24,6 +26,8 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import t from 'tap'
+import { freePort } from './helpers/free-port.js'
+import { shell, shellBlocks } from './helpers/shell.js'
 
 const run = promisify(execFile)
 const repo = fileURLToPath(new URL('..', import.meta.url))
@@ -396,3 +400,120 @@ t.test(
     }
   },
 )
+
+/** Runs tsc on `files` in `dir` with strict settings and `skipLibCheck: false`. */
+function typecheckFiles(dir: string, label: string, files: string[], extra: object = {}) {
+  const config = `tsconfig.${label}.json`
+  writeFileSync(
+    join(dir, config),
+    JSON.stringify({
+      compilerOptions: {
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        target: 'es2022',
+        strict: true,
+        skipLibCheck: false,
+        noEmit: true,
+        types: ['node'],
+        ...extra,
+      },
+      files,
+    }),
+  )
+  return exec(process.execPath, [tsc, '-p', config], dir)
+}
+
+t.test(
+  "./testing's types compile without msw; the msw face types the harness's handlers",
+  async (t) => {
+    writeFileSync(
+      join(bare.dir, 'testing.ts'),
+      `import { buildEvent, createContractHarness, signBluumWebhook, type ContractHarness } from 'fastify-bluum-webhooks/testing'
+
+export const signed = signBluumWebhook({ event: buildEvent('order.filled'), secret: 'whsec_x' })
+export const handlers = (harness: ContractHarness): unknown[] => harness.handlers
+export const harness = () => createContractHarness({ app: (env) => { throw new Error(env.webhookSecret) } })
+`,
+    )
+    const bareCheck = await typecheckFiles(bare.dir, 'testing', ['testing.ts'])
+    t.equal(bareCheck.stdout + bareCheck.stderr, '', 'no msw installed: no diagnostics')
+    t.equal(bareCheck.code, 0)
+
+    writeFileSync(
+      join(full.dir, 'handlers.ts'),
+      `import type { HttpHandler } from 'msw'
+import type { ContractHarness } from 'fastify-bluum-webhooks/testing'
+import type {} from 'fastify-bluum-webhooks/sandbox/msw'
+
+export const handlers = (harness: ContractHarness): HttpHandler[] => harness.handlers
+// @ts-expect-error msw's handlers, not strings
+export const strings = (harness: ContractHarness): string[] => harness.handlers
+`,
+    )
+    const fullCheck = await typecheckFiles(full.dir, 'handlers', ['handlers.ts'])
+    t.equal(fullCheck.stdout + fullCheck.stderr, '', "with the msw face: msw's HttpHandler[]")
+    t.equal(fullCheck.code, 0)
+  },
+)
+
+t.test('the quick start, copied into a new project, runs as its README says', async (t) => {
+  const tools = ['@types/node', 'tap', 'tsx', 'typescript']
+  const project = createConsumer('quick-start', [...dependencies, ...peers, ...tools])
+  const untar = await exec(
+    'tar',
+    ['-xzf', tarball, '-C', project.unpacked, '--strip-components=1'],
+    work,
+  )
+  t.equal(untar.code, 0, untar.stderr)
+  // What npm install does besides unpacking: the bins.
+  const bin = join(project.dir, 'node_modules', '.bin')
+  mkdirSync(bin)
+  const cli = join(project.unpacked, 'dist', 'mock-server', 'cli.js')
+  chmodSync(cli, 0o755)
+  symlinkSync(cli, join(bin, 'bluum-sandbox'))
+  symlinkSync(realpathSync(join(repoModules, '.bin', 'tsx')), join(bin, 'tsx'))
+  const example = join(repo, 'examples', 'quick-start')
+  for (const file of ['app.ts', 'server.ts', 'contract.test.ts'])
+    cpSync(join(example, file), join(project.dir, file))
+
+  const [, install, sandboxLines, appLines, tryLines] = shellBlocks(join(example, 'README.md'))
+  t.same(
+    install,
+    ['npm install fastify-bluum-webhooks fastify', 'npm install --save-dev msw tap tsx'],
+    'the packages the project above holds',
+  )
+  const [appPort, sandboxPort] = [await freePort(), await freePort()]
+  // Free ports instead of 3000 and 4010; BLUUM_SANDBOX_URL is how the commands find another port.
+  const here = (line: string) => line.replaceAll('127.0.0.1:3000', `127.0.0.1:${appPort}`)
+  const sandbox = shell(`${here(sandboxLines![0]!)} --port ${sandboxPort}`, project.dir)
+  t.teardown(() => sandbox.interrupt())
+  await sandbox.waitFor(/\nNext/)
+  t.match(readFileSync(join(project.dir, '.env'), 'utf8'), /^BLUUM_WEBHOOK_SECRET=whsec_\S+\n$/)
+
+  const [major, minor] = process.versions.node.split('.').map(Number) as [number, number]
+  const stripsTypes = major > 22 || (major === 22 && minor >= 18)
+  const appLine = appLines!.find((line) => line.startsWith(stripsTypes ? 'node ' : 'npx tsx '))!
+  const app = shell(appLine, project.dir, { PORT: String(appPort) })
+  t.teardown(() => app.interrupt())
+  await app.waitFor(/Server listening at/)
+
+  const urlOfSandbox = { BLUUM_SANDBOX_URL: `http://127.0.0.1:${sandboxPort}` }
+  const triggered = shell(tryLines![0]!, project.dir, urlOfSandbox)
+  t.equal((await triggered.exited)[0], 0, `${tryLines![0]}: ${triggered.output()}`)
+  await app.waitFor(/"msg":"bluum event processed"/)
+  t.match(app.output(), /"msg":"order filled"/, `${appLine}: the handler ran`)
+
+  const tested = shell(tryLines![1]!, project.dir)
+  t.equal((await tested.exited)[0], 0, `${tryLines![1]}: ${tested.output()}`)
+  t.match(tested.output(), /\nok 1 - an order fill is verified and handled once/)
+
+  const checked = await typecheckFiles(
+    project.dir,
+    'quick-start',
+    ['app.ts', 'server.ts', 'contract.test.ts'],
+    // tap's own declarations do not pass skipLibCheck: false (react, Node 22's registerHooks);
+    // this package's pass it in the tests above.
+    { rewriteRelativeImportExtensions: true, skipLibCheck: true },
+  )
+  t.equal(checked.stdout + checked.stderr, '', 'the copied files type-check as the README says')
+})

@@ -208,6 +208,14 @@ t.test('options are checked at creation with coded errors', async (t) => {
       name,
     )
   }
+  t.throws(
+    () => createRedisStore({ url: process.env.BLUUM_TEST_UNSET_REDIS_URL }),
+    {
+      code: 'BLUUM_REDIS_INVALID_OPTION',
+      message: /"url": received undefined: is the environment variable .*REDIS_URL.* set/,
+    },
+    'an unset variable is named as undefined',
+  )
   const error = (() => {
     try {
       createRedisStore({ url: 'http://user:hunter2@redis.internal:6379' })

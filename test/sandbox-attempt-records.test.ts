@@ -81,7 +81,7 @@ t.test(
       object: 'webhook_delivery',
       event: 'order.filled',
       event_id: triggered.body.id,
-      status: 'pending',
+      status: 'failing',
       phase: 'failing',
       next_attempt_at: new Date(sandbox.clock.now() + 60_000).toISOString(),
     })
@@ -244,7 +244,7 @@ t.test(
     t.match(byWildcard, [{ webhook_id: ok.id, event: 'order.filled', phase: 'delivered' }])
 
     const rows = [
-      { query: 'status=succeeded', status: 400, param: 'status' },
+      { query: 'status=done', status: 400, param: 'status' },
       { query: 'event=Order%20Filled', status: 400, param: 'event' },
       { query: 'webhook_id=wh_nope', status: 404, param: 'webhook_id' },
     ]

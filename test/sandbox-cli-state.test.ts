@@ -57,7 +57,7 @@ t.test(
 
     t.equal(statSync(file).mode & 0o777, 0o600, 'the file holds secrets: mode 0600')
     const saved = JSON.parse(readFileSync(file, 'utf8'))
-    t.match(saved, { format: 'bluum-sandbox-state', version: 2 })
+    t.match(saved, { format: 'bluum-sandbox-state', version: 3 })
     t.match(saved.timers, [{ kind: 'transfer.processing', id: pending.body.id }], 'with its timers')
 
     const second = await startCli(t, ['--state', file])

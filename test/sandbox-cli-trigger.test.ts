@@ -88,10 +88,6 @@ t.test(
     const { cli, url } = await setup(t)
     const rows = [
       {
-        args: ['trigger', 'order.nope', ...url],
-        says: /answered 400 BLUM-400-\d{3}: .*order\.nope/,
-      },
-      {
         args: ['trigger', 'order.filled', ...url, '--data', '{"quantity":"-1"}'],
         says: /answered 400 BLUM-400-\d{3}/,
       },

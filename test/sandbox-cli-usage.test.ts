@@ -38,7 +38,8 @@ t.test('bad command lines print the usage to stderr and exit 2', async (t) => {
     { args: ['--port', '1.5'], says: /--port expects an integer/ },
     { args: ['--log-format', 'xml'], says: /--log-format expects "text" or "json"/ },
     { args: ['nope'], says: /unknown command "nope"/ },
-    { args: ['trigger'], says: /missing argument/ },
+    { args: ['trigger'], says: /which event\? One of Bluum's catalog:\n {2}account\.created/ },
+    { args: ['trigger', 'order.fill'], says: /did you mean order\.filled\?\n.*add --custom/ },
     { args: ['trigger', 'order.filled', '--data', '{bad'], says: /--data is not valid JSON/ },
     { args: ['trigger', 'order.filled', '--data', `@${arrayFile}`], says: /expects a JSON object/ },
     {
@@ -46,7 +47,7 @@ t.test('bad command lines print the usage to stderr and exit 2', async (t) => {
       says: /cannot read the file \(ENOENT\)/,
     },
     { args: ['trigger', 'Order Filled'], says: /<event> expects an event name/ },
-    { args: ['deliveries', '--status', 'succeeded'], says: /--status expects one of pending/ },
+    { args: ['deliveries', '--status', 'done'], says: /--status expects one of pending/ },
     { args: ['deliveries', '--limit', '0'], says: /--limit expects an integer from 1 to 200/ },
     { args: ['replay'], says: /either a <delivery_id> or --parked/ },
     { args: ['replay', 'dlv_1', '--parked'], says: /either a <delivery_id> or --parked/ },

@@ -190,3 +190,69 @@ t.test('a stopped clock runs no more timers but still lists them', async (t) => 
   t.notOk(ran)
   t.equal(clock.pendingTimers(), 1)
 })
+
+t.test(
+  'timers due at the same instant run side by side; the next instant waits for them',
+  async (t) => {
+    const clock = createClock({ startMs: 0 })
+    const started: string[] = []
+    const finished: string[] = []
+    const releases: (() => void)[] = []
+    const held = (name: string) => () => {
+      started.push(name)
+      return new Promise<void>((resolve) =>
+        releases.push(() => {
+          finished.push(name)
+          resolve()
+        }),
+      )
+    }
+    clock.setTimer(1000, held('a'))
+    clock.setTimer(1000, held('b'))
+    clock.setTimer(1000, held('c'))
+    clock.setTimer(2000, () => started.push(`later at ${clock.now()}`))
+    const advancing = clock.advance('5s')
+    while (releases.length < 3) await new Promise((resolve) => setImmediate(resolve))
+    t.same(started, ['a', 'b', 'c'], 'all three started, in scheduling order, before any finished')
+    t.equal(clock.now(), 1000)
+    releases.splice(0).forEach((release) => release())
+    await advancing
+    t.same(finished, ['a', 'b', 'c'])
+    t.same(started.at(-1), 'later at 2000', 'the next instant ran after them, at its own time')
+  },
+)
+
+t.test('a timer cancelled by an earlier timer of the same instant does not run', async (t) => {
+  const clock = createClock({ startMs: 0 })
+  const ran: string[] = []
+  const second = { handle: undefined as ReturnType<typeof clock.setTimer> | undefined }
+  clock.setTimer(1000, () => {
+    ran.push('first')
+    clock.clearTimer(second.handle)
+    clock.setTimer(0, () => ran.push('scheduled at the same instant'))
+  })
+  second.handle = clock.setTimer(1000, () => ran.push('cancelled'))
+  await clock.advance('1s')
+  t.same(ran, ['first', 'scheduled at the same instant'])
+  t.equal(clock.pendingTimers(), 0)
+})
+
+t.test(
+  'thousands of timers come out in (time, scheduling) order, cancelled ones skipped',
+  async (t) => {
+    const clock = createClock({ startMs: 0 })
+    const ran: number[] = []
+    const handles = Array.from({ length: 3000 }, (_, i) =>
+      clock.setTimer((i * 7919) % 1000, () => ran.push(i)),
+    )
+    handles.forEach((handle, i) => i % 3 === 0 && clock.clearTimer(handle))
+    t.equal(clock.pendingTimers(), 2000)
+    const expected = Array.from({ length: 3000 }, (_, i) => i)
+      .filter((i) => i % 3 !== 0)
+      .sort((a, b) => ((a * 7919) % 1000) - ((b * 7919) % 1000) || a - b)
+    t.equal(clock.nextTimerAt(), (expected[0]! * 7919) % 1000)
+    await clock.advance('1s')
+    t.same(ran, expected)
+    t.equal(clock.pendingTimers(), 0)
+  },
+)

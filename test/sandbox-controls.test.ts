@@ -61,8 +61,13 @@ t.test('trigger, set a price, complete a transfer and advance the clock over HTT
   })
   t.match(triggered, {
     status: 201,
-    body: { object: 'event', event: 'kyc.verification.rejected', data: { reason: 'x' } },
+    body: { object: 'event', event: 'kyc.verification.rejected', data: { status: 'declined' } },
   })
+  // Bluum's compliance workflow has no reason field: the reason is the KYC document's.
+  const kycDocument = [...sandbox.state.documents.values()].find(
+    (d) => d.investor_id === triggered.body.data.investor_id,
+  )
+  t.equal(kycDocument?.rejection_reason, 'x')
   const investor = (await call('POST', '/investors', sampleInvestorRequest())).body
   const order = (
     await call('POST', `/investors/${investor.id}/orders`, {
@@ -170,7 +175,7 @@ t.test('deliveries API: list attempts, replay one and replay failed since', asyn
   await sandbox.idle()
   t.equal(
     (await call('GET', `/sandbox/webhooks/${webhook.id}/deliveries`)).body.data[0].status,
-    'succeeded',
+    'delivered',
   )
   await call('PATCH', `/webhooks/${webhook.id}`, { url: 'http://app.local/missing' })
   sandbox.trigger('order.canceled')

@@ -1,6 +1,7 @@
 /**
- * The inspector without a browser or a server: its pages are pure functions, so escaping, the
- * feed's order and filters, the receiver's diagnosis, the hidden secret and the access rules are
+ * The inspector without a browser or a server: its pages are pure functions, so escaping, links
+ * encoded by construction, the feed's order, filters and pages, attempts folded by outcome, the
+ * receiver's diagnosis, the hidden secret, redirect targets, notices and the access rules are
  * checked here on plain data.
  */
 import t from 'tap'
@@ -10,23 +11,30 @@ import type { SandboxEvent } from '../mock-server/core/event-bus.js'
 import type { Delivery, DeliveryAttempt } from '../mock-server/core/state.js'
 import { triggerSampleData } from '../mock-server/engines/triggers.js'
 import { decideAccess, type AccessRequest } from '../mock-server/inspector/access.js'
-import { escapeHtml, html, jsonForScript } from '../mock-server/inspector/html.js'
+import { groupAttempts } from '../mock-server/inspector/attempt-groups.js'
+import { curlCommand, shellQuote } from '../mock-server/inspector/curl-command.js'
+import { escapeHtml, html, jsonForScript, url } from '../mock-server/inspector/html.js'
+import { localPath } from '../mock-server/inspector/local-path.js'
 import {
   buildFeed,
   deliveryState,
+  pageFeed,
   parseFilters,
   receiverDiagnosis,
+  rowKey,
   type AttemptView,
 } from '../mock-server/inspector/model.js'
-import {
-  renderAttempt,
-  renderDeliveryPage,
-  renderFeedPage,
-  renderTriggerPage,
-  renderWebhooksPage,
-} from '../mock-server/inspector/views.js'
+import { noticeText } from '../mock-server/inspector/notices.js'
+import { renderAttemptGroup, renderDeliveryPage } from '../mock-server/inspector/pages/delivery.js'
+import { renderFeedPage } from '../mock-server/inspector/pages/feed.js'
+import { receiversByEvent, renderTriggerPage } from '../mock-server/inspector/pages/trigger.js'
+import { subscriptionChoices } from '../mock-server/inspector/pages/webhook-form.js'
+import { renderWebhooksPage } from '../mock-server/inspector/pages/webhooks.js'
+import { exactUtc, relativeTime } from '../mock-server/inspector/relative-time.js'
+import { diffLines } from '../mock-server/inspector/text-diff.js'
 
-const frame = { clockNow: '2026-07-01T15:10:00.000Z' }
+const nowMs = Date.parse('2026-07-01T15:10:00.000Z')
+const frame = { nowMs }
 
 function attempt(n: number, fields: Partial<DeliveryAttempt> = {}): DeliveryAttempt {
   return {
@@ -98,7 +106,7 @@ t.test('a delivery state reads the way people say it', async (t) => {
       { status: 'pending', attempts: [attempt(1, { succeeded: true, status_code: 200 })] },
       'pending',
     ],
-    [{ status: 'succeeded', attempts: [attempt(1), attempt(2, { succeeded: true })] }, 'delivered'],
+    [{ status: 'delivered', attempts: [attempt(1), attempt(2, { succeeded: true })] }, 'delivered'],
     [{ status: 'parked', attempts: [attempt(1)] }, 'parked'],
     [{ status: 'cancelled', attempts: [] }, 'cancelled'],
   ]
@@ -115,7 +123,7 @@ t.test(
     const source = {
       events: [e1, e2, e3],
       deliveries: [
-        delivery('dlv_1', e1, { status: 'succeeded', attempts: [attempt(1, { succeeded: true })] }),
+        delivery('dlv_1', e1, { status: 'delivered', attempts: [attempt(1, { succeeded: true })] }),
         delivery('dlv_2', e2, { attempts: [attempt(1)], next_attempt_at: '2026-07-01T15:11:00Z' }),
         delivery('dlv_3', e2, { webhook_id: 'wh_b', status: 'parked', attempts: [attempt(1)] }),
       ],
@@ -133,8 +141,19 @@ t.test(
     t.same(ids({ state: 'failing' }), ['evt_2/dlv_2'])
     t.same(ids({ state: 'delivered' }), ['evt_1/dlv_1'])
     t.same(ids({ state: 'parked', webhookId: 'wh_a' }), [], 'filters combine')
-    const limited = buildFeed(source, {}, 2)
-    t.same([limited.rows.length, limited.total], [2, 4], 'a limit keeps the newest and counts all')
+    const feed = buildFeed(source, {})
+    const first = pageFeed(feed, {}, 3)
+    t.same(
+      [first.rows.length, first.total, first.start],
+      [3, 4, 0],
+      'a page: the newest, all counted',
+    )
+    t.equal(first.newer, undefined, 'nothing newer than the first page')
+    const second = pageFeed(feed, { after: first.older! }, 3)
+    t.same(second.rows.map(rowKey), ['evt_1~dlv_1'], 'the next page starts after the cursor')
+    t.equal(second.older, undefined)
+    t.same(pageFeed(feed, { before: second.newer! }, 3).rows.map(rowKey), first.rows.map(rowKey))
+    t.same(pageFeed(feed, { after: 'evt_gone~' }, 3).start, 0, 'a cursor gone in a reset: page 1')
     t.same(parseFilters({ status: 'nonsense', event: ' order.* ', webhook_id: '' }), {
       event: 'order.*',
     })
@@ -148,17 +167,22 @@ t.test(
     const e = event('evt_x', hostile)
     const d = delivery('dlv_x', e, { attempts: [attempt(1)] })
     const feed = renderFeedPage(frame, {
-      feed: buildFeed(
-        {
-          events: [e],
-          deliveries: [d],
-          webhooks: [{ id: 'wh_a', name: `<img src=x onerror=alert(1)>` }],
-        },
+      page: pageFeed(
+        buildFeed(
+          {
+            events: [e],
+            deliveries: [d],
+            webhooks: [{ id: 'wh_a', name: `<img src=x onerror=alert(1)>` }],
+          },
+          {},
+        ),
         {},
       ),
       filters: { event: `"><script>alert(2)</script>` },
+      cursor: {},
       webhooks: [{ id: 'wh_a', name: `<img src=x onerror=alert(1)>` }],
       eventNames: [hostile],
+      selected: undefined,
     })
     t.notMatch(feed, /<script>alert/, 'no script element from data')
     t.notMatch(feed, /<img /, 'no element from a webhook name')
@@ -182,6 +206,7 @@ t.test(
       state: 'failing',
       attempts: [answered],
       webhook: { id: 'wh_a', name: 'app', url: 'http://127.0.0.1/hook?<x>' },
+      curl: `curl -X POST 'http://127.0.0.1/hook?<x>'`,
     })
     t.notMatch(page, /<script>alert/)
     t.match(page, 'BLUUM_SIGNATURE_MISMATCH')
@@ -207,16 +232,24 @@ t.test(
         body_truncated: true,
       },
     }
-    const out = renderAttempt(view).text
+    const out = renderAttemptGroup(groupAttempts([view])[0]!, '{"id":"evt_1"}', nowMs, true).text
     t.match(out, /Attempt 2:\s+HTTP 401 <code>BLUUM_TIMESTAMP_FUTURE<\/code>/)
     t.match(out, 'The webhook-timestamp is 400 s ahead')
     t.match(out, 'POST http://127.0.0.1:3000/webhooks/bluum')
     t.match(out, 'webhook-id')
     t.match(out, 'Only the first 64 KB were kept.')
-    const refused = renderAttempt({
-      ...attempt(1, { status_code: null, error: 'ECONNREFUSED: connect ECONNREFUSED' }),
-      connection_error: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:9' },
-    }).text
+    t.match(out, 'Body: the envelope below', 'the body sent is the envelope, shown once')
+    const refused = renderAttemptGroup(
+      groupAttempts([
+        {
+          ...attempt(1, { status_code: null, error: 'ECONNREFUSED: connect ECONNREFUSED' }),
+          connection_error: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:9' },
+        },
+      ])[0]!,
+      '',
+      nowMs,
+      true,
+    ).text
     t.match(refused, /No answer:\s*<code>ECONNREFUSED<\/code>\s+connect ECONNREFUSED 127.0.0.1:9/)
   },
 )
@@ -244,20 +277,41 @@ t.test('a webhook secret is on the page only when it was revealed', async (t) =>
     id: 'wh_a',
     name: 'app',
     url: 'http://127.0.0.1:3000/webhooks/bluum',
+    description: null,
     event_type_names: ['order.*'],
     status: 'active' as const,
     disabled_reason: null,
     created_at: '2026-07-01T15:10:00Z',
   }
   const secret = 'whsec_c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2Vj'
-  const hidden = renderWebhooksPage(frame, { webhooks: [{ webhook, parked: 2 }] })
+  const hidden = renderWebhooksPage(frame, {
+    webhooks: [{ webhook, parked: 2, previousSecretExpiresAt: null }],
+  })
   t.notMatch(hidden, 'whsec_')
   t.match(hidden, 'Reveal secret')
-  t.match(hidden, 'Replay 2 parked deliveries')
+  t.match(hidden, /Replay 2 parked deliveries/)
+  t.notMatch(hidden, /aria-label="Replay 2 parked deliveries of app"\s+disabled/)
   const shown = renderWebhooksPage(frame, {
-    webhooks: [{ webhook, parked: 0, revealedSecret: secret }],
+    webhooks: [
+      {
+        webhook,
+        parked: 0,
+        revealedSecret: secret,
+        previousSecretExpiresAt: '2026-07-02T14:10:00.000Z',
+      },
+    ],
   })
   t.match(shown, secret)
+  t.match(
+    shown,
+    /The previous secret also signs until\s+<time[^>]*>in 23 h<\/time>/,
+    'the grace period',
+  )
+  t.match(
+    shown,
+    /aria-label="Replay 0 parked deliveries of app"\s+disabled/,
+    'nothing to replay: disabled',
+  )
 })
 
 t.test('every form control has a label and every action is a form that posts', async (t) => {
@@ -266,7 +320,9 @@ t.test('every form control has a label and every action is a form that posts', a
     selected: 'order.filled',
     data: '{}',
     samples: { 'order.filled': '{"note": "</script>"}' },
+    receivers: { 'order.filled': [{ id: 'wh_a', name: '</script><b>app' }] },
   })
+  t.match(page, '&lt;/script&gt;&lt;b&gt;app', 'the receivers are listed, as text')
   for (const [, id] of page.matchAll(/<(?:input|select|textarea)[^>]*\bid="([^"]+)"/g)) {
     t.match(page, `for="${id}"`, `#${id} is labelled`)
   }
@@ -348,3 +404,155 @@ t.test('who may use the inspector', async (t) => {
   for (const [name, fields, expected] of table)
     t.same(decideAccess({ ...base, ...fields }), expected, name)
 })
+
+t.test('links are encoded by construction', async (t) => {
+  t.equal(url`/deliveries/${'a/b?c#d'}`.href, '/deliveries/a%2Fb%3Fc%23d')
+  t.equal(
+    url`/?${new URLSearchParams({ event: 'order.*', x: 'a&b' })}`.href,
+    '/?event=order.*&x=a%26b',
+  )
+  t.equal(url`/?${new URLSearchParams()}`.href, '/', 'an empty query leaves no ?')
+  t.equal(
+    html`<a href="${url`/?a=${'1'}&b=${'<2>'}`}">x</a>`.text,
+    '<a href="/?a=1&amp;b=%3C2%3E">x</a>',
+    'in an attribute, escaped as HTML too',
+  )
+})
+
+t.test('a redirect target is a same-origin path, or the fallback', async (t) => {
+  const table: [string | undefined, string][] = [
+    ['/webhooks', '/webhooks'],
+    ['/?status=failing#x', '/?status=failing#x'],
+    ['/deliveries/dlv_1', '/deliveries/dlv_1'],
+    ['//evil.example/x', '/'],
+    ['/\\evil.example/x', '/'],
+    ['/\t/evil.example/x', '/'],
+    ['/\r\nLocation: x', '/'],
+    ['/\u0000', '/'],
+    ['http://evil.example/', '/'],
+    ['https:/evil.example', '/'],
+    ['javascript:alert(1)', '/'],
+    ['evil.example', '/'],
+    ['/a/../../b', '/b'],
+    ['/ü', '/%C3%BC'],
+    ['', '/'],
+    [undefined, '/'],
+    ['/' + 'a'.repeat(3000), '/'],
+  ]
+  for (const [target, expected] of table)
+    t.equal(localPath(target), expected, JSON.stringify(target))
+})
+
+t.test('notices are chosen by id; anything else shows nothing', async (t) => {
+  t.match(noticeText('replayed'), 'Replayed')
+  for (const id of [
+    'Your account is locked',
+    'constructor',
+    '__proto__',
+    'toString',
+    42,
+    undefined,
+  ])
+    t.equal(noticeText(id), undefined, String(id))
+})
+
+t.test('times read relative to the sandbox clock, exact in UTC', async (t) => {
+  const table: [string, string][] = [
+    ['2026-07-01T15:10:00.400Z', 'now'],
+    ['2026-07-01T15:09:30.000Z', '30 s ago'],
+    ['2026-07-01T15:06:00.000Z', '4 min ago'],
+    ['2026-07-01T17:10:00.000Z', 'in 2 h'],
+    ['2026-06-28T15:10:00.000Z', '3 d ago'],
+  ]
+  for (const [iso, expected] of table) t.equal(relativeTime(iso, nowMs), expected, iso)
+  t.equal(exactUtc('2026-07-01T15:10:03.123Z'), '2026-07-01 15:10:03.123 UTC')
+})
+
+t.test(
+  'consecutive identical attempts fold into one group; a changed answer shows a diff',
+  async (t) => {
+    const refused = (n: number, message = 'no match') =>
+      attempt(n, {
+        response: {
+          status: 401,
+          headers: {},
+          body: JSON.stringify({ code: 'BLUUM_SIGNATURE_MISMATCH', message }),
+          body_truncated: false,
+          body_bytes: 10,
+        },
+      })
+    const groups = groupAttempts([
+      refused(1),
+      refused(2),
+      refused(3),
+      refused(4, 'no match, again'),
+      attempt(5, { status_code: 200, succeeded: true, error: null }),
+    ])
+    t.same(
+      groups.map((g) => [g.attempts.map((a) => a.attempt), g.outcome, g.diagnosis?.code]),
+      [
+        [[1, 2, 3], 'HTTP 401', 'BLUUM_SIGNATURE_MISMATCH'],
+        [[4], 'HTTP 401', 'BLUUM_SIGNATURE_MISMATCH'],
+        [[5], 'HTTP 200, delivered', undefined],
+      ],
+    )
+    t.equal(groups[0]!.diff, undefined)
+    t.same(
+      groups[1]!.diff?.filter((l) => l.kind !== 'same').map((l) => `${l.kind} ${l.text.trim()}`),
+      ['removed "message": "no match"', 'added "message": "no match, again"'],
+    )
+    const folded = renderAttemptGroup(groups[0]!, '{}', nowMs, false).text
+    t.match(
+      folded,
+      /Attempts 1–3:\s+HTTP 401 <code>BLUUM_SIGNATURE_MISMATCH<\/code> <span class="count">×3<\/span>/,
+    )
+    t.equal(folded.match(/class="diagnosis"/g)?.length, 1, 'the diagnosis once')
+    t.same(diffLines('a\nb', 'a\nb'), [
+      { kind: 'same', text: 'a' },
+      { kind: 'same', text: 'b' },
+    ])
+  },
+)
+
+t.test('a curl command quotes every part for the shell', async (t) => {
+  t.equal(shellQuote(`it's`), `'it'\\''s'`)
+  const command = curlCommand({
+    url: 'http://127.0.0.1:3000/hook',
+    headers: { 'webhook-id': 'evt_1', 'x-odd': `$(touch /tmp/x) '` },
+    body: `{"a":"'; rm -rf /"}`,
+  })
+  t.match(command, `-H 'x-odd: $(touch /tmp/x) '\\'''`)
+  t.match(command, `--data-binary '{"a":"'\\''; rm -rf /"}'`)
+})
+
+t.test(
+  'the trigger form knows who receives each event; the endpoint form its wildcards',
+  async (t) => {
+    const receivers = receiversByEvent(
+      ['order.filled', 'transfer.deposit.completed'],
+      [
+        { id: 'wh_a', name: 'all', status: 'active', event_type_names: ['*'] },
+        { id: 'wh_b', name: 'orders', status: 'active', event_type_names: ['order.*'] },
+        { id: 'wh_c', name: 'off', status: 'inactive', event_type_names: ['*'] },
+        {
+          id: 'wh_d',
+          name: 'deposits',
+          status: 'active',
+          event_type_names: ['transfer.deposit.*'],
+        },
+      ],
+    )
+    t.same(
+      receivers['order.filled']!.map((r) => r.name),
+      ['all', 'orders'],
+    )
+    t.same(
+      receivers['transfer.deposit.completed']!.map((r) => r.name),
+      ['all', 'deposits'],
+    )
+    t.same(
+      subscriptionChoices(['order.filled', 'transfer.deposit.completed']).map((c) => c.wildcard),
+      ['order.*', 'transfer.*', 'transfer.deposit.*'],
+    )
+  },
+)

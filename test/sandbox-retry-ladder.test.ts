@@ -104,7 +104,7 @@ t.test('connection errors and timeouts are retried too', async (t) => {
   t.equal(requests.length, 1, 'not before one minute')
   await sandbox.clock.advance('1s')
   t.equal(requests.length, 2)
-  t.equal(delivery!.status, 'succeeded')
+  t.equal(delivery!.status, 'delivered')
 })
 
 t.test(
@@ -143,7 +143,7 @@ t.test(
     up = true
     sandbox.deliveries.replay(delivery!.id)
     await sandbox.idle()
-    t.equal(delivery!.status, 'succeeded')
+    t.equal(delivery!.status, 'delivered')
     t.equal(delivery!.attempts.length, 7)
     t.equal(requests.at(-1)!.headers['webhook-id'], event.id)
     t.throws(() => sandbox.deliveries.replay('dlv_nope'), { code: 'BLUM-404-001' })

@@ -154,7 +154,7 @@ t.test('the seed guide: register, trade, receive signed events, move the webhook
   ])
   t.ok(
     deliveries.body.data.every(
-      (d: any) => d.status === 'succeeded' && d.attempts[0].status_code === 200,
+      (d: any) => d.status === 'delivered' && d.attempts[0].status_code === 200,
     ),
   )
 })

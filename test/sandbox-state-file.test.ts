@@ -15,6 +15,7 @@ import {
 import {
   createStateWriter,
   snapshotState,
+  STATE_FILE_VERSION,
   writeFileAtomic,
   type StateSnapshot,
 } from '../mock-server/core/state-file.js'
@@ -97,7 +98,7 @@ t.test('writes are coalesced: a burst of changes is one write, flush writes at o
   t.equal(snapshots, 2, 'and the timer it replaced did not write again')
   t.match(JSON.parse(readFileSync(file, 'utf8')) as StateSnapshot, {
     format: 'bluum-sandbox-state',
-    version: 2,
+    version: STATE_FILE_VERSION,
   })
 })
 
@@ -185,6 +186,63 @@ t.test(
     const fresh = createSandbox({ stateFile: join(dir, 'new.json') })
     t.equal(fresh.state.webhooks.size, 0, 'a missing file is a fresh start')
     await fresh.close()
-    t.match(JSON.parse(readFileSync(join(dir, 'new.json'), 'utf8')), { version: 2 })
+    t.match(JSON.parse(readFileSync(join(dir, 'new.json'), 'utf8')), {
+      version: STATE_FILE_VERSION,
+    })
+  },
+)
+
+t.test(
+  "a version 1 file's succeeded deliveries load as delivered, the status every filter takes",
+  async (t) => {
+    const dir = tempDir(t)
+    const file = join(dir, 'v1.json')
+    const delivery = (id: string, status: string) => ({
+      id,
+      object: 'webhook_delivery',
+      webhook_id: 'wh_1',
+      event_id: `evt_${id}`,
+      event: 'order.filled',
+      status,
+      failure_reason: null,
+      attempts: [],
+      next_attempt_at: null,
+      created: 0,
+      createdMs: 0,
+      payload: '{}',
+    })
+    writeFileSync(
+      file,
+      JSON.stringify({
+        format: 'bluum-sandbox-state',
+        version: 1,
+        saved_at: '2026-01-01T00:00:00.000Z',
+        clock: { now_ms: 0, wall_ms: 0 },
+        state: {
+          deliveries: {
+            $map: [
+              ['dlv_1', delivery('dlv_1', 'succeeded')],
+              ['dlv_2', delivery('dlv_2', 'parked')],
+            ],
+          },
+        },
+        events: [],
+        timers: [],
+        runs: [],
+      }),
+    )
+    const sandbox = createSandbox({ stateFile: file })
+    t.teardown(() => sandbox.close())
+    t.same(
+      sandbox.deliveries.list().map((d) => [d.id, d.status]),
+      [
+        ['dlv_2', 'parked'],
+        ['dlv_1', 'delivered'],
+      ],
+    )
+    t.same(
+      sandbox.deliveries.list({ phase: 'delivered' }).map((d) => d.id),
+      ['dlv_1'],
+    )
   },
 )

@@ -216,6 +216,13 @@ t.test('refused triggers: status, code, param, and nothing changed', async (t) =
       param: 'data.side',
     },
     {
+      name: 'a fill price of 0',
+      body: { event: 'order.filled', data: { average_price: '0.00' } },
+      status: 400,
+      code: invalid,
+      param: 'data.average_price',
+    },
+    {
       name: 'an amount as a JSON number (the app refuses it)',
       body: { event: 'transfer.deposit.completed', data: { amount: 12 } },
       status: 400,

@@ -5,10 +5,12 @@
  * that window: req/s of the last round x window) times are printed per request.
  *
  *   node --import=tsx bench/lib/profile-summary.ts .tmp/cpu-prof/CPU.<pid>.0.001.cpuprofile \
- *     [--window-s 3] [--requests 24000] [--top 25] [--match plugin/]
+ *     [--window-s 3] [--requests 24000] [--top 25] [--match plugin/] [--serving REGEX]
  *
  * Two tables: self time per function (where the CPU was), and inclusive time of the functions
  * whose `name file` matches `--match` (what each step costs with everything it calls). The
+ * window ends at the last sample whose stack has a function matching `--serving` (default the
+ * HTTP server's request entry points; `--serving '^trigger$'` for the sandbox bench). The
  * sampler counts wall time, so `writev` also holds the time the process was preempted inside
  * that system call; the bench's CPU-per-request figures do not. V8 inlines small functions
  * into their callers: run with `--no-turbo-inlining` to see them apart.
@@ -35,6 +37,7 @@ const { values: args, positionals } = parseArgs({
     requests: { type: 'string' },
     top: { type: 'string', default: '25' },
     match: { type: 'string', default: 'plugin/' },
+    serving: { type: 'string', default: '^(parserOnIncoming|onEnd|handleRequest)$' },
   },
 })
 const file = positionals[0]
@@ -58,8 +61,9 @@ function stackOf(id: number): ProfileNode[] {
   }
   return stack // leaf first
 }
+const servingName = new RegExp(args.serving)
 const serving = (stack: ProfileNode[]) =>
-  stack.some((n) => /^(parserOnIncoming|onEnd|handleRequest)$/.test(n.callFrame.functionName))
+  stack.some((n) => servingName.test(n.callFrame.functionName))
 
 const times: number[] = []
 let clock = profile.startTime

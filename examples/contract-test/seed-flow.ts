@@ -27,7 +27,7 @@ interface Attempt {
 interface Delivery {
   id: string
   event: string
-  status: 'pending' | 'succeeded' | 'parked' | 'cancelled'
+  status: 'pending' | 'failing' | 'delivered' | 'parked' | 'cancelled'
   attempts: Attempt[]
 }
 
@@ -99,10 +99,10 @@ for (let poll = 0; poll < POLLS; poll++) {
   await new Promise((resolve) => setTimeout(resolve, 250))
 }
 
-const failed = deliveries.filter((d) => d.status !== 'succeeded')
+const failed = deliveries.filter((d) => d.status !== 'delivered')
 for (const d of deliveries) {
   const attempts = d.attempts.map((a) => a.status_code ?? a.error ?? 'none').join(', ')
-  say(`${d.status === 'succeeded' ? 'ok  ' : 'FAIL'} ${d.event} ${d.id}: ${attempts}`)
+  say(`${d.status === 'delivered' ? 'ok  ' : 'FAIL'} ${d.event} ${d.id}: ${attempts}`)
 }
 if (deliveries.length === 0 || failed.length > 0) {
   complain(

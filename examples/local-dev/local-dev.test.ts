@@ -1,141 +1,83 @@
 /**
- * The local-dev setup, for real: the sandbox CLI and the example server as two processes on
- * 127.0.0.1, sharing one webhook secret, the sandbox forwarding events to the app.
+ * README.md beside this file, run as written in a copy of the repository: the sandbox CLI and the
+ * example server as two processes sharing the secret through .env, the user's curl commands, the
+ * app stopped while an order is placed on the sandbox, started again, and the retries run by a
+ * clock advance. Free ports stand for 3000 and 4010 (the app's PORT and BLUUM_BASE_URL, the
+ * sandbox's --port); the shell variables the README sets in terminal 3 carry over between its
+ * blocks, as they do in one terminal.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import t from 'tap'
-import { sampleInvestorRequest } from 'fastify-bluum-webhooks/testing'
+import { cloneRepository } from '../../test/helpers/clone.js'
+import { freePort } from '../../test/helpers/free-port.js'
+import { shell, shellBlocks } from '../../test/helpers/shell.js'
 
-const root = fileURLToPath(new URL('../../', import.meta.url))
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-/** Starts a TypeScript entry point; resolves with the process once `ready` matches its output. */
-function start(entry: string, args: string[], env: Record<string, string>, ready: RegExp) {
-  const child = spawn(
-    process.execPath,
-    ['--import=tsx', '--conditions=bluum-source', join(root, entry), ...args],
-    { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  )
-  let output = ''
-  return new Promise<{ child: ChildProcess; output: () => string }>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk
-      const match = ready.exec(output)
-      if (match) resolve({ child, output: () => output })
-    }
-    child.stdout!.on('data', onData)
-    child.stderr!.on('data', onData)
-    child.once('exit', (code) => reject(new Error(`${entry} exited ${code}: ${output}`)))
-  })
-}
-
-/** Polls the app until `check` passes; bounded, so a broken setup fails instead of hanging. */
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean): Promise<T> {
-  let value = await read()
-  for (let i = 0; i < 100 && !check(value); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 100))
-    value = await read()
-  }
-  return value
-}
+// npm, two TypeScript processes and PGlite on a shared machine: slow is not failed.
+t.setTimeout(600_000)
 
 t.test(
-  'the sandbox forwards signed events to the local app, which records them once',
+  'the local-dev README, as written: verified deliveries, and a catch-up after the app was down',
   async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'bluum-local-dev-'))
-    t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-    const secret = 'whsec_' + randomBytes(32).toString('base64')
-    const [sandboxPort, appPort] = [await freePort(), await freePort()]
-    const sandboxUrl = `http://127.0.0.1:${sandboxPort}/v1`
+    const clone = cloneRepository(t)
+    const [[sandboxLine], [appLine], drive, whileDown, catchUp] = shellBlocks(
+      new URL('README.md', import.meta.url),
+    ) as [string[], string[], string[], string[], string[]]
+    const [appPort, sandboxPort] = [await freePort(), await freePort()]
+    const here = (line: string) =>
+      line
+        .replaceAll('127.0.0.1:3000', `127.0.0.1:${appPort}`)
+        .replaceAll('127.0.0.1:4010', `127.0.0.1:${sandboxPort}`)
+    const appEnv = {
+      PORT: String(appPort),
+      BLUUM_BASE_URL: `http://127.0.0.1:${sandboxPort}/v1`,
+    }
 
-    const app = await start(
-      'examples/basic/server.ts',
-      [],
-      {
-        BLUUM_WEBHOOK_SECRET: secret,
-        BLUUM_BASE_URL: sandboxUrl,
-        PORT: String(appPort),
-        PGLITE_DATA_DIR: join(dir, 'pgdata'),
-      },
-      /Server listening/,
-    )
-    t.teardown(() => app.child.kill('SIGKILL'))
-    const sandbox = await start(
-      'mock-server/cli.ts',
-      ['--port', String(sandboxPort), '--forward-to', `http://127.0.0.1:${appPort}/webhooks/bluum`],
-      { BLUUM_WEBHOOK_SECRET: secret, BLUUM_API_KEY: '', BLUUM_API_SECRET: '' },
-      /Secret: +whsec_/,
-    )
-    t.teardown(() => sandbox.child.kill('SIGKILL'))
-    t.match(sandbox.output(), `Secret:      ${secret}`, 'the sandbox signs with the shared secret')
+    const sandbox = shell(`${here(sandboxLine!)} --port ${sandboxPort}`, clone)
+    t.teardown(() => sandbox.interrupt())
+    await sandbox.waitFor(/\nNext/)
 
-    const auth = 'Basic ' + Buffer.from('bluum_sandbox_key:bluum_sandbox_secret').toString('base64')
-    const investor = (await (
-      await fetch(`${sandboxUrl}/investors`, {
-        method: 'POST',
-        headers: { authorization: auth, 'content-type': 'application/json' },
-        body: JSON.stringify(sampleInvestorRequest()),
-      })
-    ).json()) as { id: string }
-    t.match(investor.id, /^inv_/)
-    // As in Bluum, a new investor has no cash: a wire deposit, settled by moving the clock.
-    const deposit = await fetch(`${sandboxUrl}/investors/${investor.id}/deposits`, {
-      method: 'POST',
-      headers: {
-        authorization: auth,
-        'content-type': 'application/json',
-        'idempotency-key': 'fund-1',
-      },
-      body: JSON.stringify({ amount: '1000.00', method: 'wire' }),
-    })
-    t.equal(deposit.status, 201)
-    await fetch(`${sandboxUrl}/sandbox/clock/advance`, {
-      method: 'POST',
-      headers: { authorization: auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ duration: '3s' }),
-    })
+    let app = shell(appLine!, clone, appEnv)
+    t.teardown(() => app.interrupt())
+    await app.waitFor(/Server listening at/)
 
-    const order = await fetch(`http://127.0.0.1:${appPort}/investors/${investor.id}/orders`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ symbol: 'AAPL', side: 'buy', quantity: '1' }),
-    })
-    t.equal(order.status, 201, 'the app placed the order through the sandbox')
+    // Terminal 3: one script, as the lines run one after the other in one shell.
+    const driving = shell(drive!.map(here).join('\n'), clone)
+    t.equal((await driving.exited)[0], 0, driving.output())
+    const investor = /"investor_id":"(inv_\w+)"/.exec(driving.output())?.[1]
+    t.ok(investor, `the order went through the app: ${driving.output()}`)
+    const session = { auth: 'bluum_sandbox_key:bluum_sandbox_secret', investor: investor! }
+    const notificationsLine = here(drive!.at(-1)!)
 
-    const notifications = await eventually(
-      async () =>
-        (await (
-          await fetch(`http://127.0.0.1:${appPort}/investors/${investor.id}/notifications`)
-        ).json()) as unknown[],
-      (rows) => rows.length > 0,
-    )
-    t.match(notifications, [{ message: /buy order for 1 AAPL/ }])
+    /** The README's "run the last line again": the notifications, once there are `count`. */
+    async function notifications(count: number): Promise<unknown[]> {
+      for (;;) {
+        const read = shell(notificationsLine, clone, session)
+        await read.exited
+        const rows = JSON.parse(read.output()) as unknown[]
+        if (rows.length >= count) return rows
+        await sandbox.waitFor(/order\.filled[^\n]*→ 200/) // at least one fill was acknowledged
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+    }
+    t.match(await notifications(1), [{ message: /buy order for 1 AAPL/ }])
 
-    const deliveries = (await (
-      await fetch(
-        `${sandboxUrl}/sandbox/webhooks/${/Webhook: +(wh_\w+)/.exec(sandbox.output())?.[1]}/deliveries`,
-        {
-          headers: { authorization: auth },
-        },
-      )
-    ).json()) as { data: Array<{ event: string; status: string }> }
-    const filled = deliveries.data.filter((d) => d.event === 'order.filled')
-    t.match(filled, [{ status: 'succeeded' }], 'the sandbox saw the app acknowledge it')
+    // Ctrl-C in terminal 2, then the order on the sandbox directly.
+    await app.interrupt()
+    const placed = shell(whileDown!.map(here).join('\n'), clone, session)
+    t.equal((await placed.exited)[0], 0)
+    t.match(placed.output(), /"status":"filled"/, 'the sandbox took the order: no field missing')
+    await sandbox.waitFor(/order\.filled +evt_\w+ +#1 +→ ECONNREFUSED/)
+
+    app = shell(appLine!, clone, appEnv)
+    await app.waitFor(/Server listening at/)
+    const [advance, read] = catchUp!.map(here)
+    const advanced = shell(advance!, clone, session)
+    t.equal((await advanced.exited)[0], 0, advanced.output())
+    await sandbox.waitFor(/order\.filled +evt_\w+ +#2 +→ 200/)
+    t.equal(read, notificationsLine, 'the same last line')
+    t.match(await notifications(2), [
+      { message: /buy order for 1 AAPL/ },
+      { message: /buy order for 1 AAPL/ },
+    ])
+    t.notMatch(sandbox.output(), /BLUUM_SIGNATURE_MISMATCH/, 'every delivery verified')
   },
 )

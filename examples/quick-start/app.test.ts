@@ -1,9 +1,9 @@
 import t from 'tap'
-import { buildApp } from './app.js'
+import { buildApp } from './app.ts'
 import { orderFilled, signedDelivery, TEST_SECRET } from '../../test/helpers/sign.js'
 
 t.test('the quick start acknowledges a signed order.filled', async (t) => {
-  const app = await buildApp(TEST_SECRET)
+  const app = await buildApp({ webhookSecret: TEST_SECRET })
   t.teardown(() => app.close())
   const d = signedDelivery({ body: orderFilled() })
   const res = await app.inject({

@@ -1,9 +1,9 @@
 import Fastify from 'fastify'
 import bluumWebhooks from 'fastify-bluum-webhooks'
 
-export async function buildApp(secret = process.env.BLUUM_WEBHOOK_SECRET) {
+export async function buildApp({ webhookSecret = process.env.BLUUM_WEBHOOK_SECRET } = {}) {
   const app = Fastify({ logger: true })
-  await app.register(bluumWebhooks, { secret }) // POST /webhooks/bluum
+  await app.register(bluumWebhooks, { secret: webhookSecret }) // POST /webhooks/bluum
 
   app.bluum.on('order.filled', async (event, { log }) => {
     log.info({ symbol: event.data.symbol, price: event.data.average_price }, 'order filled')

@@ -25,9 +25,9 @@ import {
   type BodyLimits,
 } from './request-parts.js'
 import type { ApiRequest, ApiResponse, RawApiRequest, RouteDefinition } from './route.js'
+import { compiledSchema } from '../core/compiled-schema.js'
 import {
   withMisspelling,
-  compiled as compiledCheck,
   undocumentedWarning,
   validate,
   type UndocumentedFields,
@@ -151,8 +151,8 @@ export function createApiDispatcher(
 
   // Every schema compiled once, here, not on the first request that needs it.
   for (const route of routes) {
-    if (route.schema.body) compiledCheck(route.schema.body)
-    if (route.schema.query) compiledCheck(route.schema.query)
+    if (route.schema.body) compiledSchema(route.schema.body)
+    if (route.schema.query) compiledSchema(route.schema.query)
   }
 
   async function run(

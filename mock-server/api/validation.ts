@@ -13,7 +13,6 @@
  * since Bluum may accept it; in strict mode it is refused with `BLUM-400-001`.
  */
 import { FormatRegistry, Kind, type TSchema } from '@sinclair/typebox'
-import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value'
 import {
   InvalidAmountError,
@@ -26,6 +25,7 @@ import {
   ValidationError,
   withParam,
 } from '../core/errors.js'
+import { firstSchemaError } from '../core/compiled-schema.js'
 import { decimalPattern, maxFractionDigits, maxIntegerDigits } from '../core/decimal.js'
 
 // Fields people send by habit, and what this API calls them.
@@ -150,18 +150,6 @@ export function errorFor(error: ValueError, location: 'body' | 'query'): Error {
   return withParam(new ValidationError(`Invalid value for '${param}': ${why}.`), param)
 }
 
-const compiledChecks = new WeakMap<TSchema, TypeCheck<TSchema>>()
-
-/** The compiled check of `schema`, built on first use and kept as long as the schema lives. */
-export function compiled(schema: TSchema): TypeCheck<TSchema> {
-  let check = compiledChecks.get(schema)
-  if (!check) {
-    check = TypeCompiler.Compile(schema)
-    compiledChecks.set(schema, check)
-  }
-  return check
-}
-
 /** What a value carried that the schema does not document: each field's dotted path. */
 export type UndocumentedFields = string[]
 
@@ -250,10 +238,8 @@ export function validate(
     throw new MalformedBodyError('expected a JSON object')
   const found = options.undocumented ?? []
   undocumented(schema, value, '', options.strict ?? false, location === 'query', found)
-  const check = compiled(schema)
-  if (check.Check(value)) return value
-  const first = check.Errors(value).First()
-  if (!first) throw new ValidationError(`Invalid ${location}.`)
+  const first = firstSchemaError(schema, value)
+  if (!first) return value
   throw withMisspelling(errorFor(first, location), found)
 }
 

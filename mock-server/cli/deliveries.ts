@@ -1,5 +1,5 @@
 /** `bluum-sandbox deliveries`: lists deliveries of every webhook, newest first, with filters. */
-import { deliveryPhases } from '../delivery/phase.js'
+import { deliveryPhases, phaseNamed, type DeliveryPhase } from '../delivery/phase.js'
 import {
   connectionFrom,
   connectionHelp,
@@ -14,13 +14,13 @@ import { receiverCode } from './attempt-line.js'
 import { createSandboxClient } from './client.js'
 import type { Delivery, DeliveryAttempt } from '../core/state.js'
 
-export const deliveriesUsage = `Usage: bluum-sandbox deliveries [--status <phase>] [--event <name>] [--webhook <id>] [options]
+export const deliveriesUsage = `Usage: bluum-sandbox deliveries [--status <status>] [--event <name>] [--webhook <id>] [options]
 
 Lists deliveries of every webhook of the running sandbox, newest first: id, event, evt_ id,
-phase, attempts, the last answer and the next retry.
+status, attempts, the last answer and the next retry.
 
 Options:
-  --status <phase>      ${deliveryPhases.join(', ')}
+  --status <status>     ${deliveryPhases.join(', ')} (succeeded: an alias of delivered)
   --event <name>        An event name or a wildcard (order.filled, order.*, transfer.*)
   --webhook <id>        One webhook's deliveries
   --limit <n>           At most n deliveries, 1-200 (default 50)
@@ -28,7 +28,7 @@ Options:
 ${connectionHelp}  -h, --help            Show this help
 `
 
-type Listed = Omit<Delivery, 'createdMs' | 'payload'> & { phase: string }
+type Listed = Omit<Delivery, 'createdMs' | 'payload' | 'status'> & { status: DeliveryPhase }
 
 function lastAnswer(attempt: DeliveryAttempt | undefined): string {
   if (!attempt) return '-'
@@ -52,10 +52,11 @@ export async function deliveries(argv: string[], io: CliIo): Promise<number> {
     { min: 0, max: 0 },
     io,
   )
-  const status = stringFlag(values, 'status')
-  if (status !== undefined && !(deliveryPhases as readonly string[]).includes(status))
+  const word = stringFlag(values, 'status')
+  const status = word === undefined ? undefined : phaseNamed(word)
+  if (word !== undefined && status === undefined)
     throw new UsageExit(
-      `--status expects one of ${deliveryPhases.join(', ')}, got ${JSON.stringify(status)}`,
+      `--status expects one of ${deliveryPhases.join(', ')}, got ${JSON.stringify(word)}`,
       deliveriesUsage,
     )
   const limit = integerFlag(values, 'limit', deliveriesUsage, { min: 1, max: 200 })
@@ -81,16 +82,16 @@ export async function deliveries(argv: string[], io: CliIo): Promise<number> {
     return 0
   }
   const rows = [
-    ['DELIVERY', 'WEBHOOK', 'EVENT', 'EVENT ID', 'PHASE', 'ATTEMPTS', 'LAST ANSWER', 'NEXT RETRY'],
+    ['DELIVERY', 'WEBHOOK', 'EVENT', 'EVENT ID', 'STATUS', 'ATTEMPTS', 'LAST ANSWER', 'NEXT RETRY'],
     ...list.data.map((d) => [
       d.id,
       d.webhook_id,
       d.event,
       d.event_id,
-      d.phase,
+      d.status,
       String(d.attempts.length),
       lastAnswer(d.attempts.at(-1)),
-      d.next_attempt_at ?? (d.phase === 'parked' ? `parked (${d.failure_reason})` : '-'),
+      d.next_attempt_at ?? (d.status === 'parked' ? `parked (${d.failure_reason})` : '-'),
     ]),
   ]
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))

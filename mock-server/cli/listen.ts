@@ -14,14 +14,16 @@ import {
   UsageExit,
   type CliIo,
 } from './args.js'
-import { createSandboxClient } from './client.js'
+import { SandboxListenUrlTakenError } from '../core/errors.js'
+import { createSandboxClient, type SandboxClient } from './client.js'
 import { printAttempts, signalOnExit } from './logs.js'
 
 export const listenUsage = `Usage: bluum-sandbox listen --forward-to <url> [options]
 
 Adds a webhook for every event (or --events) to the running sandbox, pointing at <url>; prints
 its id and signing secret (give the secret to your app), then one line per delivery attempt to it.
-Ctrl-C (or SIGTERM) deletes the webhook and exits.
+Ctrl-C (or SIGTERM) deletes the webhook and exits. A URL that an active webhook already delivers
+to (a sandbox started with --forward-to <url>) is refused: every event would arrive twice.
 
 Options:
   --forward-to <url>    Where to deliver, e.g. http://127.0.0.1:3000/webhooks/bluum (required)
@@ -61,6 +63,8 @@ export async function listen(argv: string[], io: CliIo): Promise<number> {
   if (events.length === 0) throw new UsageExit('--events names no event', listenUsage)
   const format = logFormatFlag(values, listenUsage)
   const client = createSandboxClient(connectionFrom(values, listenUsage, io.env))
+
+  await refuseTakenUrl(client, forwardTo)
 
   // Signals are caught before the webhook exists, so none can leave it behind unnoticed.
   const exit = signalOnExit()
@@ -106,5 +110,30 @@ export async function listen(argv: string[], io: CliIo): Promise<number> {
           ),
         )
     }
+  }
+}
+
+/**
+ * Two active webhooks on one URL deliver every event twice, each copy signed with its own secret:
+ * the app verifies one and answers 401 to the other. Throws when one already delivers there.
+ */
+async function refuseTakenUrl(client: SandboxClient, url: string): Promise<void> {
+  const target = new URL(url).href
+  for (let offset = 0; ; offset += 200) {
+    const page = await client.call<{
+      data: Array<{ id: string; name: string; url: string; status: string }>
+      has_more: boolean
+    }>('GET', `/webhooks?limit=200&offset=${offset}`)
+    const taken = page.data.find((w) => w.status === 'active' && sameUrl(w.url, target))
+    if (taken) throw new SandboxListenUrlTakenError(taken.id, taken.name, url, taken.id)
+    if (!page.has_more) return
+  }
+}
+
+function sameUrl(candidate: string, target: string): boolean {
+  try {
+    return new URL(candidate).href === target
+  } catch {
+    return false
   }
 }

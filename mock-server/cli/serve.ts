@@ -4,11 +4,13 @@
  * SIGTERM.
  */
 import { existsSync } from 'node:fs'
+import { isIP } from 'node:net'
 import { attemptActivity } from '../api/stream.js'
 import type { Webhook } from '../core/state.js'
 import { checkSecret } from '../engines/webhooks.js'
 import { DEFAULT_SANDBOX_API_KEY, DEFAULT_SANDBOX_API_SECRET } from '../core/credentials.js'
 import { createSandbox, type Sandbox } from '../sandbox.js'
+import { checkAllowedHost } from '../http/host-allow-list.js'
 import { createSandboxServer } from '../server.js'
 import {
   integerFlag,
@@ -20,6 +22,8 @@ import {
 } from './args.js'
 import { formatAttempt, shouldColour } from './attempt-line.js'
 import { formatRequestWarning } from './request-line.js'
+import { readEnvValue, WEBHOOK_SECRET_VARIABLE, writeEnvValue } from './env-file.js'
+import { nextSteps, selfCommand } from './next-steps.js'
 import { serveUsage } from './usage.js'
 
 function number(name: string, value: string | undefined, fallback: number): number {
@@ -32,6 +36,9 @@ function number(name: string, value: string | undefined, fallback: number): numb
     )
   return parsed
 }
+
+/** Where `--write-env` keeps the webhook secret: `.env` in the current directory. */
+const envFilePath = '.env'
 
 /** Runs the server until a signal; resolves the exit code. */
 export async function serve(argv: string[], io: CliIo): Promise<number> {
@@ -51,6 +58,8 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
       quiet: { type: 'boolean' },
       strict: { type: 'boolean' },
       'log-format': { type: 'string' },
+      'write-env': { type: 'boolean' },
+      'allowed-host': { type: 'string', multiple: true },
     },
     { min: 0, max: 0 },
     io,
@@ -65,6 +74,8 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
   const apiSecret =
     stringFlag(values, 'api-secret') ?? (io.env.BLUUM_API_SECRET || DEFAULT_SANDBOX_API_SECRET)
   const rateLimit = number('rate-limit', stringFlag(values, 'rate-limit'), 10)
+  // parseCommand types values as single strings; a `multiple` flag arrives as an array.
+  const allowedHosts = allowedHostFlags((values as Record<string, unknown>)['allowed-host'], host)
 
   const stateFile = stringFlag(values, 'state')
   if (stateFile === '') throw new UsageExit('--state expects a file path', serveUsage)
@@ -81,23 +92,43 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
   })
 
   const forwardTo = stringFlag(values, 'forward-to')
+  const writeEnv = values['write-env'] === true
+  if (writeEnv && !forwardTo)
+    throw new UsageExit(
+      "--write-env keeps the --forward-to webhook's secret: add --forward-to <url>",
+      serveUsage,
+    )
+  // The secret the user chose: the flag, else the environment, else (--write-env) the one the
+  // env file already holds, so the app reading that file keeps verifying after a restart.
+  const secretSources: Array<[string, string | undefined]> = [
+    ['--webhook-secret', stringFlag(values, 'webhook-secret')],
+    [`$${WEBHOOK_SECRET_VARIABLE}`, io.env[WEBHOOK_SECRET_VARIABLE] || undefined],
+    [
+      `${WEBHOOK_SECRET_VARIABLE} in ${envFilePath}`,
+      writeEnv ? readEnvValue(envFilePath, WEBHOOK_SECRET_VARIABLE) : undefined,
+    ],
+  ]
+  const [secretSource, givenSecret] = secretSources.find(([, value]) => value !== undefined) ?? []
   let forwarded: Webhook | undefined
   if (forwardTo) {
-    const secret =
-      stringFlag(values, 'webhook-secret') ?? (io.env.BLUUM_WEBHOOK_SECRET || undefined)
     try {
-      forwarded = forwardWebhook(sandbox, forwardTo, secret)
+      forwarded = forwardWebhook(sandbox, forwardTo, givenSecret)
     } catch (error) {
-      throw new UsageExit(
-        `--forward-to / --webhook-secret: ${(error as Error).message}`,
-        serveUsage,
-      )
+      const about = givenSecret === undefined ? '--forward-to' : `--forward-to / ${secretSource}`
+      throw new UsageExit(`${about}: ${(error as Error).message}`, serveUsage)
     }
   }
+  const envFile =
+    writeEnv && forwarded
+      ? {
+          path: envFilePath,
+          outcome: writeEnvValue(envFilePath, WEBHOOK_SECRET_VARIABLE, forwarded.secret),
+        }
+      : undefined
   // The first save proves the state file is writable before anyone relies on it.
   await sandbox.save()
 
-  const app = createSandboxServer(sandbox)
+  const app = createSandboxServer(sandbox, { allowedHosts })
   const address = await app.listen({ port, host })
   const baseUrl = `${address}/v1`
 
@@ -116,6 +147,7 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
         ...(forwarded
           ? { forward_to: forwardTo, webhook_id: forwarded.id, webhook_secret: forwarded.secret }
           : {}),
+        ...(envFile ? { env_file: envFile.path } : {}),
       }) + '\n',
     )
   } else {
@@ -142,8 +174,24 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
         `  Secret:      ${forwarded.secret}`,
       )
     }
+    const guidance = nextSteps({
+      command: selfCommand(io.env),
+      address,
+      webhookCount: sandbox.state.webhooks.size,
+      ...(forwarded
+        ? {
+            forwarded: {
+              url: forwarded.url,
+              secret: forwarded.secret,
+              secretGiven: givenSecret === forwarded.secret,
+            },
+          }
+        : {}),
+      ...(envFile ? { envFile } : {}),
+    })
     // The banner is the CLI's sanctioned console output: it is how the user gets the credentials.
-    io.stdout.write(lines.join('\n') + '\n')
+    // One write, so a reader waiting for the banner sees it whole.
+    io.stdout.write(lines.join('\n') + '\n' + guidance)
   }
 
   if (!quiet) {
@@ -178,6 +226,19 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
     process.once('SIGINT', () => void shutdown())
     process.once('SIGTERM', () => void shutdown())
   })
+}
+
+/**
+ * The `--allowed-host` names, each checked (exit 2 naming the bad one), plus the `--host` name
+ * when it is a name rather than an address: a server bound to `myhost.local` answers to it.
+ */
+function allowedHostFlags(raw: unknown, host: string): string[] {
+  const given = Array.isArray(raw) ? (raw as string[]) : typeof raw === 'string' ? [raw] : []
+  for (const entry of given) {
+    const problem = checkAllowedHost(entry)
+    if (problem) throw new UsageExit(`--allowed-host: ${problem}`, serveUsage)
+  }
+  return isIP(host.replace(/^\[|\]$/g, '')) || host === '' ? given : [...given, host]
 }
 
 /**

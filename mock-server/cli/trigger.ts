@@ -1,5 +1,7 @@
 /** `bluum-sandbox trigger <event>`: emits one catalog event on a running sandbox, like `stripe trigger`. */
 import { readFileSync } from 'node:fs'
+import { bluumEventNames, isBluumEventName } from '../../plugin/catalog.js'
+import { nearestName } from '../../plugin/option-checks.js'
 import {
   connectionFrom,
   connectionHelp,
@@ -25,6 +27,16 @@ ${connectionHelp}  -h, --help            Show this help
 
 Example: bluum-sandbox trigger order.filled --data '{"symbol":"TSLA","filled_quantity":"3"}'
 `
+
+/** The catalog's event names, one line per resource (`order.*`, `transfer.deposit.*`...), indented. */
+function catalogList(): string {
+  const groups = new Map<string, string[]>()
+  for (const name of bluumEventNames) {
+    const group = name.split('.').slice(0, -1).join('.')
+    groups.set(group, [...(groups.get(group) ?? []), name])
+  }
+  return [...groups.values()].map((names) => `  ${names.join(', ')}`).join('\n')
+}
 
 /** The `--data` object: inline JSON or `@file`; anything but a JSON object exits 2. */
 function readData(raw: string | undefined): Record<string, unknown> | undefined {
@@ -56,15 +68,26 @@ export async function trigger(argv: string[], io: CliIo): Promise<number> {
     argv,
     triggerUsage,
     { ...connectionOptions, data: { type: 'string' }, custom: { type: 'boolean' } },
-    { min: 1, max: 1 },
+    { min: 0, max: 1 },
     io,
   )
-  const event = positionals[0]!
+  const event = positionals[0]
+  if (event === undefined)
+    throw new UsageExit(`which event? One of Bluum's catalog:\n${catalogList()}`, triggerUsage)
   if (!/^[a-z0-9_]+(\.[a-z0-9_]+)+$/.test(event))
     throw new UsageExit(
       `<event> expects an event name like order.filled, got ${JSON.stringify(event)}`,
       triggerUsage,
     )
+  if (!values.custom && !isBluumEventName(event)) {
+    const near = nearestName(event, bluumEventNames)
+    throw new UsageExit(
+      `${JSON.stringify(event)} is not an event of Bluum's catalog` +
+        (near ? `: did you mean ${near}?` : `. The catalog:\n${catalogList()}`) +
+        '\nTo send a name outside the catalog (for a catch-all handler), add --custom.',
+      triggerUsage,
+    )
+  }
   const data = readData(stringFlag(values, 'data'))
   const client = createSandboxClient(connectionFrom(values, triggerUsage, io.env))
   const sent = await client.call<{ id: string; event: string }>('POST', '/sandbox/trigger', {

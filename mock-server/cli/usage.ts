@@ -9,13 +9,20 @@ Usage: bluum-sandbox [options]              run the sandbox
 Options:
   --port <n>            Port to listen on, 0-65535 (default 4010; 0 picks a free one)
   --host <addr>         Address to bind (default 127.0.0.1)
+  --allowed-host <name> Also answer requests for this Host (repeatable): a container's service name,
+                        or .example.test for a domain and its subdomains. Loopback names and the
+                        address a request arrives at are always answered; any other Host is refused
+                        (403 BLUUM_SANDBOX_HOST_NOT_ALLOWED), whatever the credentials
   --api-key <key>       Tenant API key (default $BLUUM_API_KEY, else ${DEFAULT_SANDBOX_API_KEY})
   --api-secret <s>      Tenant API secret (default $BLUUM_API_SECRET, else ${DEFAULT_SANDBOX_API_SECRET})
   --time-scale <n>      Sandbox seconds per real second: 60 turns the 1 min retry into 1 s (default 1)
   --rate-limit <n>      Requests per second per API key before 429; 0 disables (default 10)
   --forward-to <url>    Create a webhook for all events pointing at <url> and print its secret
                         (kept by every reset; reused on restart with --state)
-  --webhook-secret <s>  Secret of that webhook (default $BLUUM_WEBHOOK_SECRET, else a new one)
+  --webhook-secret <s>  Secret of that webhook (default $BLUUM_WEBHOOK_SECRET, else a new one,
+                        printed as an export line for the app's terminal)
+  --write-env           Keep that secret in ./.env as BLUUM_WEBHOOK_SECRET (reused on the next
+                        start), for an app started with node --env-file=.env
   --state <file>        Keep webhooks (with their secrets), investors, orders, transfers, documents,
                         balances, deliveries and pending retries in <file> across restarts. A missing
                         file starts fresh; a corrupt or foreign one stops start-up (exit 1) untouched.
@@ -51,6 +58,7 @@ Reset: POST /v1/sandbox/reset forgets investors, orders, transfers, documents, d
 
 Endpoints: the API under /v1, sandbox controls under /v1/sandbox (live events at
   /v1/sandbox/stream), the OpenAPI document at /openapi.json.
-Inspector: http://127.0.0.1:4010/ (events, deliveries and their attempts live; replay, trigger, clock,
-  secrets); no login from this machine, the API key and secret as HTTP Basic from elsewhere.
+Inspector: http://127.0.0.1:4010/ (deliveries and their attempts live, retry now and replay, endpoints
+  added, edited, disabled, tested and deleted, secrets, trigger, clock); no login from this machine,
+  the API key and secret as HTTP Basic from elsewhere.
 `

@@ -4,7 +4,7 @@
  */
 import type { TSchema } from '@sinclair/typebox'
 import { ValueErrorType } from '@sinclair/typebox/value'
-import { compiled } from '../api/validation.js'
+import { compiledSchema } from '../core/compiled-schema.js'
 
 /** At most this many differences are named per answer: past them, one answer is broken anyway. */
 const maxNamed = 8
@@ -15,7 +15,7 @@ function where(path: string): string {
 
 /** The differences between `value` and `schema`, one sentence each; empty when it fits. */
 export function shapeDifferences(schema: TSchema, value: unknown): string[] {
-  const check = compiled(schema)
+  const check = compiledSchema(schema)
   if (check.Check(value)) return []
   const out: string[] = []
   const reported = new Set<string>()

@@ -5,7 +5,7 @@
  * and the API request log.
  */
 import { Type } from '@sinclair/typebox'
-import { deliveryPhases } from '../delivery/phase.js'
+import { deliveryPhases, deliveryStatusFilterValues } from '../delivery/phase.js'
 import { Decimal, ListOf, Literals, Metadata, Nullable, pagingFields } from './fields.js'
 import { defineOperations } from './operation.js'
 import { AddressInput, TrustedContactInput } from './investors.js'
@@ -28,9 +28,15 @@ export const RotateSecretBody = Type.Object(
   { additionalProperties: false },
 )
 
+/** The `status` filter of both delivery lists: a phase, or `succeeded` (an alias of delivered). */
+const DeliveryStatusFilter = Literals(deliveryStatusFilterValues, {
+  description:
+    'pending, failing, delivered, parked or cancelled (succeeded: an alias of delivered)',
+})
+
 export const DeliveryListQuery = Type.Object({
   ...listQueryFields,
-  status: Type.Optional(Literals(['pending', 'succeeded', 'parked', 'cancelled'] as const)),
+  status: Type.Optional(DeliveryStatusFilter),
 })
 
 export const ReplayFailedBody = Type.Object(
@@ -99,10 +105,12 @@ export const DeliverySchema = Type.Object({
   webhook_id: Type.String(),
   event_id: Type.String({ description: 'evt_...; sent as webhook-id on every attempt' }),
   event: Type.String(),
-  status: Literals(['pending', 'succeeded', 'parked', 'cancelled'] as const),
-  phase: Literals(deliveryPhases, {
+  status: Literals(deliveryPhases, {
     description:
-      'pending: not answered yet; failing: failed, a retry is scheduled; delivered; parked: waiting for a replay; cancelled: its webhook was deleted',
+      'pending: not answered yet; failing: failed, a retry is scheduled; delivered: a 2xx came; parked: waiting for a replay; cancelled: its webhook was deleted',
+  }),
+  phase: Literals(deliveryPhases, {
+    description: 'The same as status (its name in earlier versions)',
   }),
   failure_reason: Nullable(Type.String()),
   next_attempt_at: Nullable(
@@ -121,11 +129,7 @@ export const StreamQuery = Type.Object({
 
 export const SandboxDeliveryListQuery = Type.Object({
   ...listQueryFields,
-  status: Type.Optional(
-    Literals(deliveryPhases, {
-      description: 'pending, failing, delivered, parked or cancelled (see `phase`)',
-    }),
-  ),
+  status: Type.Optional(DeliveryStatusFilter),
   event: Type.Optional(
     Type.String({
       pattern: '^(\\*|[a-z0-9_]+(\\.[a-z0-9_]+)*(\\.\\*)?)$',
@@ -152,6 +156,19 @@ export const TriggerBody = Type.Object(
       Type.Boolean({
         description:
           'Emit a name outside the catalog (a receiver catch-all) with the data as given; default false, such a name is a 400',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+export const TestWebhookBody = Type.Object(
+  {
+    event: Type.Optional(
+      Type.String({
+        pattern: '^[a-z0-9_]+(\\.[a-z0-9_]+)+$',
+        description:
+          'A catalog event name; default the first catalog event the webhook subscribes to',
       }),
     ),
   },
@@ -352,6 +369,28 @@ export const sandboxOperations = defineOperations({
     summary: 'Retrieve one delivery by its id alone, whatever its webhook',
     tag: deliveriesTag,
     successStatus: 200,
+    response: DeliverySchema,
+  },
+  retrySandboxDelivery: {
+    ...sandbox,
+    method: 'POST',
+    path: '/sandbox/deliveries/:delivery_id/retry',
+    summary:
+      "Run a failing delivery's next attempt now, without moving the clock (the ladder goes on from there)",
+    tag: deliveriesTag,
+    successStatus: 202,
+    response: DeliverySchema,
+  },
+  sendTestEvent: {
+    ...sandbox,
+    method: 'POST',
+    path: '/sandbox/webhooks/:webhook_id/test',
+    summary:
+      'Send a sample event to this webhook only (whatever it subscribes to), signed and retried like any delivery; the event is not logged and builds no resource',
+    tag: deliveriesTag,
+    successStatus: 202,
+    idParams: webhookId,
+    body: TestWebhookBody,
     response: DeliverySchema,
   },
   getWebhook: {

@@ -16,7 +16,7 @@ const subscriptionNames = Type.Array(Type.String({ minLength: 1 }), {
  */
 export const CreateWebhookBody = Type.Object(
   {
-    url: Type.String({ minLength: 1, format: 'uri', description: 'Absolute http(s) URL' }),
+    url: Type.String({ minLength: 1, format: 'uri', description: 'an http(s) URL' }),
     eventTypeNames: subscriptionNames,
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     description: Type.Optional(Nullable(Type.String({ maxLength: 1000 }))),
@@ -32,7 +32,7 @@ export const UpdateWebhookBody = Type.Object(
   {
     eventTypeNames: Type.Optional(subscriptionNames),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    url: Type.Optional(Type.String({ minLength: 1, format: 'uri' })),
+    url: Type.Optional(Type.String({ minLength: 1, format: 'uri', description: 'an http(s) URL' })),
     description: Type.Optional(Nullable(Type.String({ maxLength: 1000 }))),
     status: Type.Optional(Literals(webhookStatusInputs)),
     metadata: Type.Optional(Metadata),

@@ -6,17 +6,22 @@
  * clock only moves when a test calls `advance()`; a real clock follows wall time, optionally sped
  * up by `timeScale`, so a 1 minute retry takes 1 s at `timeScale: 60`.
  *
- * Both kinds advance the same way: `advance()` steps through every timer that falls due before the
- * new time, in (time, scheduling) order, sets the clock to each timer's own time, runs it and awaits
- * the work it started (a delivery's answer decides whether and when it retries) before looking for
- * the next one. So one `11h` advance runs Bluum's whole retry ladder on any face — msw, the
- * standalone server, the CLI — not one retry per call. Each wait is bounded by the work itself (a
- * delivery attempt times out after `deliveryTimeoutMs`).
+ * Both kinds advance the same way: `advance()` steps through every instant at which timers fall
+ * due before the new time, in time order. At each instant it sets the clock to that time, starts
+ * every timer due then (in scheduling order, each one's synchronous part before the next is taken,
+ * so a timer cancelled by an earlier one does not run), and awaits the work they started (a
+ * delivery's answer decides whether and when it retries) before looking for the next instant. Work
+ * of one instant runs concurrently: 500 retries due at the same minute wait for the slowest, not
+ * for the sum (the delivery engine bounds how many attempts are on the wire). So one `11h` advance
+ * runs Bluum's whole retry ladder on any face — msw, the standalone server, the CLI — not one retry
+ * per call, and every attempt is stamped with its own due time whatever the receivers' speed. Each
+ * wait is bounded by the work itself (a delivery attempt times out after `deliveryTimeoutMs`).
  *
  * Sandbox time only stamps resources, events and schedules: deliveries are signed with wall time
  * (see the delivery engine), so a receiver's real tolerance check holds however far it was moved.
  */
 import { parseDuration, type Duration } from './duration.js'
+import { createTimerHeap } from './timer-heap.js'
 import {
   ValidationError,
   SandboxClockRunawayError,
@@ -54,9 +59,9 @@ export interface Clock {
    */
   runNext(limitMs: number): Promise<boolean>
   /**
-   * Runs timers one after another until none is due within `within` (default 48 h) of the time of
-   * the call: a whole retry ladder, ACH settlements... Time stops at the last timer run, not at the
-   * limit. Resolves the number of timers run.
+   * Runs timers, instant by instant as `advance()` does, until none is due within `within`
+   * (default 48 h) of the time of the call: a whole retry ladder, ACH settlements... Time stops at
+   * the last timer run, not at the limit. Resolves the number of timers run.
    */
   runAll(options?: { within?: Duration }): Promise<number>
   /** Registers asynchronous work that `advance()` and `settle()` must wait for. */
@@ -129,9 +134,11 @@ export function createClock(options: ClockOptions = {}): Clock {
   let offsetMs = 0
   let virtualNow = startMs
   let seq = 0
-  let timers: Timer[] = []
+  const timers = createTimerHeap<Timer>()
   let wallTimer: NodeJS.Timeout | undefined
-  const tracked = new Set<Promise<unknown>>()
+  // Tracked work is counted, not kept: settle() waits for the count to reach zero.
+  let pendingWork = 0
+  let idleWaiters: (() => void)[] = []
   let firstError: unknown
   let advancing: Promise<unknown> = Promise.resolve()
   // Bumped by reset(): an advance in progress must not drag the reset clock forward.
@@ -153,19 +160,25 @@ export function createClock(options: ClockOptions = {}): Clock {
     else offsetMs += ms - current
   }
 
+  function workDone(): void {
+    if (--pendingWork > 0) return
+    const waiters = idleWaiters
+    idleWaiters = []
+    for (const wake of waiters) wake()
+  }
+
+  function workFailed(error: unknown): void {
+    firstError ??= error
+    workDone()
+  }
+
   function track(work: Promise<unknown>): void {
-    const guarded = work.then(
-      () => undefined,
-      (error: unknown) => {
-        firstError ??= error
-      },
-    )
-    tracked.add(guarded)
-    void guarded.finally(() => tracked.delete(guarded))
+    pendingWork += 1
+    work.then(workDone, workFailed)
   }
 
   async function settle(): Promise<void> {
-    while (tracked.size > 0) await Promise.all(tracked)
+    while (pendingWork > 0) await new Promise<void>((resolve) => idleWaiters.push(resolve))
     if (firstError !== undefined) {
       const error = firstError
       firstError = undefined
@@ -185,14 +198,8 @@ export function createClock(options: ClockOptions = {}): Clock {
   /** Takes the earliest timer due at or before `limit`, in (time, scheduling order). */
   function takeDue(limit: number): Timer | undefined {
     if (stopped) return undefined
-    let best: Timer | undefined
-    for (const timer of timers) {
-      if (timer.at > limit) continue
-      if (!best || timer.at < best.at || (timer.at === best.at && timer.seq < best.seq))
-        best = timer
-    }
-    if (best) timers = timers.filter((t) => t !== best)
-    return best
+    const next = timers.peek()
+    return next !== undefined && next.at <= limit ? timers.pop() : undefined
   }
 
   function armWallTimer(): void {
@@ -216,9 +223,7 @@ export function createClock(options: ClockOptions = {}): Clock {
   }
 
   function nextTimerAt(): number | undefined {
-    let next: number | undefined
-    for (const timer of timers) if (next === undefined || timer.at < next) next = timer.at
-    return next
+    return timers.peek()?.at
   }
 
   /** Runs one due timer at its own time and awaits what it started. */
@@ -228,6 +233,31 @@ export function createClock(options: ClockOptions = {}): Clock {
     // Await what this timer started before looking for the next one: a retry it schedules
     // within the window must run in this same advance, in order.
     await settle()
+  }
+
+  /**
+   * Runs every timer due at the earliest instant at or before `limit` (the first of them is
+   * `first`), then awaits what they started. Each is taken only once the previous one's
+   * synchronous part ran, so what that part cancels or schedules at the same instant counts.
+   * Resolves how many ran (0 when the clock was reset or stopped meanwhile).
+   */
+  async function stepInstant(first: Timer, started: number): Promise<number> {
+    moveTo(first.at)
+    run(first)
+    let ran = 1
+    let next: Timer | undefined
+    while (started === epoch && (next = takeDue(first.at)) !== undefined) {
+      // The runaway guard counts every timer, whatever instant it shares.
+      if (++ran > maxTimersPerAdvance) {
+        timers.push(next)
+        throw new SandboxClockRunawayError(maxTimersPerAdvance)
+      }
+      run(next)
+    }
+    // What these timers started runs concurrently; a retry it schedules falls due at a later
+    // instant, which the caller's next step picks up, in order.
+    await settle()
+    return ran
   }
 
   /** Serialises clock moves, so two overlapping advances cannot interleave their timers. */
@@ -256,20 +286,28 @@ export function createClock(options: ClockOptions = {}): Clock {
     }
   }
 
+  /** Steps instant by instant through the timers due up to `limit()`; resolves how many ran. */
+  async function runInstants(limit: () => number): Promise<number> {
+    const started = epoch
+    let timer: Timer | undefined
+    let ran = 0
+    while (started === epoch && (timer = takeDue(limit())) !== undefined) {
+      if (ran + 1 > maxTimersPerAdvance) {
+        timers.push(timer)
+        throw new SandboxClockRunawayError(maxTimersPerAdvance)
+      }
+      ran += await stepInstant(timer, started)
+      if (ran > maxTimersPerAdvance) throw new SandboxClockRunawayError(maxTimersPerAdvance)
+    }
+    return ran
+  }
+
   async function advanceNow(ms: number): Promise<number> {
     const started = epoch
     await settle()
     const target = now() + ms
-    let timer: Timer | undefined
-    let ran = 0
     // A real clock keeps moving while deliveries run: what fell due meanwhile runs too.
-    while (started === epoch && (timer = takeDue(Math.max(target, now()))) !== undefined) {
-      if (++ran > maxTimersPerAdvance) {
-        timers.push(timer)
-        throw new SandboxClockRunawayError(maxTimersPerAdvance)
-      }
-      await step(timer)
-    }
+    await runInstants(() => Math.max(target, now()))
     if (started === epoch) moveTo(target)
     return now()
   }
@@ -288,14 +326,16 @@ export function createClock(options: ClockOptions = {}): Clock {
     now,
     setTimer(delayMs, callback) {
       const timer: Timer = { id: ++seq, seq, at: now() + Math.max(0, delayMs), callback }
+      const wasNext = nextTimerAt()
       timers.push(timer)
-      armWallTimer()
+      // Re-arm the wall timer only when this one comes first: a burst of retries scheduled far
+      // ahead of the next due timer costs no clearTimeout/setTimeout pair each.
+      if (wasNext === undefined || timer.at < wasNext) armWallTimer()
       return { id: timer.id, at: timer.at }
     },
     clearTimer(handle) {
       if (!handle) return
-      timers = timers.filter((t) => t.id !== handle.id)
-      armWallTimer()
+      if (timers.cancel(handle.id)) armWallTimer()
     },
     advance(duration) {
       let ms: number
@@ -310,25 +350,29 @@ export function createClock(options: ClockOptions = {}): Clock {
     runNext(limitMs) {
       return serialised(() => runNextNow(limitMs))
     },
-    async runAll(runOptions = {}) {
-      const limit = now() + parseDuration(runOptions.within ?? clockDefaults.runAllWithin)
-      let ran = 0
-      while (await clock.runNext(limit)) {
-        if (++ran >= maxTimersPerAdvance) throw new SandboxClockRunawayError(maxTimersPerAdvance)
+    runAll(runOptions = {}) {
+      let limit: number
+      try {
+        limit = now() + parseDuration(runOptions.within ?? clockDefaults.runAllWithin)
+      } catch (error) {
+        return Promise.reject(error)
       }
-      return ran
+      return serialised(async () => {
+        await settle()
+        return runInstants(() => limit)
+      })
     },
     track,
     settle,
-    pendingTimers: () => timers.length,
+    pendingTimers: () => timers.size,
     nextTimerAt,
     clearAll() {
-      timers = []
+      timers.clear()
       armWallTimer()
     },
     reset() {
       epoch += 1
-      timers = []
+      timers.clear()
       offsetMs = 0
       wallStart = Date.now()
       if (kind === 'real' || options.startMs === undefined) startMs = Date.now()

@@ -250,6 +250,26 @@ export const SandboxCliStreamEndedError = createError<
   500,
 )
 
+export const SandboxEnvFileError = createError<
+  'BLUUM_SANDBOX_ENV_FILE',
+  500,
+  [string, string, string]
+>(
+  'BLUUM_SANDBOX_ENV_FILE',
+  "The env file '%s' could not be %s (%s). --write-env keeps the webhook secret there: check the path and its permissions, or drop --write-env and use the export line the banner prints.",
+  500,
+)
+
+export const SandboxListenUrlTakenError = createError<
+  'BLUUM_SANDBOX_LISTEN_URL_TAKEN',
+  500,
+  [string, string, string, string]
+>(
+  'BLUUM_SANDBOX_LISTEN_URL_TAKEN',
+  'Webhook %s (%s) already delivers to %s: a second one would deliver every event twice, signed with another secret, so one of the two copies would fail verification. Keep that webhook and follow its attempts with `bluum-sandbox logs --webhook %s`, or delete it first (DELETE /v1/webhooks/{id}).',
+  500,
+)
+
 // --- The clock and the state file ---------------------------------------------------------
 
 export const SandboxClockRunawayError = createError<'BLUUM_SANDBOX_CLOCK_RUNAWAY', 500, [number]>(

@@ -20,7 +20,11 @@ export interface SandboxEvent {
 export type EventListener = (event: SandboxEvent) => void
 
 export interface EventBus {
-  /** Emits an event with a snapshot of `data`; returns the envelope. */
+  /**
+   * Emits an event with a snapshot of `data` (a JSON copy: what a receiver gets); returns the
+   * envelope. While {@link muted} with no
+   * `heard` listener, nothing is emitted nor built: the envelope returned has an empty id.
+   */
   emit<N extends BluumEventName>(name: N, data: BluumEvent<N>['data']): BluumEvent<N> & SandboxEvent
   /** Emits an event whose name may not be in the catalog (Bluum may add events at any time). */
   emitAny(name: string, data: Record<string, unknown>): SandboxEvent
@@ -28,10 +32,10 @@ export interface EventBus {
   subscribe(listener: EventListener): () => void
   /**
    * Runs `fn` with emission switched off and returns its result: what the engines emit meanwhile
-   * is neither logged nor delivered. The trigger builds an event's prerequisites (an investor, a
-   * funding deposit) this way, so one trigger emits one event.
+   * is neither logged nor delivered, only passed to `heard` when given. The trigger builds an
+   * event's prerequisites (an investor, a funding deposit) this way, so one trigger emits one event.
    */
-  muted<T>(fn: () => T): T
+  muted<T>(fn: () => T, heard?: EventListener): T
   /** Every event emitted since creation or the last `clear()`, oldest first. */
   list(): readonly SandboxEvent[]
   clear(): void
@@ -39,9 +43,29 @@ export interface EventBus {
   restore(events: readonly SandboxEvent[]): void
 }
 
+let lastSecond = Number.NaN
+let lastIso = ''
+
 /** ISO-8601 UTC without milliseconds, as Bluum formats timestamps. */
 export function isoSeconds(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z')
+  // Every event and resource of the same second carries the same stamp: format it once.
+  const second = Math.floor(ms / 1000)
+  if (second !== lastSecond) {
+    lastIso = new Date(second * 1000).toISOString().replace('.000Z', 'Z')
+    lastSecond = second
+  }
+  return lastIso
+}
+
+const dataJson = new WeakMap<SandboxEvent, string>()
+
+/**
+ * The bytes a delivery of `event` posts: its envelope as JSON, exactly what
+ * `JSON.stringify({ id, event, timestamp, data })` gives, with the data serialised once per event.
+ */
+export function eventPayload(event: SandboxEvent): string {
+  const data = dataJson.get(event) ?? JSON.stringify(event.data)
+  return `{"id":${JSON.stringify(event.id)},"event":${JSON.stringify(event.event)},"timestamp":${JSON.stringify(event.timestamp)},"data":${data}}`
 }
 
 /** Creates an event bus stamping events with `clock`. */
@@ -49,20 +73,38 @@ export function createEventBus(clock: Clock, maxLogged = 10_000): EventBus {
   const listeners = new Set<EventListener>()
   let log: SandboxEvent[] = []
   let mutedDepth = 0
+  let hearing: EventListener | undefined
 
   function emitAny(name: string, data: Record<string, unknown>): SandboxEvent {
+    // Muted and unheard: no id, no stamp, no snapshot (a trigger's prerequisites emit several).
+    if (mutedDepth > 0 && hearing === undefined) return { id: '', event: name, timestamp: '', data }
+    // The snapshot is a JSON round trip, kept as text too: what a receiver gets is JSON, and the
+    // delivery engine sends these bytes without serialising the data again (structuredClone cost
+    // more than the rest of an emission).
+    const json = JSON.stringify(data)
     const event: SandboxEvent = {
       id: createId('evt'),
       event: name,
       timestamp: isoSeconds(clock.now()),
-      data: structuredClone(data),
+      data: JSON.parse(json) as Record<string, unknown>,
     }
-    if (mutedDepth > 0) return event
+    dataJson.set(event, json)
+    if (mutedDepth > 0) {
+      hearing?.(event)
+      return event
+    }
     log.push(event)
-    // Bounded so a long-running CLI sandbox does not grow without limit.
-    if (log.length > maxLogged) log = log.slice(-maxLogged)
+    // Bounded so a long-running CLI sandbox does not grow without limit; cut in one slice per
+    // `maxLogged` events, not one per event (a 10 000-entry copy each time cost more than the rest
+    // of an emission).
+    if (log.length >= 2 * maxLogged) log = log.slice(-maxLogged)
     for (const listener of [...listeners]) listener(event)
     return event
+  }
+
+  function list(): readonly SandboxEvent[] {
+    if (log.length > maxLogged) log = log.slice(-maxLogged)
+    return log
   }
 
   return {
@@ -72,15 +114,18 @@ export function createEventBus(clock: Clock, maxLogged = 10_000): EventBus {
       listeners.add(listener)
       return () => listeners.delete(listener)
     },
-    muted(fn) {
+    muted(fn, heard) {
+      const outer = hearing
       mutedDepth++
+      hearing = heard ?? outer
       try {
         return fn()
       } finally {
         mutedDepth--
+        hearing = outer
       }
     },
-    list: () => log,
+    list,
     clear() {
       log = []
     },

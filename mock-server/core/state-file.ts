@@ -22,6 +22,7 @@ import {
   SandboxStateFileWriteError,
 } from './errors.js'
 import type { SandboxEvent } from './event-bus.js'
+import { rebuildIndexes } from './state-indexes.js'
 import { createState, type SandboxState } from './state.js'
 
 /** The `format` field of every state file. */
@@ -33,11 +34,12 @@ export const STATE_FILE_FORMAT = 'bluum-sandbox-state'
  * would misread (a renamed, removed or re-typed field) bumps it, and older sandboxes then refuse
  * the file with `BLUUM_SANDBOX_STATE_FILE_VERSION` instead of misreading it. Attempt records
  * (`request`, `response`, `connection_error`) were added under version 1: attempts of older
- * files load with them null. Version 2 stores resources in the shapes of the contract (documents
- * keyed by `document_id`, investors with their compliance workflow, funding sources, API keys): a
- * version-1 file still loads, its missing fields shown as null.
+ * files load with them null. Version 2 names a delivered delivery's status `delivered` (version 1
+ * said `succeeded`, which loads as `delivered`). Version 3 stores resources in the shapes of the
+ * contract (documents keyed by `document_id`, investors with their compliance workflow, funding
+ * sources, API keys): a file of an earlier version still loads, its missing fields shown as null.
  */
-export const STATE_FILE_VERSION = 2
+export const STATE_FILE_VERSION = 3
 
 /** Where a pending delivery stands in its ladder. */
 export interface SavedRun {
@@ -72,8 +74,8 @@ export interface StateSnapshot {
   runs: SavedRun[]
 }
 
-// Per-second rate-limit windows mean nothing after a restart.
-const transientFields = new Set(['rateWindows'])
+// Per-second rate-limit windows mean nothing after a restart; the indexes are rebuilt on load.
+const transientFields = new Set(['rateWindows', 'indexes'])
 // Maps whose values are resources keyed by their own id: a cheap integrity check on load.
 const resourceMaps = new Set([
   'complianceWorkflows',
@@ -170,12 +172,17 @@ export function restoreState(target: SandboxState, saved: Record<string, unknown
       record[field] = value
     }
   }
-  fillAttemptRecords(target)
+  upgradeDeliveries(target)
+  rebuildIndexes(target)
 }
 
-/** Attempts saved before attempt records existed: what they sent and got was not kept, so null. */
-function fillAttemptRecords(state: SandboxState): void {
+/**
+ * Deliveries saved by older versions: attempts from before attempt records existed (what they sent
+ * and got was not kept, so null), and version 1's `succeeded` status, now `delivered`.
+ */
+function upgradeDeliveries(state: SandboxState): void {
   for (const delivery of state.deliveries.values()) {
+    if ((delivery.status as string) === 'succeeded') delivery.status = 'delivered'
     if (!Array.isArray(delivery.attempts))
       throw new Error(`delivery '${delivery.id}' has no attempts list`)
     for (const attempt of delivery.attempts) {

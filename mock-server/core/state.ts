@@ -1,11 +1,12 @@
 /**
  * The sandbox's in-memory state: plain maps of API-shaped resources, shared by both faces.
  *
- * Resources are stored in the shape the API returns, so an event's `data` is a snapshot
- * (`structuredClone`) of the stored object. Balances live beside them in integer cents.
+ * Resources are stored in the shape the API returns, so an event's `data` is a snapshot (a JSON
+ * copy) of the stored object. Balances live beside them in integer cents.
  */
 import type { investorStatuses } from '../../plugin/bluum-resources.js'
 import type { Duration } from './duration.js'
+import { JournaledMap } from './journaled-map.js'
 
 /** Fields every Bluum resource carries. */
 export interface Resource {
@@ -317,7 +318,8 @@ export interface DeliveryAttempt {
   connection_error: AttemptConnectionError | null
 }
 
-export type DeliveryStatus = 'pending' | 'succeeded' | 'parked' | 'cancelled'
+/** Whether a delivery is still running (`pending`) or how it ended; `phase` adds `failing` (delivery/phase.ts). */
+export type DeliveryStatus = 'pending' | 'delivered' | 'parked' | 'cancelled'
 
 export interface Delivery {
   id: string
@@ -351,6 +353,21 @@ export interface IdempotencyRecord {
   response: { status: number; headers: Record<string, string>; body: unknown }
 }
 
+/**
+ * Lookups the engines make on every request, kept beside the resources so they cost the same in a
+ * state of any size. The engines that write the resources keep them current (`state-indexes.ts`);
+ * a state-file load rebuilds them, a reset empties them. Never saved.
+ */
+export interface StateIndexes {
+  /** Which investor holds each e-mail (lower case); a sandbox is one tenant, so e-mails are unique. */
+  readonly investorByEmail: Map<string, string>
+  /**
+   * Each investor's resting orders (pending, open or partially filled), oldest first: what holds
+   * its cash and shares. May still list an order that stopped resting; readers skip those.
+   */
+  readonly restingOrders: Map<string, readonly string[]>
+}
+
 export interface SandboxState {
   investors: Map<string, Investor>
   cashCents: Map<string, number>
@@ -381,35 +398,40 @@ export interface SandboxState {
   kycMode: 'instant' | 'document'
   /** True: a field Bluum does not document is refused instead of ignored with a warning. */
   strict: boolean
+  readonly indexes: StateIndexes
 }
 
 export type { Duration }
 
-/** An empty state. */
+/**
+ * An empty state. Its maps are {@link JournaledMap}s, so a trigger that fails halfway can put them
+ * back as they were (`state-snapshot.ts`).
+ */
 export function createState(): SandboxState {
   return {
-    investors: new Map(),
-    cashCents: new Map(),
-    positions: new Map(),
-    orders: new Map(),
-    fundingSources: new Map(),
-    deposits: new Map(),
-    withdrawals: new Map(),
-    documents: new Map(),
-    complianceWorkflows: new Map(),
-    apiKeys: new Map(),
+    investors: new JournaledMap(),
+    cashCents: new JournaledMap(),
+    positions: new JournaledMap(),
+    orders: new JournaledMap(),
+    fundingSources: new JournaledMap(),
+    deposits: new JournaledMap(),
+    withdrawals: new JournaledMap(),
+    documents: new JournaledMap(),
+    complianceWorkflows: new JournaledMap(),
+    apiKeys: new JournaledMap(),
     usedPublicTokens: new Set(),
-    webhooks: new Map(),
-    deliveries: new Map(),
-    prices: new Map(),
-    idempotency: new Map(),
-    rateWindows: new Map(),
+    webhooks: new JournaledMap(),
+    deliveries: new JournaledMap(),
+    prices: new JournaledMap(),
+    idempotency: new JournaledMap(),
+    rateWindows: new JournaledMap(),
     untradable: new Set(),
     documentRejections: [],
     partialFills: false,
     marketHours: false,
     kycMode: 'instant',
     strict: false,
+    indexes: { investorByEmail: new JournaledMap(), restingOrders: new JournaledMap() },
   }
 }
 
@@ -417,6 +439,7 @@ export function createState(): SandboxState {
 export function clearState(state: SandboxState): void {
   for (const value of Object.values(state))
     if (value instanceof Map || value instanceof Set) value.clear()
+  for (const index of Object.values(state.indexes)) index.clear()
   state.documentRejections.length = 0
   state.partialFills = false
   state.marketHours = false

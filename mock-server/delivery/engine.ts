@@ -7,6 +7,9 @@
  * between attempts: 6 attempts over about 10.6 h), with `Retry-After` on 429/503 taking the
  * ladder's place; `410 Gone` disables the webhook; an exhausted delivery is parked for replay.
  * All waiting happens on the sandbox clock, so an `advance('11h')` replays the whole ladder at once.
+ * At most `maxConcurrentAttempts` attempts are on the wire at a time; the others wait their turn in
+ * the order they fell due, so retries that fall due together run side by side and one endpoint
+ * still sees its attempts start in due order.
  *
  * `webhook-timestamp` is wall time, never sandbox time: the receiver checks it against its own
  * clock (5 minutes of tolerance), and a sandbox clock sped up (`--time-scale 60`) or advanced
@@ -14,14 +17,16 @@
  */
 import type { Clock, TimerHandle } from '../core/clock.js'
 import type { SavedRun } from '../core/state-file.js'
-import { StateConflictError, NotFoundError } from '../core/errors.js'
+import { NotFoundError, SandboxInvalidOptionError, StateConflictError } from '../core/errors.js'
 import {
+  eventPayload,
   isoSeconds,
   matchesSubscription,
   type EventBus,
   type SandboxEvent,
 } from '../core/event-bus.js'
 import { createId } from '../core/ids.js'
+import { createAttemptSlots } from './attempt-slots.js'
 import { deliveryPhase, type DeliveryPhase } from './phase.js'
 import { signedHeaders } from './signer.js'
 import {
@@ -33,7 +38,7 @@ import {
   type Webhook,
   type WebhookFaults,
 } from '../core/state.js'
-import { truncateBody, type DeliveryResponse, type DeliveryTransport } from './transport.js'
+import { cutBody, type DeliveryResponse, type DeliveryTransport } from './transport.js'
 
 /** Bluum's documented retry ladder: waits between attempts, ms. */
 export const bluumRetryScheduleMs: readonly number[] = Object.freeze([
@@ -51,6 +56,8 @@ export interface DeliveryEngineOptions {
   reorderWindowMs: number
   /** `user-agent` header of deliveries. Default `'Bluum-Sandbox-Webhooks/1.0'`. */
   userAgent: string
+  /** Attempts on the wire at once, over all webhooks; more wait in due order. Default 64. */
+  maxConcurrentAttempts: number
   /**
    * The clock whose time goes into `webhook-timestamp`, unix ms. Default wall time (`Date.now`),
    * whatever the sandbox clock says, so receivers keep their real tolerance check. Pin it in a
@@ -65,19 +72,20 @@ export const defaultDeliveryOptions: Readonly<DeliveryEngineOptions> = Object.fr
   maxRetryAfterMs: 86_400_000,
   reorderWindowMs: 1_000,
   userAgent: 'Bluum-Sandbox-Webhooks/1.0',
+  maxConcurrentAttempts: 64,
   signingClock: () => Date.now(),
 })
 
 /**
  * Called after every attempt (including fault-injected duplicates), once the engine has decided
- * what follows: `delivery.status` and `next_attempt_at` already say succeeded, parked or when.
+ * what follows: `delivery.status` and `next_attempt_at` already say delivered, parked or when.
  */
 export type AttemptListener = (delivery: Delivery, attempt: DeliveryAttempt) => void
 
 /** Which deliveries {@link DeliveryEngine.list} returns; every field set narrows the list. */
 export interface DeliveryFilter {
   webhookId?: string
-  /** The engine's status: pending, succeeded, parked, cancelled. */
+  /** The engine's status: pending, delivered, parked, cancelled. */
   status?: Delivery['status']
   /** The phase people filter by: pending, failing, delivered, parked, cancelled. */
   phase?: DeliveryPhase
@@ -93,6 +101,16 @@ export interface DeliveryEngine {
   replay(deliveryId: string): Delivery
   /** Replays every parked delivery created at or after `sinceMs` (sandbox time). */
   replayFailed(filter: { webhookId?: string; sinceMs?: number }): Delivery[]
+  /**
+   * Runs a waiting delivery's next attempt at once, without moving the clock; the ladder goes on
+   * from there. 409 unless a retry (or a delayed first attempt) is waiting on the clock.
+   */
+  retryNow(deliveryId: string): Delivery
+  /**
+   * Delivers `event` to one webhook only, whatever it subscribes to (a test send): a delivery like
+   * any other, with its retries. 409 when the webhook is inactive.
+   */
+  deliverTo(event: SandboxEvent, webhookId: string): Delivery
   /** Calls `listener` after each attempt; returns an unsubscribe function. */
   onAttempt(listener: AttemptListener): () => void
   /** Replaces the transport, e.g. to inject into an app created after the sandbox. */
@@ -132,6 +150,12 @@ export interface DeliveryEngineDeps {
 export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
   const { state, clock, bus } = deps
   const options: DeliveryEngineOptions = { ...defaultDeliveryOptions, ...deps.options }
+  if (!Number.isSafeInteger(options.maxConcurrentAttempts) || options.maxConcurrentAttempts < 1)
+    throw new SandboxInvalidOptionError(
+      'maxConcurrentAttempts',
+      `expected an integer >= 1, got ${options.maxConcurrentAttempts}`,
+    )
+  const slots = createAttemptSlots(options.maxConcurrentAttempts)
   let transport = deps.transport
   const runs = new Map<string, Run>()
   const listeners = new Set<AttemptListener>()
@@ -147,7 +171,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
     }
   })
 
-  function start(event: SandboxEvent, webhook: Webhook): void {
+  function start(event: SandboxEvent, webhook: Webhook): Delivery {
     const now = clock.now()
     const delivery: Delivery = {
       id: createId('dlv'),
@@ -162,18 +186,14 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
       created: Math.floor(now / 1000),
       createdMs: now,
       // Serialised once: every attempt signs and sends these exact bytes.
-      payload: JSON.stringify({
-        id: event.id,
-        event: event.event,
-        timestamp: event.timestamp,
-        data: event.data,
-      }),
+      payload: eventPayload(event),
     }
     state.deliveries.set(delivery.id, delivery)
     runs.set(delivery.id, { attemptInRun: 0, timer: undefined, inFlight: false })
     if (webhook.faults.reorder) hold(delivery, webhook)
     else if (webhook.faults.delayMs > 0) schedule(delivery, webhook.faults.delayMs)
     else clock.track(attempt(delivery))
+    return delivery
   }
 
   /** Reorder fault: collect first attempts and release them newest first, one after another. */
@@ -194,7 +214,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
     const run = runs.get(delivery.id)
     if (!run) return
     const at = clock.now() + delayMs
-    delivery.next_attempt_at = new Date(at).toISOString()
+    delivery.next_attempt_at = isoMillis(at)
     run.timer = clock.setTimer(delayMs, () => attempt(delivery))
   }
 
@@ -208,6 +228,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
   }
 
   function liveSecrets(webhook: Webhook): string[] {
+    if (webhook.previousSecrets.length === 0) return [webhook.secret]
     const now = clock.now()
     webhook.previousSecrets = webhook.previousSecrets.filter((s) => s.expiresAtMs > now)
     return [webhook.secret, ...webhook.previousSecrets.map((s) => s.secret)]
@@ -220,10 +241,13 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
   ): Promise<{ response?: DeliveryResponse; record: DeliveryAttempt }> {
     const nowMs = clock.now()
     const timestamp = Math.floor(options.signingClock() / 1000)
-    const headers = {
-      ...signedHeaders(liveSecrets(webhook), delivery.event_id, timestamp, delivery.payload),
-      'user-agent': options.userAgent,
-    }
+    const headers: Record<string, string> = signedHeaders(
+      liveSecrets(webhook),
+      delivery.event_id,
+      timestamp,
+      delivery.payload,
+    )
+    headers['user-agent'] = options.userAgent
     const request = { method: 'POST' as const, url: webhook.url, headers, body: delivery.payload }
     const started = performance.now()
     let response: DeliveryResponse | undefined
@@ -246,7 +270,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
     else if (!succeeded) error = `HTTP ${status}`
     const record: DeliveryAttempt = {
       attempt: delivery.attempts.length + 1,
-      attempted_at: new Date(nowMs).toISOString(),
+      attempted_at: isoMillis(nowMs),
       webhook_timestamp: timestamp,
       status_code: status,
       duration_ms: Math.round(performance.now() - started),
@@ -281,7 +305,12 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
     return Math.min(ms, options.maxRetryAfterMs)
   }
 
-  async function attempt(delivery: Delivery): Promise<void> {
+  /** One attempt, once a slot is free (see `maxConcurrentAttempts`). */
+  function attempt(delivery: Delivery): Promise<void> {
+    return slots.run(() => attemptNow(delivery))
+  }
+
+  async function attemptNow(delivery: Delivery): Promise<void> {
     const run = runs.get(delivery.id)
     if (!run || delivery.status !== 'pending') return
     run.timer = undefined
@@ -309,14 +338,14 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
     notify(delivery, records)
   }
 
-  /** After an attempt: succeeded, parked (410 or ladder exhausted), or the next retry scheduled. */
+  /** After an attempt: delivered, parked (410 or ladder exhausted), or the next retry scheduled. */
   function decide(
     delivery: Delivery,
     webhook: Webhook,
     run: Run,
     { response, record }: Awaited<ReturnType<typeof send>>,
   ): void {
-    if (record.succeeded) return finish(delivery, 'succeeded', null)
+    if (record.succeeded) return finish(delivery, 'delivered', null)
     if (response?.status === 410) {
       // 410 Gone is the receiver saying "this endpoint is retired": stop sending to it at all.
       webhook.status = 'inactive'
@@ -363,7 +392,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
       if (!delivery) throw new NotFoundError('delivery', deliveryId)
       if (delivery.status === 'pending') {
         throw new StateConflictError(
-          `Delivery '${deliveryId}' is still pending; it can be replayed once it succeeded or was parked.`,
+          `Delivery '${deliveryId}' is still pending; it can be replayed once it was delivered or parked.`,
         )
       }
       restart(delivery)
@@ -378,6 +407,30 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
       )
       for (const delivery of parked) restart(delivery)
       return parked
+    },
+    retryNow(deliveryId) {
+      const delivery = state.deliveries.get(deliveryId)
+      if (!delivery) throw new NotFoundError('delivery', deliveryId)
+      const run = runs.get(deliveryId)
+      if (delivery.status !== 'pending' || !run || run.timer === undefined || run.inFlight) {
+        throw new StateConflictError(
+          `Delivery '${deliveryId}' has no retry waiting (it is ${deliveryPhase(delivery)}${run?.inFlight ? ', an attempt is on the wire' : ''}); only a failing delivery can be retried now.`,
+        )
+      }
+      clock.clearTimer(run.timer)
+      run.timer = undefined
+      clock.track(attempt(delivery))
+      return delivery
+    },
+    deliverTo(event, webhookId) {
+      const webhook = state.webhooks.get(webhookId)
+      if (!webhook) throw new NotFoundError('webhook', webhookId)
+      if (webhook.status !== 'active') {
+        throw new StateConflictError(
+          `Webhook '${webhookId}' is inactive; reactivate it (PATCH status "active") before sending to it.`,
+        )
+      }
+      return start(event, webhook)
     },
     onAttempt(listener) {
       listeners.add(listener)
@@ -428,6 +481,18 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
   }
 }
 
+let lastMs = Number.NaN
+let lastIso = ''
+
+/** `new Date(ms).toISOString()`, formatted once for a run of attempts at the same sandbox ms. */
+function isoMillis(ms: number): string {
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString()
+    lastMs = ms
+  }
+  return lastIso
+}
+
 /** A transport's rejection as `{ code, message }`: Node's `ECONNREFUSED`, our timeout code, else the error's name. */
 function describeConnectionError(caught: unknown): { code: string; message: string } {
   const err = caught as { code?: unknown; name?: unknown; message?: unknown }
@@ -448,7 +513,7 @@ function recordResponse(response: DeliveryResponse): AttemptResponse {
     if (value !== undefined) headers[name.toLowerCase()] = value
   }
   // A custom transport may hand back a whole body: the record keeps 64 KiB whatever it sends.
-  const cut = truncateBody(Buffer.from(response.body, 'utf8'), maxRecordedBodyBytes)
+  const cut = cutBody(response.body, maxRecordedBodyBytes)
   return {
     status: response.status,
     headers,

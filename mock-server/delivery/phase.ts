@@ -1,7 +1,8 @@
 /**
- * Where a delivery stands, in the words people filter by (the inspector, `bluum-sandbox
- * deliveries`): the engine's `status` says whether it is still running; the phase also says
- * whether a running delivery has failed already.
+ * Where a delivery stands, in the one vocabulary every face uses: the API's `status` field and its
+ * `?status=` filters, `bluum-sandbox deliveries`, the inspector and the attempt lines. The engine's
+ * own `status` says whether it is still running, in the same words; the phase also says whether a
+ * running delivery has failed already.
  */
 import type { Delivery } from '../core/state.js'
 
@@ -16,10 +17,32 @@ export const deliveryPhases = ['pending', 'failing', 'delivered', 'parked', 'can
  */
 export type DeliveryPhase = (typeof deliveryPhases)[number]
 
+/**
+ * Filter words accepted besides the phases: `succeeded` is what the API's `status` said of a
+ * delivered delivery before it spoke in phases, so filters and scripts written then keep working.
+ */
+export const deliveryPhaseAliases = Object.freeze({
+  succeeded: 'delivered',
+} as const satisfies Record<string, DeliveryPhase>)
+
+/** Every word a `status` filter accepts: the phases, then the aliases. */
+export const deliveryStatusFilterValues = Object.freeze([
+  ...deliveryPhases,
+  ...(Object.keys(deliveryPhaseAliases) as Array<keyof typeof deliveryPhaseAliases>),
+])
+
+/** The phase a filter word names (a phase or an alias), or undefined for any other word. */
+export function phaseNamed(word: string): DeliveryPhase | undefined {
+  if ((deliveryPhases as readonly string[]).includes(word)) return word as DeliveryPhase
+  return Object.hasOwn(deliveryPhaseAliases, word)
+    ? deliveryPhaseAliases[word as keyof typeof deliveryPhaseAliases]
+    : undefined
+}
+
 /** The phase of `delivery`. */
 export function deliveryPhase(delivery: Delivery): DeliveryPhase {
   switch (delivery.status) {
-    case 'succeeded':
+    case 'delivered':
       return 'delivered'
     case 'parked':
       return 'parked'

@@ -5,7 +5,7 @@
  * against, so it must not share its code (a shared bug would pass its own test). Known-answer
  * vectors in `test/fixtures/signature-vectors.json` pin both sides.
  */
-import { createHmac, randomBytes } from 'node:crypto'
+import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto'
 
 const secretPrefix = 'whsec_'
 
@@ -14,12 +14,24 @@ export function generateWebhookSecret(): string {
   return secretPrefix + randomBytes(32).toString('base64')
 }
 
+// Keys decoded per secret, not per signature: a webhook signs every attempt with the same few.
+const keys = new Map<string, KeyObject>()
+
 /** The HMAC key of a secret: the base64-decoded bytes after `whsec_`. */
-function secretKey(secret: string): Buffer {
-  return Buffer.from(
-    secret.startsWith(secretPrefix) ? secret.slice(secretPrefix.length) : secret,
-    'base64',
-  )
+function secretKey(secret: string): KeyObject {
+  let key = keys.get(secret)
+  if (key === undefined) {
+    // Bounded: a long-running sandbox rotating secrets keeps the newest ones only.
+    if (keys.size >= 64) keys.delete(keys.keys().next().value!)
+    key = createSecretKey(
+      Buffer.from(
+        secret.startsWith(secretPrefix) ? secret.slice(secretPrefix.length) : secret,
+        'base64',
+      ),
+    )
+    keys.set(secret, key)
+  }
+  return key
 }
 
 /** One `v1,<base64>` entry: HMAC-SHA256 of `${id}.${timestamp}.${body}` keyed by the secret. */

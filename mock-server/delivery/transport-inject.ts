@@ -5,7 +5,7 @@
  */
 import { SandboxDeliveryTimeoutError } from '../core/errors.js'
 import { maxRecordedBodyBytes } from '../core/state.js'
-import { truncateBody, type DeliveryTransport } from './transport.js'
+import { cutBody, type DeliveryTransport } from './transport.js'
 
 /** The part of Fastify's `inject` that the transport uses. */
 export interface InjectTarget {
@@ -28,9 +28,20 @@ export function createInjectTransport(
   options: InjectTransportOptions = {},
 ): DeliveryTransport {
   const maxBodyBytes = options.maxBodyBytes ?? maxRecordedBodyBytes
+  // Every delivery of a webhook goes to the same URL: parse it once, not per attempt.
+  let lastUrl = ''
+  let lastPath = ''
+  const pathOf = (url: string) => {
+    if (url !== lastUrl) {
+      const target = new URL(url)
+      lastPath = target.pathname + target.search
+      lastUrl = url
+    }
+    return lastPath
+  }
   return {
     async send({ url, headers, body, timeoutMs }) {
-      const target = new URL(url)
+      const path = pathOf(url)
       let timer: NodeJS.Timeout | undefined
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new SandboxDeliveryTimeoutError(timeoutMs)), timeoutMs)
@@ -39,7 +50,7 @@ export function createInjectTransport(
         const response = await Promise.race([
           app.inject({
             method: 'POST',
-            url: target.pathname + target.search,
+            url: path,
             headers,
             payload: body,
           }),
@@ -53,7 +64,7 @@ export function createInjectTransport(
               ? undefined
               : String(value)
         }
-        const cut = truncateBody(Buffer.from(response.body, 'utf8'), maxBodyBytes)
+        const cut = cutBody(response.body, maxBodyBytes)
         return {
           status: response.statusCode,
           headers: responseHeaders,

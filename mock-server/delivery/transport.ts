@@ -45,6 +45,17 @@ export function truncateBody(
   }
 }
 
+/** {@link truncateBody} of a string's UTF-8 bytes, without encoding the short ones it keeps whole. */
+export function cutBody(
+  text: string,
+  maxBytes: number,
+): { body: string; truncated: boolean; bytes: number } {
+  // A UTF-16 unit takes at most 3 UTF-8 bytes: a text this short fits, whatever it holds.
+  if (text.length * 3 <= maxBytes)
+    return { body: text, truncated: false, bytes: Buffer.byteLength(text, 'utf8') }
+  return truncateBody(Buffer.from(text, 'utf8'), maxBytes)
+}
+
 /** Sends one delivery; rejects on connection errors and timeouts. */
 export interface DeliveryTransport {
   send(request: DeliveryRequest): Promise<DeliveryResponse>

@@ -14,6 +14,7 @@ import { formatCents } from '../core/decimal.js'
 import { AccountNotApprovedError, DuplicateResourceError, withParam } from '../core/errors.js'
 import type { EventBus } from '../core/event-bus.js'
 import { findOrThrow, newResource } from '../core/resource.js'
+import { investorWithEmail, noteInvestorEmail } from '../core/state-indexes.js'
 import type { Investor, SandboxState } from '../core/state.js'
 import type { ComplianceService } from './compliance.js'
 import type { Static } from '@sinclair/typebox'
@@ -91,9 +92,21 @@ export interface InvestorMoney {
   holdingsCents: number
 }
 
+/** Options of {@link InvestorService.create}. */
+export interface CreateInvestorOptions {
+  /**
+   * Creates the investor under this id instead of a new one (sandbox-only: the trigger creates the
+   * investor an event names, `inv_1`, when it does not exist yet). 409 when the id is taken.
+   */
+  id?: string
+}
+
 export interface InvestorService {
-  /** Creates an investor and answers it as it is before KYC (onboarding). */
-  create(input: CreateInvestorInput): InvestorResource
+  /**
+   * Creates an investor and answers it as it is before KYC (onboarding); `options.id` names it
+   * (sandbox-only, for the trigger).
+   */
+  create(input: CreateInvestorInput, options?: CreateInvestorOptions): InvestorResource
   /** The stored record (tax id included): for the engines, never for an answer. */
   get(investorId: string): Investor
   /** The investor as the API shows it. */
@@ -154,15 +167,14 @@ export function createInvestorService(deps: InvestorServiceDeps): InvestorServic
   const get = (id: string) => findOrThrow(state.investors, id, 'investor', 'investor_id')
 
   function assertUniqueEmail(email: string, except?: string): void {
-    for (const existing of state.investors.values()) {
-      if (existing.email === email && existing.id !== except) {
-        throw withParam(
-          new DuplicateResourceError(
-            `An investor with email '${email}' already exists (${existing.id}).`,
-          ),
-          'email',
-        )
-      }
+    const existing = investorWithEmail(state, email)
+    if (existing !== undefined && existing.id !== except) {
+      throw withParam(
+        new DuplicateResourceError(
+          `An investor with email '${email}' already exists (${existing.id}).`,
+        ),
+        'email',
+      )
     }
   }
 
@@ -257,12 +269,18 @@ export function createInvestorService(deps: InvestorServiceDeps): InvestorServic
   }
 
   return {
-    create(input) {
+    create(input, options = {}) {
       const email = input.email.trim().toLowerCase()
       assertUniqueEmail(email)
+      if (options.id !== undefined && state.investors.has(options.id))
+        throw withParam(
+          new DuplicateResourceError(`An investor with id '${options.id}' already exists.`),
+          'id',
+        )
       const base = newResource('inv', 'investor', clock, input.metadata ?? {})
       const investor: Investor = {
         ...base,
+        id: options.id ?? base.id,
         status: 'onboarding',
         account_type: input.account_type ?? profileDefaults.account_type,
         management_type: input.management_type ?? profileDefaults.management_type,
@@ -301,6 +319,7 @@ export function createInvestorService(deps: InvestorServiceDeps): InvestorServic
         compliance_workflow_id: null,
       }
       state.investors.set(investor.id, investor)
+      noteInvestorEmail(state, investor)
       state.cashCents.set(investor.id, deps.initialCashCents)
       investor.compliance_workflow_id = compliance.start(investor).id
       const answer = resource(investor)
@@ -318,7 +337,9 @@ export function createInvestorService(deps: InvestorServiceDeps): InvestorServic
       if (typeof email === 'string') {
         const normalized = email.trim().toLowerCase()
         assertUniqueEmail(normalized, investorId)
+        const previous = investor.email
         investor.email = normalized
+        noteInvestorEmail(state, investor, previous)
       }
       Object.assign(investor, structuredClone(profile))
       if (metadata) investor.metadata = { ...investor.metadata, ...metadata }

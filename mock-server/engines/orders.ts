@@ -28,8 +28,9 @@ import {
 import { isoSeconds, type EventBus } from '../core/event-bus.js'
 import { findOrThrow, newResource } from '../core/resource.js'
 import type { SavedTimer } from '../core/state-file.js'
-import type { Order, OrderStatus, Position, SandboxState } from '../core/state.js'
 import { createId } from '../core/ids.js'
+import { noteRestingOrder, restingOrdersOf, restingStatuses } from '../core/state-indexes.js'
+import type { Order, OrderStatus, Position, SandboxState } from '../core/state.js'
 import { orderEventByStatus } from '../core/order-events.js'
 
 export interface PlaceOrderInput {
@@ -127,7 +128,7 @@ export const defaultPrices: Readonly<Record<string, number>> = Object.freeze({
   VOO: 500.1,
 })
 
-const open: ReadonlySet<OrderStatus> = new Set(['pending', 'open', 'partial'])
+const open = restingStatuses
 
 export interface OrderEngineDeps {
   state: SandboxState
@@ -177,9 +178,8 @@ export function createOrderEngine({
 
   function reservedCents(investorId: string): number {
     let cents = 0
-    for (const order of state.orders.values()) {
-      if (order.investor_id !== investorId || order.side !== 'buy' || !open.has(order.status))
-        continue
+    for (const order of restingOrdersOf(state, investorId)) {
+      if (order.side !== 'buy') continue
       cents += toCents(
         remaining(order) * Number(order.limit_price ?? order.stop_price ?? price(order.symbol)),
       )
@@ -189,15 +189,8 @@ export function createOrderEngine({
 
   function reservedShares(investorId: string, symbol: string): number {
     let shares = 0
-    for (const order of state.orders.values()) {
-      if (
-        order.investor_id === investorId &&
-        order.symbol === symbol &&
-        order.side === 'sell' &&
-        open.has(order.status)
-      ) {
-        shares += remaining(order)
-      }
+    for (const order of restingOrdersOf(state, investorId)) {
+      if (order.symbol === symbol && order.side === 'sell') shares += remaining(order)
     }
     return shares
   }
@@ -303,7 +296,9 @@ export function createOrderEngine({
       order.id,
       clock.setTimer(delayMs, () => {
         fillTimers.delete(order.id)
-        if (order.status === 'partial') fill(order, remaining(order), price(order.symbol))
+        // An order no longer in the state (a trigger rolled back) must not move cash or shares.
+        if (order.status === 'partial' && state.orders.get(order.id) === order)
+          fill(order, remaining(order), price(order.symbol))
       }),
     )
   }
@@ -362,8 +357,9 @@ export function createOrderEngine({
       assertCanTrade(investorId)
       const symbol = input.symbol.trim().toUpperCase()
       checkShape(input, quantityParam)
-      const current = price(symbol)
+      // A symbol the sandbox was told is untradable answers 422 even when it has no price.
       if (state.untradable.has(symbol)) throw withParam(new AssetNotTradableError(symbol), 'symbol')
+      const current = price(symbol)
       if (!marketOpen() && input.time_in_force !== 'gtc')
         throw withParam(new MarketClosedError(input.time_in_force), 'time_in_force')
       if (input.side === 'sell' && input.quantity !== undefined) {
@@ -382,8 +378,15 @@ export function createOrderEngine({
       }
       const quantity =
         input.quantity !== undefined ? Number(input.quantity) : Number(input.notional) / current
+      const base = newResource('ord', 'order', clock, input.metadata)
+      // Fields written out, not spread: a literal that starts with a spread and adds twenty more
+      // fields is built one field at a time by V8 (a third of place()'s time went there).
       const order: Order = {
-        ...newResource('ord', 'order', clock, input.metadata),
+        id: base.id,
+        object: base.object,
+        created: base.created,
+        livemode: base.livemode,
+        metadata: base.metadata,
         investor_id: investorId,
         symbol,
         class: input.assetClass ?? 'equity',
@@ -413,6 +416,7 @@ export function createOrderEngine({
         bond: null,
       }
       state.orders.set(order.id, order)
+      noteRestingOrder(state, order)
 
       if (order.side === 'buy') {
         const estimate = toCents(

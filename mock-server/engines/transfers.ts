@@ -226,7 +226,12 @@ export function createTransferEngine(deps: TransferEngineDeps): TransferEngine {
     const reference = `BLUUM-${base.id.slice(-8).toUpperCase()}`
     const now = clock.now()
     const transfer: Transfer = {
-      ...base,
+      // Written out, not spread: see the order engine's place().
+      id: base.id,
+      object: base.object,
+      created: base.created,
+      livemode: base.livemode,
+      metadata: base.metadata,
       method: input.method,
       investor_id: investorId,
       wallet_id: `wlt_${investorId.slice(4)}`,
@@ -272,6 +277,9 @@ export function createTransferEngine(deps: TransferEngineDeps): TransferEngine {
       const left = (timers.get(transfer.id) ?? []).filter((t) => t.handle !== handle)
       if (left.length > 0) timers.set(transfer.id, left)
       else timers.delete(transfer.id)
+      // A transfer no longer in the state (a trigger rolled back) must not move cash.
+      if ((state.deposits.get(transfer.id) ?? state.withdrawals.get(transfer.id)) !== transfer)
+        return
       if (step === 'processing' && transfer.status === 'pending') setStatus(transfer, 'processing')
       if (step !== 'completed') return
       if (transfer.status !== 'pending' && transfer.status !== 'processing') return

@@ -17,7 +17,11 @@
  *   `Origin` (and `Sec-Fetch-Site`), so a form on another site the developer visits cannot
  *   rotate a secret or trigger events through the local sandbox (CSRF). A client that sends
  *   neither header (curl, a script) is not a browser page and is let through.
+ *
+ * Before any of this, the server refuses a `Host` it was not started for, on every path
+ * (http/host-allow-list.ts): a DNS-rebinding page never gets here.
  */
+import { hostName, isLoopbackAddress, isLoopbackName } from '../http/host-allow-list.js'
 
 /** What the decision needs from a request. */
 export interface AccessRequest {
@@ -39,25 +43,9 @@ export type AccessDecision =
   | { allowed: false; status: 401; reason: 'credentials' }
   | { allowed: false; status: 403; reason: 'cross-site' }
 
-/** Tells whether an address is this machine's (127.0.0.0/8, ::1, or IPv4-mapped 127.x). */
-export function isLoopbackAddress(address: string | undefined): boolean {
-  if (!address) return false
-  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address
-  return v4 === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4)
-}
-
-/** The host name of a `Host` header, without its port (`[::1]:4010` → `::1`). */
-export function hostName(host: string | undefined): string | undefined {
-  if (!host) return undefined
-  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(host)
-  if (bracketed) return bracketed[1]!.toLowerCase()
-  return host.replace(/:\d+$/, '').toLowerCase()
-}
-
-/** Tells whether a `Host` header names this machine. */
-export function isLoopbackHost(host: string | undefined): boolean {
-  const name = hostName(host)
-  return name === 'localhost' || isLoopbackAddress(name)
+/** Tells whether a `Host` header names this machine by a loopback name or address. */
+function isLoopbackHost(host: string | undefined): boolean {
+  return isLoopbackName(hostName(host))
 }
 
 /** Whether a state-changing request comes from the inspector's own origin, as far as a browser says. */

@@ -5,7 +5,7 @@
  */
 import { matchesSubscription, type SandboxEvent } from '../core/event-bus.js'
 import type { Delivery, DeliveryAttempt, Webhook } from '../core/state.js'
-import { deliveryPhase, deliveryPhases, type DeliveryPhase } from '../delivery/phase.js'
+import { deliveryPhase, deliveryPhases, phaseNamed, type DeliveryPhase } from '../delivery/phase.js'
 
 /**
  * The states the inspector filters by are the delivery phases the API filters by
@@ -13,12 +13,17 @@ import { deliveryPhase, deliveryPhases, type DeliveryPhase } from '../delivery/p
  */
 export const deliveryStates = deliveryPhases
 export type DeliveryState = DeliveryPhase
-/** A delivery's state in the inspector's words (the API says `succeeded` where people say delivered). */
+/** A delivery's state: its phase, as the API's `status` and every filter name it. */
 export const deliveryState: (delivery: Delivery) => DeliveryState = deliveryPhase
+
+/** What a webhook is called on screen: its name, or its id (Bluum's `name` is optional). */
+export function webhookLabel(webhook: Pick<Webhook, 'id' | 'name'>): string {
+  return webhook.name ?? webhook.id
+}
 
 /** Can the replay action run on it? Pending deliveries retry by themselves (the API refuses them). */
 export function isReplayable(delivery: Pick<Delivery, 'status'>): boolean {
-  return delivery.status === 'succeeded' || delivery.status === 'parked'
+  return delivery.status === 'delivered' || delivery.status === 'parked'
 }
 
 /** The feed's filters, from the query string. */
@@ -34,17 +39,19 @@ const first = (value: unknown): string | undefined => {
   return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined
 }
 
-/** Reads the filters from a query; an unknown state is dropped (the form only offers known ones). */
+/**
+ * Reads the filters from a query; `status` takes what the API's filter takes (a phase, or the
+ * alias `succeeded`), and an unknown word is dropped (the form only offers known ones).
+ */
 export function parseFilters(query: Record<string, unknown>): FeedFilters {
   const event = first(query.event)
   const webhookId = first(query.webhook_id)
-  const state = first(query.status)
+  const status = first(query.status)
+  const state = status === undefined ? undefined : phaseNamed(status)
   return {
     ...(event ? { event: event.slice(0, 200) } : {}),
     ...(webhookId ? { webhookId: webhookId.slice(0, 64) } : {}),
-    ...(state && (deliveryStates as readonly string[]).includes(state)
-      ? { state: state as DeliveryState }
-      : {}),
+    ...(state ? { state } : {}),
   }
 }
 
@@ -64,7 +71,14 @@ export interface DeliverySummary {
   webhookName: string
   state: DeliveryState
   attempts: number
-  last: Pick<DeliveryAttempt, 'status_code' | 'error' | 'succeeded'> | undefined
+  last:
+    | (Pick<DeliveryAttempt, 'status_code' | 'error' | 'succeeded'> & {
+        /** The receiver's own error code from its answer (`BLUUM_SIGNATURE_MISMATCH`), if any. */
+        code: string | undefined
+        /** The connection error's code when no answer came (`ECONNREFUSED`). */
+        connectionCode: string | undefined
+      })
+    | undefined
   nextAttemptAt: string | null
   failureReason: string | null
 }
@@ -76,9 +90,8 @@ export interface FeedRow {
 }
 
 export interface Feed {
+  /** Every row matching the filters, newest first. */
   rows: FeedRow[]
-  /** Rows matching the filters, before the limit. */
-  total: number
 }
 
 /** What the feed is built from: the sandbox's event log, deliveries and webhooks. */
@@ -101,7 +114,13 @@ export function summarizeDelivery(
     webhookName: webhookName(delivery.webhook_id),
     state: deliveryState(delivery),
     attempts: delivery.attempts.length,
-    last: last && { status_code: last.status_code, error: last.error, succeeded: last.succeeded },
+    last: last && {
+      status_code: last.status_code,
+      error: last.error,
+      succeeded: last.succeeded,
+      code: receiverDiagnosis(last.response?.body ?? undefined)?.code,
+      connectionCode: last.connection_error?.code ?? undefined,
+    },
     nextAttemptAt: delivery.next_attempt_at,
     failureReason: delivery.failure_reason,
   }
@@ -110,9 +129,11 @@ export function summarizeDelivery(
 /**
  * Events newest first, each with its deliveries (or alone when no webhook subscribed), filtered:
  * the event filter matches names and patterns; a webhook or state filter keeps only deliveries.
+ * Deliveries whose event is not in the log (it fell out of the bounded log, or it was a test send
+ * to one webhook) are placed by their creation time among the logged events.
  */
-export function buildFeed(source: FeedSource, filters: FeedFilters, limit = 200): Feed {
-  const names = new Map(source.webhooks.map((w) => [w.id, w.name]))
+export function buildFeed(source: FeedSource, filters: FeedFilters): Feed {
+  const names = new Map(source.webhooks.map((w) => [w.id, webhookLabel(w)]))
   const webhookName = (id: string) => names.get(id) ?? `${id} (deleted)`
   const byEvent = new Map<string, Delivery[]>()
   for (const delivery of source.deliveries) {
@@ -127,31 +148,97 @@ export function buildFeed(source: FeedSource, filters: FeedFilters, limit = 200)
   const rowsOf = (event: FeedRow['event'], deliveries: readonly Delivery[]) => {
     if (!nameMatches(event.event)) return
     const kept = deliveries
-      .map((d) => summarizeDelivery(d, webhookName))
       .filter(
         (d) =>
-          (filters.webhookId === undefined || d.webhookId === filters.webhookId) &&
-          (filters.state === undefined || d.state === filters.state),
+          (filters.webhookId === undefined || d.webhook_id === filters.webhookId) &&
+          (filters.state === undefined || deliveryState(d) === filters.state),
       )
+      .map((d) => summarizeDelivery(d, webhookName))
       .sort((a, b) => (a.webhookName < b.webhookName ? -1 : a.webhookName > b.webhookName ? 1 : 0))
     if (kept.length === 0 && !onlyDeliveries) rows.push({ event, delivery: undefined })
     for (const delivery of kept) rows.push({ event, delivery })
   }
-  const logged = new Set<string>()
-  for (let i = source.events.length - 1; i >= 0; i--) {
-    const event = source.events[i]!
-    logged.add(event.id)
-    rowsOf(event, byEvent.get(event.id) ?? [])
-  }
-  // Deliveries whose event fell out of the bounded log still show, after the logged ones.
+  const logged = new Set(source.events.map((e) => e.id))
+  // Unlogged events, newest first, each as the envelope its deliveries carry.
   const orphans = [...byEvent.entries()]
     .filter(([id]) => !logged.has(id))
-    .sort(([, a], [, b]) => b[0]!.createdMs - a[0]!.createdMs)
-  for (const [id, deliveries] of orphans) {
-    const d = deliveries[0]!
-    rowsOf({ id, event: d.event, timestamp: new Date(d.createdMs).toISOString() }, deliveries)
+    .map(([id, deliveries]) => ({ id, deliveries, at: deliveries[0]!.createdMs }))
+    .sort((a, b) => b.at - a.at)
+  let next = 0
+  const flushOrphansNewerThan = (ms: number) => {
+    for (; next < orphans.length && orphans[next]!.at > ms; next++) {
+      const { id, deliveries, at } = orphans[next]!
+      const d = deliveries[0]!
+      rowsOf({ id, event: d.event, timestamp: new Date(at).toISOString() }, deliveries)
+    }
   }
-  return { rows: rows.slice(0, limit), total: rows.length }
+  for (let i = source.events.length - 1; i >= 0; i--) {
+    const event = source.events[i]!
+    const deliveries = byEvent.get(event.id) ?? []
+    flushOrphansNewerThan(deliveries[0]?.createdMs ?? Date.parse(event.timestamp))
+    rowsOf(event, deliveries)
+  }
+  flushOrphansNewerThan(-Infinity)
+  return { rows }
+}
+
+/** The key of a feed row, for paging cursors: `evt_...~dlv_...`. */
+export function rowKey(row: FeedRow): string {
+  return `${row.event.id}~${row.delivery?.id ?? ''}`
+}
+
+/** Where a page of the feed starts: after a row (older) or before one (newer). */
+export interface FeedCursor {
+  after?: string
+  before?: string
+}
+
+export interface FeedPage {
+  rows: FeedRow[]
+  /** Rows matching the filters, on every page. */
+  total: number
+  /** Index of the first row shown, 0-based. */
+  start: number
+  /** Cursor of the next (older) page, when there is one. */
+  older: string | undefined
+  /** Cursor of the previous (newer) page, when there is one. */
+  newer: string | undefined
+}
+
+/** Rows shown per page of the feed. */
+const feedPageSize = 50
+
+/**
+ * One page of the feed. Cursors are row keys, so a page stays put while new events arrive on
+ * top; a cursor whose row is gone (a reset) falls back to the newest page.
+ */
+export function pageFeed(feed: Feed, cursor: FeedCursor, size = feedPageSize): FeedPage {
+  const total = feed.rows.length
+  let start = 0
+  if (cursor.after !== undefined) {
+    const at = feed.rows.findIndex((r) => rowKey(r) === cursor.after)
+    if (at >= 0) start = at + 1
+  } else if (cursor.before !== undefined) {
+    const at = feed.rows.findIndex((r) => rowKey(r) === cursor.before)
+    if (at >= 0) start = Math.max(0, at - size)
+  }
+  const rows = feed.rows.slice(start, start + size)
+  return {
+    rows,
+    total,
+    start,
+    older: start + size < total ? rowKey(rows.at(-1)!) : undefined,
+    newer: start > 0 && rows.length > 0 ? rowKey(rows[0]!) : undefined,
+  }
+}
+
+/** The paging cursor from a query (`after` / `before`), bounded like any id. */
+export function parseCursor(query: Record<string, unknown>): FeedCursor {
+  const after = first(query.after)
+  const before = first(query.before)
+  if (after) return { after: after.slice(0, 200) }
+  if (before) return { before: before.slice(0, 200) }
+  return {}
 }
 
 /** An HTTP header map as an attempt record may hold it. */

@@ -6,7 +6,6 @@
  */
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
-import type { HttpHandler } from 'msw'
 import { importOptionalPeer } from '../../plugin/optional-peer.js'
 import type { BluumEventPattern } from '../../plugin/event-pattern.js'
 import type { PostgresInbox } from '../../plugin/postgres/inbox.js'
@@ -61,6 +60,19 @@ export interface ContractHarnessOptions {
   sandbox?: Omit<SandboxOptions, 'clock' | 'transport' | 'signingClock'>
 }
 
+/**
+ * Types other entry points fill in. `fastify-bluum-webhooks/sandbox/msw` (the one entry point that
+ * needs msw) adds `handler: HttpHandler`, so this module's declarations never import msw and
+ * `fastify-bluum-webhooks/testing` type-checks in a project without it.
+ */
+export interface ContractHarnessTypes {}
+
+/**
+ * The harness's msw handlers: msw's `HttpHandler[]` once the program imports
+ * `fastify-bluum-webhooks/sandbox/msw`, `unknown[]` without it.
+ */
+export type HarnessHandlers = ContractHarnessTypes extends { handler: infer H } ? H[] : unknown[]
+
 /** One attempt, with the event it carried. */
 export type HarnessAttempt = DeliveryAttempt & { event: string; eventId: string }
 
@@ -70,8 +82,11 @@ export interface ContractHarness {
   readonly env: ContractEnvironment
   /** The webhook registered for the app. */
   readonly webhook: Webhook
-  /** The msw handlers, to mount in your own msw server when `msw: false`. */
-  readonly handlers: HttpHandler[]
+  /**
+   * The msw handlers, to mount in your own msw server when `msw: false` (typed as msw's
+   * `HttpHandler[]` where `fastify-bluum-webhooks/sandbox/msw` is imported, `unknown[]` elsewhere).
+   */
+  readonly handlers: HarnessHandlers
   /** Calls the sandbox API with the tenant credentials; resolves `{ status, body }`. */
   api<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>
   /**
@@ -288,7 +303,7 @@ export async function createContractHarness(
       const limit = sandbox.clock.now() + parseDuration(waitOptions.within ?? DEFAULT_WITHIN)
       for (;;) {
         await sandbox.idle()
-        const acked = deliveries(event).filter((d) => d.status === 'succeeded')
+        const acked = deliveries(event).filter((d) => d.status === 'delivered')
         if (acked.length >= count) return acked
         if (!(await sandbox.clock.runNext(limit))) {
           throw new HarnessNotAcknowledgedError(
@@ -339,7 +354,7 @@ export async function createContractHarness(
       await sandbox.clock.runAll({ within: ladderOptions.within ?? DEFAULT_WITHIN })
     },
     unsettled() {
-      return deliveries().filter((d) => d.status !== 'succeeded')
+      return deliveries().filter((d) => d.status !== 'delivered')
     },
     expectSettled() {
       const open = harness.unsettled()

@@ -74,7 +74,14 @@ async function loadHandlers(path: string): Promise<(bluum: BluumEventRouter) => 
   try {
     module = await import(url)
   } catch (error) {
-    throw new WorkerHandlersModuleError(path, `importing it failed (${(error as Error).message})`)
+    const err = error as NodeJS.ErrnoException
+    // Node before 22.18 cannot import TypeScript by itself: say which loader to run it with.
+    const loader =
+      err.code === 'ERR_UNKNOWN_FILE_EXTENSION' && /\.[cm]?ts$/.test(path)
+        ? '. A TypeScript module needs a loader on this Node: node --import tsx node_modules/.bin/bluum-worker --handlers ' +
+          `${path} (tsx installed), Node 22.18 or later, or the compiled .js module`
+        : ''
+    throw new WorkerHandlersModuleError(path, `importing it failed (${err.message})${loader}`)
   }
   const register = module.registerHandlers ?? module.default
   if (typeof register !== 'function') {

@@ -7,15 +7,23 @@ import { sandboxOperations as ops } from '../../contract/sandbox.js'
 import { formatPrice, toNumber } from '../../core/decimal.js'
 import { parseDuration } from '../../core/duration.js'
 import { InvalidFormatError, NotFoundError, ValidationError, withParam } from '../../core/errors.js'
+import { isoSeconds, matchesSubscription } from '../../core/event-bus.js'
+import { createId } from '../../core/ids.js'
+import { sampleEventData } from '../../core/sample-events.js'
 import type { Delivery } from '../../core/state.js'
-import { deliveryPhase } from '../../delivery/phase.js'
+import { deliveryPhase, phaseNamed } from '../../delivery/phase.js'
 import type { Sandbox } from '../../sandbox.js'
+import { bluumEventNames, isBluumEventName } from '../../../plugin/catalog.js'
 
-/** A delivery as the API shows it, with its phase (the internal `createdMs` and payload stay inside). */
+/**
+ * A delivery as the API shows it: its `status` is its phase, the word every filter takes (`phase`
+ * repeats it, under its earlier name). The internal `createdMs` and payload stay inside.
+ */
 export function toDeliveryResource(delivery: Delivery) {
   const { createdMs: _createdMs, payload: _payload, ...rest } = delivery
   const { attempts, ...head } = structuredClone(rest)
-  return { ...head, phase: deliveryPhase(delivery), attempts }
+  const phase = deliveryPhase(delivery)
+  return { ...head, status: phase, phase, attempts }
 }
 
 /** The delivery `deliveryId` of webhook `webhookId`, or Bluum's 404 naming `delivery_id`. */
@@ -76,7 +84,7 @@ export function sandboxRoutes(sandbox: Sandbox): RouteDefinition[] {
       const { status, event, webhook_id } = req.query
       if (webhook_id !== undefined) sandbox.webhooks.get(webhook_id)
       const found = sandbox.deliveries.list({
-        ...(status === undefined ? {} : { phase: status }),
+        ...(status === undefined ? {} : { phase: phaseNamed(status) }),
         ...(event === undefined ? {} : { event }),
         ...(webhook_id === undefined ? {} : { webhookId: webhook_id }),
       })
@@ -96,6 +104,35 @@ export function sandboxRoutes(sandbox: Sandbox): RouteDefinition[] {
         req.query,
       )
     }),
+    implement(ops.retrySandboxDelivery, (req) => {
+      if (!sandbox.deliveries.get(req.params.delivery_id))
+        throw withParam(new NotFoundError('delivery', req.params.delivery_id), 'delivery_id')
+      return json(202, toDeliveryResource(sandbox.deliveries.retryNow(req.params.delivery_id)))
+    }),
+    implement(ops.sendTestEvent, (req) => {
+      const webhook = sandbox.webhooks.get(req.params.webhook_id)
+      const name =
+        req.body.event ??
+        bluumEventNames.find((n) =>
+          webhook.event_type_names.some((pattern) => matchesSubscription(pattern, n)),
+        ) ??
+        bluumEventNames[0]!
+      if (!isBluumEventName(name))
+        throw withParam(
+          new ValidationError(
+            `Invalid value for 'event': ${JSON.stringify(name)} is not a catalog event (GET /v1/webhooks/event-types lists them)`,
+          ),
+          'event',
+        )
+      const now = sandbox.clock.now()
+      const event = {
+        id: createId('evt'),
+        event: name,
+        timestamp: isoSeconds(now),
+        data: sampleEventData(name, now),
+      }
+      return json(202, toDeliveryResource(sandbox.deliveries.deliverTo(event, webhook.id)))
+    }),
     implement(ops.getWebhook, (req) =>
       json(200, sandbox.webhooks.toResource(sandbox.webhooks.get(req.params.webhook_id))),
     ),
@@ -111,7 +148,7 @@ export function sandboxRoutes(sandbox: Sandbox): RouteDefinition[] {
       sandbox.webhooks.get(req.params.webhook_id)
       const filter = {
         webhookId: req.params.webhook_id,
-        ...(req.query.status ? { status: req.query.status } : {}),
+        ...(req.query.status ? { phase: phaseNamed(req.query.status) } : {}),
       }
       return list(req.url, sandbox.deliveries.list(filter).map(toDeliveryResource), req.query)
     }),

@@ -1,0 +1,258 @@
+/**
+ * Child process of `bench/sandbox-delivery.ts`: one sandbox and its receiver in this process, one
+ * kind of measurement, run on request over IPC so the parent can interleave the kinds.
+ *
+ *   delivery   a custom event (`trigger(name, {}, { custom: true })`, no resource built) delivered
+ *              in-process (`createInjectTransport`) to a Fastify app with the plugin (memory
+ *              store), which verifies and runs an `onAny` handler: the delivery engine's figure
+ *   trigger    `trigger('order.filled')` (its investor and filled market order built by the
+ *              engines, then the one event delivered the same way) in a state of `prefill`
+ *              earlier triggered events: reset and refilled before every round when `refill`,
+ *              filled once at start otherwise (it then grows by each round's events)
+ *   retries    `count` custom events whose first attempt a receiver on 127.0.0.1 fails at once,
+ *              then one `clock.advance('1m')` that makes every retry due at the same minute; the
+ *              receiver answers each retry after `receiverMs` (a timer, no CPU). Measures that
+ *              advance's wall time, over real HTTP (`createHttpTransport`)
+ *
+ *   node bench/lib/sandbox-delivery-child.js <kind> [prefill] [refill]
+ *
+ * Messages: parent → `{ type: 'measure', seq, events | count, receiverMs }`; child →
+ * `{ type: 'ready' }`, `{ type: 'result', seq, ... }`, `{ type: 'error', message }`.
+ */
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import Fastify from 'fastify'
+import bluumWebhooks from '../../plugin/index.js'
+import {
+  createHttpTransport,
+  createInjectTransport,
+  createSandbox,
+  type Sandbox,
+} from '../../mock-server/index.js'
+
+export type ChildKind = 'delivery' | 'trigger' | 'retries'
+
+export type ParentMessage =
+  | { type: 'measure'; seq: number; events: number }
+  | { type: 'measure-retries'; seq: number; count: number; receiverMs: number }
+  | { type: 'close' }
+
+export type ChildMessage =
+  | { type: 'ready'; prefillMs: number }
+  | {
+      type: 'result'
+      seq: number
+      /** Events in the sandbox's state when the round started. */
+      stateEvents: number
+      events: number
+      /** Events the receiver's handler ran during the round. */
+      handled: number
+      wallMs: number
+      cpuUs: number
+    }
+  | {
+      type: 'retries'
+      seq: number
+      wallMs: number
+      retried: number
+      succeeded: number
+      mostInFlight: number
+    }
+  | { type: 'error'; message: string }
+
+const BATCH = 200
+const CUSTOM_EVENT = 'bench.delivery'
+
+const reply = (message: ChildMessage) => process.send?.(message)
+
+/**
+ * A full collection before each measured window (the parent passes --expose-gc): garbage left by
+ * a refill or by the previous round is not charged to this one; the round's own is.
+ */
+const collect = () => (globalThis as { gc?: () => void }).gc?.()
+
+/** A sandbox (virtual clock) delivering to the plugin in this process, in-process. */
+async function pluginReceiver() {
+  const sandbox = createSandbox({
+    transport: { send: async () => ({ status: 200, headers: {}, body: '' }) },
+  })
+  const webhook = sandbox.webhooks.create({
+    name: 'bench',
+    url: 'http://127.0.0.1/webhooks/bluum',
+    eventTypeNames: ['*'],
+  })
+  const app = Fastify()
+  let handled = 0
+  await app.register(bluumWebhooks, { secret: webhook.secret })
+  app.bluum.onAny(() => {
+    handled += 1
+  })
+  await app.ready()
+  sandbox.deliveries.setTransport(createInjectTransport(app))
+  return { sandbox, app, handled: () => handled }
+}
+
+/** Emits `count` events in batches, letting every delivery finish after each batch. */
+async function emitMany(sandbox: Sandbox, emit: () => unknown, count: number): Promise<void> {
+  for (let sent = 0; sent < count; sent += BATCH) {
+    for (let i = 0; i < Math.min(BATCH, count - sent); i++) emit()
+    await sandbox.idle()
+  }
+}
+
+async function rateChild(kind: 'delivery' | 'trigger', prefill: number, refill: boolean) {
+  const { sandbox, app, handled } = await pluginReceiver()
+  const emit =
+    kind === 'delivery'
+      ? () => sandbox.trigger(CUSTOM_EVENT, {}, { custom: true })
+      : () => sandbox.trigger('order.filled')
+  const fill = async () => {
+    sandbox.reset()
+    await emitMany(sandbox, emit, prefill)
+  }
+  const started = performance.now()
+  await fill()
+  reply({ type: 'ready', prefillMs: Math.round(performance.now() - started) })
+  let stateEvents = prefill
+  return {
+    async measure(seq: number, events: number) {
+      if (refill && seq > 1) {
+        await fill()
+        stateEvents = prefill
+      }
+      collect()
+      const before = handled()
+      const cpu = process.cpuUsage()
+      const start = performance.now()
+      await emitMany(sandbox, emit, events)
+      const wallMs = performance.now() - start
+      const used = process.cpuUsage(cpu)
+      reply({
+        type: 'result',
+        seq,
+        stateEvents,
+        events,
+        handled: handled() - before,
+        wallMs,
+        cpuUs: used.user + used.system,
+      })
+      stateEvents += events
+    },
+    close: async () => {
+      await app.close()
+      await sandbox.close()
+    },
+  }
+}
+
+/** A receiver that fails each delivery's first attempt at once and answers retries later. */
+async function slowReceiver(receiverMs: () => number): Promise<Server> {
+  const seen = new Set<string>()
+  const server = createServer((request, response) => {
+    request.resume()
+    request.on('end', () => {
+      const id = String(request.headers['webhook-id'])
+      if (!seen.has(id)) {
+        seen.add(id)
+        response.writeHead(500).end()
+        return
+      }
+      setTimeout(() => response.writeHead(200).end('{}'), receiverMs())
+    })
+  })
+  server.listen(0, '127.0.0.1')
+  await new Promise((resolve) => server.once('listening', resolve))
+  return server
+}
+
+async function retriesChild() {
+  let receiverMs = 50
+  const server = await slowReceiver(() => receiverMs)
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/bluum`
+  const transport = createHttpTransport()
+  let inFlight = 0
+  let most = 0
+  const counting = {
+    async send(request: Parameters<typeof transport.send>[0]) {
+      inFlight += 1
+      most = Math.max(most, inFlight)
+      try {
+        return await transport.send(request)
+      } finally {
+        inFlight -= 1
+      }
+    },
+  }
+  reply({ type: 'ready', prefillMs: 0 })
+  return {
+    async measure(seq: number, count: number, ms: number) {
+      receiverMs = ms
+      const sandbox = createSandbox({ transport: counting })
+      sandbox.webhooks.create({ name: 'slow', url, eventTypeNames: ['*'] })
+      for (let i = 0; i < count; i++) sandbox.trigger(CUSTOM_EVENT, { i }, { custom: true })
+      await sandbox.idle()
+      collect()
+      most = 0
+      const start = performance.now()
+      await sandbox.clock.advance('1m')
+      const wallMs = performance.now() - start
+      const deliveries = sandbox.deliveries.list()
+      reply({
+        type: 'retries',
+        seq,
+        wallMs,
+        retried: deliveries.filter((d) => d.attempts.length === 2).length,
+        succeeded: deliveries.filter((d) => d.status === 'delivered').length,
+        mostInFlight: most,
+      })
+      await sandbox.close()
+    },
+    close: async () => {
+      await transport.close?.()
+      await new Promise((resolve) => server.close(resolve))
+    },
+  }
+}
+
+async function main(): Promise<void> {
+  const [kind, prefillArg, refillArg] = process.argv.slice(2)
+  const prefill = Number(prefillArg ?? 0)
+  const child =
+    kind === 'retries'
+      ? await retriesChild()
+      : kind === 'delivery' || kind === 'trigger'
+        ? await rateChild(kind, prefill, refillArg === 'refill')
+        : undefined
+  if (!child) throw new Error(`unknown kind ${kind}`)
+  // One measurement at a time, in the order asked.
+  let queue = Promise.resolve()
+  process.on('message', (message: ParentMessage) => {
+    queue = queue.then(async () => {
+      try {
+        if (message.type === 'measure' && 'measure' in child && kind !== 'retries')
+          await (child as Awaited<ReturnType<typeof rateChild>>).measure(
+            message.seq,
+            message.events,
+          )
+        else if (message.type === 'measure-retries' && kind === 'retries')
+          await (child as Awaited<ReturnType<typeof retriesChild>>).measure(
+            message.seq,
+            message.count,
+            message.receiverMs,
+          )
+        else if (message.type === 'close') {
+          await child.close()
+          process.exit(0)
+        }
+      } catch (error) {
+        reply({ type: 'error', message: String((error as Error)?.stack ?? error) })
+      }
+    })
+  })
+  process.on('disconnect', () => process.exit(0))
+}
+
+main().catch((error: unknown) => {
+  reply({ type: 'error', message: String((error as Error)?.stack ?? error) })
+  process.exitCode = 1
+})
