@@ -88,6 +88,7 @@ export function createBluumHandlers(
   const methods = {
     GET: http.get,
     POST: http.post,
+    PUT: http.put,
     PATCH: http.patch,
     DELETE: http.delete,
   } as const

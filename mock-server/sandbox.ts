@@ -28,6 +28,9 @@ import {
   type SandboxEvent,
 } from './core/event-bus.js'
 import { createInvestorService, type InvestorService } from './engines/investors.js'
+import { createApiKeyService, type ApiKeyService } from './engines/api-keys.js'
+import { createComplianceService, type ComplianceService } from './engines/compliance.js'
+import { createRequestLog, type RequestLog } from './core/request-log.js'
 import { createOrderEngine, type OrderEngine } from './engines/orders.js'
 import { clearState, createState, type SandboxState } from './core/state.js'
 import { createTransferEngine, type TransferEngine } from './engines/transfers.js'
@@ -77,7 +80,10 @@ export interface SandboxOptions {
   rateLimitPerSecond?: number
   /** How long an Idempotency-Key is remembered, ms. Default 86400000 (24 h). */
   idempotencyTtlMs?: number
-  /** Cash every new investor starts with, a decimal string in USD. Default `'100000.00'`. */
+  /**
+   * Cash every new investor starts with, a decimal string in USD. Default `'0.00'`: as in Bluum, an
+   * investor has what its deposits brought.
+   */
   initialCash?: string
   /** ACH/wire: sandbox ms from creation to `processing`. Default 1000. */
   achProcessingMs?: number
@@ -91,6 +97,12 @@ export interface SandboxOptions {
   marketHours?: boolean
   /** `'instant'`: KYC approves at creation; `'document'`: investors trade once a `KYC` document is approved. Default `'instant'`. */
   kycMode?: 'instant' | 'document'
+  /**
+   * Refuse a request field Bluum does not document with 400 `BLUM-400-001`. Default false: such a
+   * field is ignored and the answer names it in a `Bluum-Sandbox-Warning` header (Bluum may accept
+   * it). The CLI's `--strict`.
+   */
+  strict?: boolean
   /** Simulated starting prices by symbol. Default a small built-in table. */
   prices?: Record<string, number | string>
   /**
@@ -139,6 +151,7 @@ export interface ResolvedSandboxOptions {
   partialFills: boolean
   marketHours: boolean
   kycMode: 'instant' | 'document'
+  strict: boolean
   prices: Record<string, number>
 }
 
@@ -151,7 +164,7 @@ export const sandboxDefaults = Object.freeze({
   rotationOverlapMs: 86_400_000,
   rateLimitPerSecond: 0,
   idempotencyTtlMs: 86_400_000,
-  initialCash: '100000.00',
+  initialCash: '0.00',
   achProcessingMs: 1_000,
   achCompletionMs: 3_000,
   partialFillDelayMs: 1_000,
@@ -159,6 +172,7 @@ export const sandboxDefaults = Object.freeze({
   stateWriteDelayMs: 250,
   marketHours: false,
   kycMode: 'instant' as 'instant' | 'document',
+  strict: false,
 })
 
 export interface Sandbox {
@@ -171,7 +185,11 @@ export interface Sandbox {
   readonly orders: OrderEngine
   readonly transfers: TransferEngine
   readonly documents: DocumentService
+  readonly compliance: ComplianceService
+  readonly apiKeys: ApiKeyService
   readonly deliveries: DeliveryEngine
+  /** Every API request answered, with the undocumented fields each one ignored. */
+  readonly requestLog: RequestLog
   /** Calls `listener` for every emitted event; returns an unsubscribe function. */
   onEvent(listener: EventListener): () => void
   /** Every event emitted so far, oldest first. */
@@ -270,6 +288,7 @@ export function resolveSandboxOptions(options: SandboxOptions = {}): ResolvedSan
     partialFills: merged.partialFills,
     marketHours: merged.marketHours,
     kycMode: merged.kycMode,
+    strict: merged.strict === true,
     prices,
   }
 }
@@ -328,13 +347,17 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     partialFillDelayMs: resolved.partialFillDelayMs,
     assertCanTrade: (investorId) => investors.assertApproved(investorId),
   })
+  const compliance = createComplianceService({ state, clock, bus })
+  const apiKeys = createApiKeyService({ state, clock })
+  const requestLog = createRequestLog(clock)
   const investors = createInvestorService({
     state,
     clock,
     bus,
+    compliance,
     initialCashCents: toCents(resolved.initialCash),
     reservedCents: orders.reservedCents,
-    price: orders.price,
+    holdingsCents: orders.holdingsCents,
   })
   const transfers = createTransferEngine({
     state,
@@ -375,6 +398,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     state.partialFills = resolved.partialFills
     state.marketHours = resolved.marketHours
     state.kycMode = resolved.kycMode
+    state.strict = resolved.strict
   }
   seed()
   const defaultTransport = deliveries.transport
@@ -418,7 +442,10 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     orders,
     transfers,
     documents,
+    compliance,
+    apiKeys,
     deliveries,
+    requestLog,
     onEvent: (listener) => bus.subscribe(listener),
     events: () => bus.list(),
     trigger: (name, overrides, options) => triggers.trigger(name, overrides, options),
@@ -430,6 +457,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       clock.reset()
       clearState(state)
       bus.clear()
+      requestLog.clear()
       seed()
       for (const webhook of kept) {
         webhook.faults = resolveFaults()

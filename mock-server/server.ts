@@ -20,7 +20,7 @@ import {
 } from './core/errors.js'
 import { createApiGuard } from './api/auth.js'
 import { defaultBodyLimitBytes, flatQuery } from './api/request-parts.js'
-import { StreamQuery } from './api/schemas.js'
+import { StreamQuery } from './contract/sandbox.js'
 import { openSandboxStream, streamDefaults } from './api/stream.js'
 import { SandboxInvalidOptionError } from './core/errors.js'
 import {

@@ -280,6 +280,10 @@ export const errorRemedies: Record<string, ErrorRemedy> = {
     when: 'an invalid quantity',
     fix: 'Send a positive decimal string, such as "10" or "0.5".',
   },
+  'BLUM-400-007': {
+    when: 'a list filter whose date_from is after its date_to',
+    fix: 'Send a date_from on or before date_to (both ISO dates, such as "2026-01-31").',
+  },
   'BLUM-400-008': {
     when: 'a request body over the limit',
     fix: 'Send a smaller body (uploads: at most 10 MB).',

@@ -72,8 +72,8 @@ t.test(
     t.equal(triggered.status, 201)
     await sandbox.idle()
 
-    const [listed] = (await api('GET', `/webhooks/${webhook.id}/deliveries`)).body.data
-    const one = await api('GET', `/webhooks/${webhook.id}/deliveries/${listed.id}`)
+    const [listed] = (await api('GET', `/sandbox/webhooks/${webhook.id}/deliveries`)).body.data
+    const one = await api('GET', `/sandbox/webhooks/${webhook.id}/deliveries/${listed.id}`)
     t.equal(one.status, 200)
     const delivery = one.body
     t.match(delivery, {
@@ -134,7 +134,7 @@ t.test('a connection error is recorded with its code and message, and no respons
   const webhook = await createWebhook(api, `http://127.0.0.1:${port}/hook`)
   await api('POST', '/sandbox/trigger', { event: 'account.created' })
   await sandbox.idle()
-  const [delivery] = (await api('GET', `/webhooks/${webhook.id}/deliveries`)).body.data
+  const [delivery] = (await api('GET', `/sandbox/webhooks/${webhook.id}/deliveries`)).body.data
   t.match(delivery.attempts[0], {
     status_code: null,
     response: null,
@@ -187,12 +187,12 @@ t.test('one delivery: unknown ids answer Bluum 404 envelopes, nothing changes', 
   const b = await createWebhook(api, url)
   await api('POST', '/sandbox/trigger', { event: 'account.created' })
   await sandbox.idle()
-  const [ofA] = (await api('GET', `/webhooks/${a.id}/deliveries`)).body.data
+  const [ofA] = (await api('GET', `/sandbox/webhooks/${a.id}/deliveries`)).body.data
   const before = JSON.stringify(sandbox.deliveries.list())
   const rows = [
-    { path: `/webhooks/${a.id}/deliveries/dlv_nope`, param: 'delivery_id' },
-    { path: `/webhooks/${b.id}/deliveries/${ofA.id}`, param: 'delivery_id' },
-    { path: `/webhooks/wh_nope/deliveries/${ofA.id}`, param: 'webhook_id' },
+    { path: `/sandbox/webhooks/${a.id}/deliveries/dlv_nope`, param: 'delivery_id' },
+    { path: `/sandbox/webhooks/${b.id}/deliveries/${ofA.id}`, param: 'delivery_id' },
+    { path: `/sandbox/webhooks/wh_nope/deliveries/${ofA.id}`, param: 'webhook_id' },
   ]
   rows.push({ path: '/sandbox/deliveries/dlv_nope', param: 'delivery_id' })
   const byId = await api('GET', `/sandbox/deliveries/${ofA.id}`)
@@ -299,7 +299,7 @@ t.test(
     t.teardown(() => third.close())
     const server = createSandboxServer(third)
     const old = await server.inject({
-      url: `/v1/webhooks/${webhook.id}/deliveries/${delivery!.id}`,
+      url: `/v1/sandbox/webhooks/${webhook.id}/deliveries/${delivery!.id}`,
       headers: { authorization },
     })
     t.equal(old.statusCode, 200)

@@ -207,7 +207,8 @@ async function snapshot(call: Call, investorId: string): Promise<string> {
   const parts = await Promise.all(
     [
       '/investors?limit=100',
-      `/investors/${investorId}/balances`,
+      `/investors/${investorId}/wallets`,
+      `/investors/${investorId}/positions`,
       `/investors/${investorId}/orders?limit=100`,
       `/investors/${investorId}/deposits?limit=100`,
       '/sandbox/clock',

@@ -58,7 +58,7 @@ t.test(
       receiver.answered.every((status) => status === 200),
       `every delivery answered 200 (${receiver.answered.join(', ')})`,
     )
-    const deliveries = (await cli.api('GET', `/webhooks/${webhook.id}/deliveries`)).body
+    const deliveries = (await cli.api('GET', `/sandbox/webhooks/${webhook.id}/deliveries`)).body
       .data as DeliveryBody[]
     const late = deliveries.find((d) => d.event_id === after.body.id)!
     t.match(late, { status: 'delivered', attempts: [{ status_code: 200 }] })

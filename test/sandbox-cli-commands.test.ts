@@ -107,7 +107,7 @@ t.test(
     await listen.waitFor((out) => /Secret: +whsec_\S+/.test(out))
     const secret = /Secret: +(whsec_\S+)/.exec(listen.stdout())![1]!
     const webhookId = /Webhook: +(wh_\w+)/.exec(listen.stdout())![1]!
-    t.match((await cli.api('GET', `/webhooks/${webhookId}`)).body, {
+    t.match((await cli.api('GET', `/sandbox/webhooks/${webhookId}`)).body, {
       url: forwardTo,
       event_type_names: ['*'],
     })
@@ -125,7 +125,11 @@ t.test(
     t.same(receiver.handled, [event.id], 'the app verified it with the printed secret')
     t.equal(await listen.stop(), 0)
     t.match(listen.stderr(), `Deleted webhook ${webhookId}`)
-    t.equal((await cli.api('GET', `/webhooks/${webhookId}`)).status, 404, 'the webhook is gone')
+    t.equal(
+      (await cli.api('GET', `/sandbox/webhooks/${webhookId}`)).status,
+      404,
+      'the webhook is gone',
+    )
   },
 )
 

@@ -32,7 +32,8 @@ t.test(
     const event = (await cli.api('POST', '/sandbox/trigger', { event: 'order.filled' })).body
     const list = async () =>
       (
-        (await cli.api('GET', `/webhooks/${webhook.id}/deliveries`)).body.data as DeliveryBody[]
+        (await cli.api('GET', `/sandbox/webhooks/${webhook.id}/deliveries`)).body
+          .data as DeliveryBody[]
       ).find((d) => d.event_id === event.id)
     await eventually(list, (d) => (d?.attempts.length ?? 0) === 1)
 

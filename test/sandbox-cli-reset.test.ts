@@ -32,7 +32,7 @@ t.test(
     const ids = (await cli.api('GET', '/webhooks')).body.data.map((w: { id: string }) => w.id)
     t.same(ids.sort(), [forwardId, own.id].sort(), 'both webhooks are still registered')
     t.same((await cli.api('GET', '/investors')).body.data, [], 'investors are gone')
-    t.same((await cli.api('GET', `/webhooks/${own.id}/deliveries`)).body.data, [])
+    t.same((await cli.api('GET', `/sandbox/webhooks/${own.id}/deliveries`)).body.data, [])
 
     const event = (await cli.api('POST', '/sandbox/trigger', { event: 'order.filled' })).body
     await eventually(

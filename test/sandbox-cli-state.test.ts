@@ -42,7 +42,7 @@ t.test(
     const settled = await first.api('POST', `/investors/${investor.id}/deposits`, {
       amount: '250.00',
       currency: 'USD',
-      method: 'ach',
+      method: 'wire',
     })
     t.equal(settled.status, 201)
     await first.api('POST', '/sandbox/clock/advance', { duration: '5s' })
@@ -50,19 +50,19 @@ t.test(
     const pending = await first.api('POST', `/investors/${investor.id}/deposits`, {
       amount: '40.00',
       currency: 'USD',
-      method: 'ach',
+      method: 'wire',
     })
     t.equal(pending.body.status, 'pending')
     t.equal(await first.stop(), 0, 'stopping (SIGTERM) exits 0')
 
     t.equal(statSync(file).mode & 0o777, 0o600, 'the file holds secrets: mode 0600')
     const saved = JSON.parse(readFileSync(file, 'utf8'))
-    t.match(saved, { format: 'bluum-sandbox-state', version: 2 })
+    t.match(saved, { format: 'bluum-sandbox-state', version: 3 })
     t.match(saved.timers, [{ kind: 'transfer.processing', id: pending.body.id }], 'with its timers')
 
     const second = await startCli(t, ['--state', file])
     t.match(second.output(), /State file: .*\(restored;/)
-    t.match((await second.api('GET', `/webhooks/${webhook.id}`)).body, {
+    t.match((await second.api('GET', `/sandbox/webhooks/${webhook.id}`)).body, {
       id: webhook.id,
       url: 'http://127.0.0.1:9/not-yet',
     })

@@ -21,7 +21,10 @@ async function setup(t: { teardown(fn: () => unknown): void }) {
     })
     return {}
   })
-  const sandbox = createSandbox({ transport: createInjectTransport(receiver) })
+  const sandbox = createSandbox({
+    transport: createInjectTransport(receiver),
+    initialCash: '100000.00',
+  })
   const server = createSandboxServer(sandbox)
   t.teardown(async () => {
     await server.close()
@@ -58,8 +61,13 @@ t.test('trigger, set a price, complete a transfer and advance the clock over HTT
   })
   t.match(triggered, {
     status: 201,
-    body: { object: 'event', event: 'kyc.verification.rejected', data: { reason: 'x' } },
+    body: { object: 'event', event: 'kyc.verification.rejected', data: { status: 'declined' } },
   })
+  // Bluum's compliance workflow has no reason field: the reason is the KYC document's.
+  const kycDocument = [...sandbox.state.documents.values()].find(
+    (d) => d.investor_id === triggered.body.data.investor_id,
+  )
+  t.equal(kycDocument?.rejection_reason, 'x')
   const investor = (await call('POST', '/investors', sampleInvestorRequest())).body
   const order = (
     await call('POST', `/investors/${investor.id}/orders`, {
@@ -79,7 +87,7 @@ t.test('trigger, set a price, complete a transfer and advance the clock over HTT
     method: 'manual_bank_transfer',
   })
   t.equal(dep.status, 400, 'deposits need an Idempotency-Key')
-  sandbox.transfers.deposit(investor.id, { amount: '5', method: 'ach' })
+  sandbox.transfers.deposit(investor.id, { amount: '5', method: 'wire' })
   const clock = await call('POST', '/sandbox/clock/advance', { duration: '3s' })
   t.match(clock, { status: 200, body: { kind: 'virtual', pending_timers: 0 } })
   await sandbox.idle()
@@ -108,7 +116,7 @@ t.test('duplicate fault: every attempt is followed by identical copies', async (
     got.map((g) => g.id),
     [event.id, event.id, event.id],
   )
-  const deliveries = (await call('GET', `/webhooks/${webhook.id}/deliveries`)).body.data
+  const deliveries = (await call('GET', `/sandbox/webhooks/${webhook.id}/deliveries`)).body.data
   t.same(
     deliveries[0].attempts.map((a: any) => a.fault),
     [null, 'duplicate', 'duplicate'],
@@ -151,29 +159,36 @@ t.test('deliveries API: list attempts, replay one and replay failed since', asyn
   await call('PATCH', `/webhooks/${webhook.id}`, { url: 'http://app.local/missing' })
   sandbox.trigger('order.filled')
   await sandbox.clock.advance('11h')
-  const [parked] = (await call('GET', `/webhooks/${webhook.id}/deliveries?status=parked`)).body.data
+  const [parked] = (await call('GET', `/sandbox/webhooks/${webhook.id}/deliveries?status=parked`))
+    .body.data
   t.match(parked, { status: 'parked', failure_reason: 'exhausted' })
   t.equal(parked.attempts.length, 6)
   t.ok(
     parked.attempts.every((a: any) => a.status_code === 404 && typeof a.duration_ms === 'number'),
   )
   await call('PATCH', `/webhooks/${webhook.id}`, { url: 'http://app.local/hook' })
-  const replayed = await call('POST', `/webhooks/${webhook.id}/deliveries/${parked.id}/replay`)
+  const replayed = await call(
+    'POST',
+    `/sandbox/webhooks/${webhook.id}/deliveries/${parked.id}/replay`,
+  )
   t.equal(replayed.status, 202)
   await sandbox.idle()
   t.equal(
-    (await call('GET', `/webhooks/${webhook.id}/deliveries`)).body.data[0].status,
+    (await call('GET', `/sandbox/webhooks/${webhook.id}/deliveries`)).body.data[0].status,
     'delivered',
   )
   await call('PATCH', `/webhooks/${webhook.id}`, { url: 'http://app.local/missing' })
   sandbox.trigger('order.canceled')
   await sandbox.clock.advance('11h')
   await call('PATCH', `/webhooks/${webhook.id}`, { url: 'http://app.local/hook' })
-  const all = await call('POST', `/webhooks/${webhook.id}/deliveries/replay`, {
+  const all = await call('POST', `/sandbox/webhooks/${webhook.id}/deliveries/replay`, {
     since: new Date(sandbox.clock.now() - 12 * 3600_000).toISOString(),
   })
   t.match(all, { status: 202, body: { data: [{ event: 'order.canceled' }] } })
-  t.equal((await call('POST', `/webhooks/${webhook.id}/deliveries/dlv_nope/replay`)).status, 404)
+  t.equal(
+    (await call('POST', `/sandbox/webhooks/${webhook.id}/deliveries/dlv_nope/replay`)).status,
+    404,
+  )
 })
 
 t.test('multipart document upload through the Fastify face', async (t) => {
@@ -201,10 +216,13 @@ t.test('multipart document upload through the Fastify face', async (t) => {
     document_id: /^doc_/,
     status: 'rejected',
     rejection_reason: 'glare',
-    purpose: 'KYC',
+    purpose: 'kyc',
+    owner_type: 'investor',
+    owner_id: investor.id.slice(4),
     file_name: 'id.jpg',
+    mime_type: 'image/jpeg',
+    file_size: 4,
     metadata: { side: 'front' },
-    file: { filename: 'id.jpg', size: 4, content_type: 'image/jpeg' },
   })
   const listed = await call('GET', `/documents?investor_id=${investor.id}&status=REJECTED`)
   t.same(

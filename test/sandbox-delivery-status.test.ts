@@ -105,7 +105,7 @@ t.test('every status filter takes every word the status field says, and succeede
     'succeeded is delivered',
   )
   for (const status of ['delivered', 'succeeded']) {
-    const one = await get(`/webhooks/${ok.id}/deliveries?status=${status}`)
+    const one = await get(`/sandbox/webhooks/${ok.id}/deliveries?status=${status}`)
     t.match(one.body.data, [{ event: 'order.filled', status: 'delivered' }], status)
   }
   const unknown = await get('/sandbox/deliveries?status=done')

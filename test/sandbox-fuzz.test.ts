@@ -394,12 +394,19 @@ async function assertReadable(
     '/v1/sandbox/clock',
   ]
   for (const id of sandbox.state.investors.keys()) {
-    for (const sub of ['orders', 'deposits', 'withdrawals', 'balances'])
+    for (const sub of [
+      'orders',
+      'deposits',
+      'withdrawals',
+      'wallets',
+      'positions',
+      'funding-sources',
+    ])
       lists.push(`/v1/investors/${id}/${sub}?limit=100`)
     lists.push(`/v1/trading/accounts/${id}/orders?limit=100`)
   }
   for (const id of sandbox.state.webhooks.keys())
-    lists.push(`/v1/webhooks/${id}/deliveries?limit=100`)
+    lists.push(`/v1/sandbox/webhooks/${id}/deliveries?limit=100`)
   const failures: string[] = []
   for (const url of lists) {
     const answer = await call('GET', url)

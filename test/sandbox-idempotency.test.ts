@@ -13,6 +13,7 @@ const authorization =
 function setup() {
   const sandbox = createSandbox({
     transport: { send: async () => ({ status: 200, headers: {}, body: '' }) },
+    initialCash: '100000.00',
   })
   const api = createApi(sandbox)
   const investor = sandbox.investors.create(sampleInvestorRequest())
@@ -39,14 +40,14 @@ t.test(
     t.teardown(() => sandbox.close())
     const first = await post(
       `/investors/${investor.id}/deposits`,
-      { amount: '250.00', method: 'ach' },
+      { amount: '250.00', method: 'wire' },
       'key-1',
     )
     t.equal(first.status, 201)
     // Same JSON, different key order and whitespace: still the same request.
     const again = await post(
       `/investors/${investor.id}/deposits`,
-      '{ "method": "ach",  "amount": "250.00" }',
+      '{ "method": "wire",  "amount": "250.00" }',
       'key-1',
     )
     t.equal(again.status, 201)
@@ -60,10 +61,10 @@ t.test(
 t.test('same key with a different body is 409 BLUM-409-002', async (t) => {
   const { sandbox, investor, fs, post } = setup()
   t.teardown(() => sandbox.close())
-  await post(`/investors/${investor.id}/deposits`, { amount: '250.00', method: 'ach' }, 'key-1')
+  await post(`/investors/${investor.id}/deposits`, { amount: '250.00', method: 'wire' }, 'key-1')
   const conflict = await post(
     `/investors/${investor.id}/deposits`,
-    { amount: '251.00', method: 'ach' },
+    { amount: '251.00', method: 'wire' },
     'key-1',
   )
   t.match(conflict, {

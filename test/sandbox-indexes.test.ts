@@ -14,6 +14,8 @@ import { investorWithEmail } from '../mock-server/core/state-indexes.js'
 
 const duplicate = { statusCode: 409, code: 'BLUM-409-001', param: 'email' }
 const profile = (email: string) => ({ first_name: 'A', last_name: 'B', email })
+// Bluum's investors start with no cash; these tests trade from a funded start.
+const initialCash = '100000.00'
 const quiet = () => ({ send: async () => ({ status: 200, headers: {}, body: '' }) })
 
 /** Cash the resting buys of `investorId` hold, from a scan of every order. */
@@ -39,7 +41,7 @@ t.test('an e-mail belongs to one investor at a time: updates, a reset, a reload'
   const dir = mkdtempSync(join(tmpdir(), 'bluum-indexes-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const file = join(dir, 'state.json')
-  const first = createSandbox({ stateFile: file, transport: quiet() })
+  const first = createSandbox({ stateFile: file, transport: quiet(), initialCash })
   const ada = first.investors.create(profile('ada@example.com'))
   t.throws(() => first.investors.create(profile('ADA@example.com ')), duplicate, 'taken')
   first.investors.update(ada.id, { email: 'lovelace@example.com' })
@@ -57,7 +59,7 @@ t.test('an e-mail belongs to one investor at a time: updates, a reset, a reload'
   t.equal(first.investors.get(ada.id).email, 'lovelace@example.com', 'and changes nothing')
   await first.close()
 
-  const second = createSandbox({ stateFile: file, transport: quiet() })
+  const second = createSandbox({ stateFile: file, transport: quiet(), initialCash })
   t.teardown(() => second.close())
   t.throws(
     () => second.investors.create(profile('lovelace@example.com')),
@@ -72,9 +74,10 @@ t.test('buying power counts the resting buys: placed, filled, cancelled, reloade
   const dir = mkdtempSync(join(tmpdir(), 'bluum-indexes-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const file = join(dir, 'state.json')
-  const first = createSandbox({ stateFile: file, transport: quiet() })
+  const first = createSandbox({ stateFile: file, transport: quiet(), initialCash })
   const investor = first.investors.create(profile('ada@example.com'))
-  const buyingPower = (sandbox: Sandbox) => sandbox.investors.balances(investor.id).buying_power
+  const buyingPower = (sandbox: Sandbox) =>
+    String(sandbox.investors.wallet(investor.id).buying_power)
   const limit = (price: string) =>
     first.orders.place(investor.id, {
       symbol: 'AAPL',
@@ -92,7 +95,7 @@ t.test('buying power counts the resting buys: placed, filled, cancelled, reloade
   t.equal(buyingPower(first), '98600.00', 'a cancelled buy holds nothing')
   await first.close()
 
-  const second = createSandbox({ stateFile: file, transport: quiet() })
+  const second = createSandbox({ stateFile: file, transport: quiet(), initialCash })
   t.teardown(() => second.close())
   t.equal(buyingPower(second), '98600.00', 'a reloaded sandbox holds the same')
   second.orders.setPrice('AAPL', 139)
@@ -101,7 +104,7 @@ t.test('buying power counts the resting buys: placed, filled, cancelled, reloade
 })
 
 t.test('what is gone from the state no longer counts, wherever it went', async (t) => {
-  const sandbox = createSandbox({ transport: quiet() })
+  const sandbox = createSandbox({ transport: quiet(), initialCash })
   t.teardown(() => sandbox.close())
   const ada = sandbox.investors.create(profile('ada@example.com'))
   const order = sandbox.orders.place(ada.id, {
@@ -148,7 +151,7 @@ t.test('after any sequence of operations the indexes agree with a scan', async (
   )
   await fc.assert(
     fc.asyncProperty(fc.array(op, { maxLength: 40 }), async (ops) => {
-      const sandbox = createSandbox({ transport: quiet(), partialFills: true })
+      const sandbox = createSandbox({ transport: quiet(), partialFills: true, initialCash })
       try {
         for (const step of ops) {
           const investors = [...sandbox.state.investors.values()]

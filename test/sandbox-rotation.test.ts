@@ -25,7 +25,7 @@ t.test('rotate-secret returns a new secret; both sign until the overlap ends', a
   const created = (
     await call('POST', '/webhooks', { name: 'x', url: 'http://r.test/', eventTypeNames: ['*'] })
   ).body as any
-  const rotated = await call('POST', `/webhooks/${created.id}/rotate-secret`, {
+  const rotated = await call('POST', `/sandbox/webhooks/${created.id}/rotate-secret`, {
     overlap_seconds: 3600,
   })
   t.equal(rotated.status, 200)
@@ -51,7 +51,9 @@ t.test('rotate-secret returns a new secret; both sign until the overlap ends', a
     verify(sent[1]!, fresh),
     'one entry once the overlap ended',
   )
-  t.match((await call('GET', `/webhooks/${created.id}`)).body, { previous_secret_expires_at: null })
+  t.match((await call('GET', `/sandbox/webhooks/${created.id}`)).body, {
+    previous_secret_expires_at: null,
+  })
 })
 
 t.test('the default overlap is 24 h; overlap 0 switches at once', async (t) => {

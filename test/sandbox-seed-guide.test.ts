@@ -78,10 +78,11 @@ t.test('the seed guide: register, trade, receive signed events, move the webhook
 
   const investor = await api('POST', '/investors', sampleInvestorRequest())
   t.equal(investor.status, 201)
-  t.match(investor.body, { id: /^inv_/, status: 'active', kyc_status: 'approved' })
+  t.match(investor.body, { id: /^inv_/, status: 'onboarding', balance: '0.00' })
+  t.match((await api('GET', `/investors/${investor.body.id}`)).body, { status: 'active' })
   const bank = await api(
     'POST',
-    `/investors/${investor.body.id}/funding-sources`,
+    `/investors/${investor.body.id}/funding-sources/connect`,
     sampleFundingSourceRequest(),
   )
   t.match(bank, { status: 201, body: { id: /^fs_/, object: 'funding_source', mask: '5678' } })
@@ -96,7 +97,7 @@ t.test('the seed guide: register, trade, receive signed events, move the webhook
   const funded = await api('GET', `/investors/${investor.body.id}/deposits/${deposit.body.id}`)
   t.equal(funded.body.status, 'completed')
   const wallet = await api('GET', `/investors/${investor.body.id}/wallets`)
-  t.equal(wallet.body.data[0].balance, '105000.00', 'the deposit is in the wallet')
+  t.equal(wallet.body.data[0].balance, '5000.00', 'the deposit is in the wallet')
 
   const order = await api('POST', `/trading/accounts/${investor.body.id}/orders`, {
     symbol: 'AAPL',
@@ -142,7 +143,7 @@ t.test('the seed guide: register, trade, receive signed events, move the webhook
   t.same(second.received.map((r) => r.event).sort(), ['order.accepted', 'order.filled'])
   t.equal(first.received.length, 2, 'the old URL gets nothing more')
 
-  const deliveries = await api('GET', `/webhooks/${created.body.id}/deliveries?limit=200`)
+  const deliveries = await api('GET', `/sandbox/webhooks/${created.body.id}/deliveries?limit=200`)
   t.same(deliveries.body.data.map((d: any) => d.event).sort(), [
     'order.accepted',
     'order.accepted',

@@ -43,7 +43,7 @@ t.test(
   async (t) => {
     const file = join(tempDir(t), 'state.json')
     const first = failing()
-    const a = createSandbox({ stateFile: file, transport: first })
+    const a = createSandbox({ stateFile: file, transport: first, initialCash: '1000.00' })
     const webhook = a.webhooks.create({ name: 'w', url: 'http://r.test/h', eventTypeNames: ['*'] })
     const investor = a.investors.create({ first_name: 'A', last_name: 'B', email: 'a@b.co' })
     a.orders.place(investor.id, {
@@ -64,7 +64,7 @@ t.test(
     const b = createSandbox({ stateFile: file, transport: second })
     t.teardown(() => b.close())
     t.equal(b.webhooks.get(webhook.id).secret, webhook.secret, 'same secret')
-    t.match(b.investors.balances(investor.id), { positions: [{ symbol: 'AAPL', quantity: '2' }] })
+    t.match(b.orders.positions(investor.id), [{ symbol: 'AAPL', quantity: '2' }])
     t.equal(b.clock.pendingTimers(), before.length, 'one pending retry per delivery')
     await b.clock.advance('11h')
     const after = b.deliveries.list({ webhookId: webhook.id })

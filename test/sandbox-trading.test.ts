@@ -9,6 +9,7 @@ import {
 function setup(options: Parameters<typeof createSandbox>[0] = {}) {
   const sandbox = createSandbox({
     transport: { send: async () => ({ status: 200, headers: {}, body: '' }) },
+    initialCash: '100000.00',
     ...options,
   })
   const investor = sandbox.investors.create(sampleInvestorRequest({ email: 'a@b.co' }))
@@ -21,19 +22,31 @@ function setup(options: Parameters<typeof createSandbox>[0] = {}) {
 }
 const market = { symbol: 'AAPL', side: 'buy', type: 'market', time_in_force: 'day' } as const
 
+/** What the wallet and positions routes show of an investor's money. */
+function balances(sandbox: ReturnType<typeof createSandbox>, investorId: string) {
+  const wallet = sandbox.investors.wallet(investorId)
+  return {
+    cash: wallet.balance,
+    buying_power: wallet.buying_power,
+    positions: sandbox.orders.positions(investorId),
+  }
+}
+
 t.test('creating an investor approves KYC at once and emits account.created', async (t) => {
   const { sandbox, investor } = setup()
   t.teardown(() => sandbox.close())
   t.match(investor, {
     id: /^inv_/,
     object: 'investor',
-    kyc_status: 'approved',
+    status: 'onboarding',
     livemode: false,
     metadata: {},
   })
+  t.notOk('tax_id' in investor, 'the tax id is never shown')
+  t.match(sandbox.investors.resource(investor.id), { status: 'active', account_number: /^\d{9}$/ })
   t.same(
     sandbox.events().map((e) => e.event),
-    ['account.created', 'kyc.verification.approved'],
+    ['account.created', 'kyc.verification.approved', 'account.updated'],
   )
   t.match(sandbox.events()[0]!.data, { id: investor.id, email: 'a@b.co' })
 })
@@ -54,13 +67,13 @@ t.test('a market buy fills at the simulated price and moves cash and positions',
     { status: 'open', filled_quantity: '0' },
     'each event carries a snapshot',
   )
-  t.match(sandbox.investors.balances(investor.id), {
+  t.match(balances(sandbox, investor.id), {
     cash: '98215.00',
-    positions: [{ symbol: 'AAPL', quantity: '10', average_cost: '178.50' }],
+    positions: [{ symbol: 'AAPL', quantity: '10', average_cost_basis: '178.50' }],
   })
   const sell = sandbox.orders.place(investor.id, { ...market, side: 'sell', quantity: '4' })
   t.equal(sell.status, 'filled')
-  t.match(sandbox.investors.balances(investor.id), {
+  t.match(balances(sandbox, investor.id), {
     cash: '98929.00',
     positions: [{ quantity: '6' }],
   })
@@ -123,7 +136,7 @@ t.test('a limit order rests open until the price crosses it, and can be cancelle
   })
   t.equal(resting.status, 'open')
   t.equal(
-    sandbox.investors.balances(investor.id).buying_power,
+    balances(sandbox, investor.id).buying_power,
     '99830.00',
     'the resting buy holds buying power',
   )
@@ -161,13 +174,13 @@ t.test('partial-fill mode fills in two halves on the clock', async (t) => {
 t.test('ACH deposits go pending, processing, completed on the clock; cash follows', async (t) => {
   const { sandbox, investor, names } = setup()
   t.teardown(() => sandbox.close())
-  const deposit = sandbox.transfers.deposit(investor.id, { amount: '500', method: 'ach' })
+  const deposit = sandbox.transfers.deposit(investor.id, { amount: '500', method: 'wire' })
   t.match(deposit, { id: /^dep_/, status: 'pending', amount: '500.00', currency: 'USD' })
   await sandbox.clock.advance('1s')
   t.equal(deposit.status, 'processing')
   await sandbox.clock.advance('2s')
   t.match(deposit, { status: 'completed', completed_at: /Z$/ })
-  t.equal(sandbox.investors.balances(investor.id).cash, '100500.00')
+  t.equal(balances(sandbox, investor.id).cash, '100500.00')
   t.same(names(), ['transfer.deposit.initiated', 'transfer.deposit.completed'])
 })
 
@@ -199,7 +212,7 @@ t.test(
       funding_source_id: source.id,
       destination_details: { bankName: 'Chase Bank', accountMask: '****5678' },
     })
-    t.equal(sandbox.investors.balances(investor.id).cash, '0.00', 'held at once')
+    t.equal(balances(sandbox, investor.id).cash, '0.00', 'held at once')
     t.throws(
       () =>
         sandbox.transfers.withdraw(investor.id, {
@@ -211,7 +224,7 @@ t.test(
     )
     sandbox.transfers.fail(withdrawal.id, 'bank_rejected')
     t.match(withdrawal, { status: 'failed', failure_reason: 'bank_rejected' })
-    t.equal(sandbox.investors.balances(investor.id).cash, '100010.00', 'refunded')
+    t.equal(balances(sandbox, investor.id).cash, '100010.00', 'refunded')
     t.throws(() => sandbox.transfers.complete(withdrawal.id), { code: 'BLUM-409-003' })
     t.same(names(), [
       'transfer.deposit.initiated',
@@ -234,10 +247,10 @@ t.test('documents are approved, or rejected with a reason when told to', async (
       file,
     }),
     {
-      id: /^doc_/,
       document_id: /^doc_/,
-      owner_id: investor.id,
-      status: 'approved',
+      owner_type: 'investor',
+      owner_id: investor.id.slice(4),
+      status: 'accepted',
       file_name: 'p.jpg',
       mime_type: 'image/jpeg',
       file_size: 3,
@@ -268,7 +281,8 @@ t.test(
     t.teardown(() => sandbox.close())
     const file = { filename: 'p.jpg', size: 3, content_type: 'image/jpeg' }
     const pending = sandbox.investors.create(sampleInvestorRequest({ email: 'p@b.co' }))
-    t.match(pending, { status: 'onboarding', kyc_status: 'pending' })
+    t.match(pending, { status: 'onboarding' })
+    t.match(sandbox.investors.get(pending.id), { status: 'onboarding', kyc_status: 'pending' })
     t.throws(() => sandbox.orders.place(pending.id, { ...market, quantity: '1' }), {
       code: 'BLUM-403-002',
     })
@@ -276,7 +290,10 @@ t.test(
     sandbox.documents.rejectNext('blurry')
     const doc = { investor_id: pending.id, document_type: 'passport', purpose: 'KYC', file }
     sandbox.documents.submit(doc)
-    t.match(sandbox.investors.get(pending.id), { kyc_status: 'rejected', status: 'onboarding' })
+    t.match(sandbox.investors.get(pending.id), {
+      kyc_status: 'rejected',
+      status: 'awaiting_documents',
+    })
     sandbox.documents.submit(doc)
     t.match(sandbox.investors.get(pending.id), { kyc_status: 'approved', status: 'active' })
     t.same(
@@ -294,8 +311,12 @@ t.test(
       ],
     )
     t.match(sandbox.events().find((e) => e.event === 'kyc.verification.rejected')!.data, {
+      id: /^cw_/,
+      object: 'compliance_workflow',
       investor_id: pending.id,
-      reason: 'blurry',
+      workflow_status: 'REJECTED',
+      status: 'declined',
+      checks: [{ type: 'identity_verification', status: 'failed' }, { type: 'screening' }],
     })
     t.equal(sandbox.orders.place(pending.id, { ...market, quantity: '1' }).status, 'filled')
   },
@@ -333,17 +354,17 @@ t.test(
     const { sandbox, investor, names } = setup()
     t.teardown(() => sandbox.close())
     const source = sandbox.transfers.addFundingSource(investor.id, sampleFundingSourceRequest())
-    const deposit = sandbox.transfers.deposit(investor.id, { amount: '500.13', method: 'ach' })
+    const deposit = sandbox.transfers.deposit(investor.id, { amount: '500.13', method: 'wire' })
     const withdrawal = sandbox.transfers.withdraw(investor.id, {
       amount: '20.13',
       method: 'ach',
       funding_source_id: source.id,
     })
-    t.equal(sandbox.investors.balances(investor.id).cash, '99979.87', 'the withdrawal holds')
+    t.equal(balances(sandbox, investor.id).cash, '99979.87', 'the withdrawal holds')
     await sandbox.clock.advance('3s')
     t.match(deposit, { status: 'failed', failure_reason: 'ach_return_insufficient_funds' })
     t.match(withdrawal, { status: 'failed', failure_reason: 'destination_account_closed' })
-    t.equal(sandbox.investors.balances(investor.id).cash, '100000.00', 'nothing credited, refunded')
+    t.equal(balances(sandbox, investor.id).cash, '100000.00', 'nothing credited, refunded')
     t.same(names(), [
       'transfer.deposit.initiated',
       'transfer.withdrawal.initiated',
@@ -357,7 +378,7 @@ t.test('a pending deposit or withdrawal can be cancelled; a processing one canno
   const { sandbox, investor, names } = setup()
   t.teardown(() => sandbox.close())
   const source = sandbox.transfers.addFundingSource(investor.id, sampleFundingSourceRequest())
-  const deposit = sandbox.transfers.deposit(investor.id, { amount: '5.00', method: 'ach' })
+  const deposit = sandbox.transfers.deposit(investor.id, { amount: '5.00', method: 'wire' })
   const withdrawal = sandbox.transfers.withdraw(investor.id, {
     amount: '7.00',
     method: 'wire',
@@ -365,7 +386,7 @@ t.test('a pending deposit or withdrawal can be cancelled; a processing one canno
   })
   t.match(sandbox.transfers.cancel('deposit', investor.id, deposit.id), {
     status: 'cancelled',
-    cancelled_at: /Z$/,
+    completed_at: null,
   })
   await sandbox.clock.advance('1s')
   t.equal(withdrawal.status, 'processing')
@@ -380,7 +401,7 @@ t.test('a pending deposit or withdrawal can be cancelled; a processing one canno
     funding_source_id: source.id,
   })
   sandbox.transfers.cancel('withdrawal', investor.id, late.id)
-  t.equal(sandbox.investors.balances(investor.id).cash, '99993.00', 'the held amount is back')
+  t.equal(balances(sandbox, investor.id).cash, '99993.00', 'the held amount is back')
   t.same(names(), [
     'transfer.deposit.initiated',
     'transfer.withdrawal.initiated',
@@ -394,12 +415,13 @@ t.test('positions and the wallet value holdings at the simulated price', async (
   t.teardown(() => sandbox.close())
   sandbox.orders.place(investor.id, { ...market, quantity: '10' })
   sandbox.orders.setPrice('AAPL', 180)
-  t.same(sandbox.investors.positions(investor.id), [
+  t.match(sandbox.orders.positions(investor.id), [
     {
       id: `pos_${investor.id.slice(4)}_aapl`,
       object: 'position',
       investor_id: investor.id,
       symbol: 'AAPL',
+      class: 'equity',
       currency: 'USD',
       quantity: '10',
       average_cost_basis: '178.50',
@@ -407,7 +429,7 @@ t.test('positions and the wallet value holdings at the simulated price', async (
       current_price: '180.00',
       market_value: '1800.00',
       unrealized_pl: '15.00',
-      unrealized_pl_percent: '0.0084',
+      unrealized_pl_percent: '0.84',
     },
   ])
   t.match(sandbox.investors.wallet(investor.id), {
@@ -442,7 +464,7 @@ t.test(
 t.test('reset forgets everything', async (t) => {
   const { sandbox, investor } = setup()
   t.teardown(() => sandbox.close())
-  sandbox.transfers.deposit(investor.id, { amount: '1', method: 'ach' })
+  sandbox.transfers.deposit(investor.id, { amount: '1', method: 'wire' })
   sandbox.reset()
   t.equal(sandbox.state.investors.size, 0)
   t.equal(sandbox.events().length, 0)

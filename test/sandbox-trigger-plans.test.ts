@@ -11,6 +11,8 @@ import { JournaledMap } from '../mock-server/core/journaled-map.js'
 import { snapshotState } from '../mock-server/core/state-file.js'
 import { triggerPlans } from '../mock-server/engines/trigger-plans/index.js'
 
+// Bluum's investors start with no cash; these tests trade from a funded start.
+const initialCash = '100000.00'
 const quiet = () => ({ send: async () => ({ status: 200, headers: {}, body: '' }) })
 
 /** Everything a state file would keep, with the save's own wall-clock fields left out. */
@@ -32,7 +34,7 @@ function wholeState(sandbox: Sandbox): string {
 t.test(
   'every request of every plan is a route the API serves, or a named sandbox step',
   async (t) => {
-    const sandbox = createSandbox({ transport: quiet() })
+    const sandbox = createSandbox({ transport: quiet(), initialCash })
     t.teardown(() => sandbox.close())
     const api = createApi(sandbox)
     for (const [event, plan] of Object.entries(triggerPlans)) {
@@ -76,7 +78,7 @@ t.test('docs/sandbox-triggers.md lists every plan as it is', async (t) => {
 t.test(
   'refused halfway through its plan, a trigger leaves the whole state as it was',
   async (t) => {
-    const sandbox = createSandbox({ transport: quiet() })
+    const sandbox = createSandbox({ transport: quiet(), initialCash })
     t.teardown(() => sandbox.close())
     sandbox.webhooks.create({ name: 'all', url: 'http://127.0.0.1:9/hook', eventTypeNames: ['*'] })
     const holder = sandbox.investors.create({
@@ -105,7 +107,6 @@ t.test(
       limit_price: '100.00',
     })
     const othersSource = sandbox.transfers.addFundingSource(holder.id, {
-      type: 'manual',
       bank_name: 'B',
       account_holder_name: 'A B',
       account_number: '000111222333',
@@ -210,10 +211,10 @@ t.test(
 )
 
 t.test('a triggered document leaves the rejections queued for the next real upload', async (t) => {
-  const sandbox = createSandbox({ transport: quiet() })
+  const sandbox = createSandbox({ transport: quiet(), initialCash })
   t.teardown(() => sandbox.close())
   sandbox.documents.rejectNext('glare')
-  t.equal(sandbox.trigger('document.approved').data.status, 'approved')
+  t.equal(sandbox.trigger('document.approved').data.status, 'accepted')
   t.match(sandbox.trigger('document.rejected', { rejection_reason: 'blurry' }).data, {
     status: 'rejected',
     rejection_reason: 'blurry',
@@ -228,14 +229,14 @@ t.test('a triggered document leaves the rejections queued for the next real uplo
 })
 
 t.test('KYC events come from a KYC review, and the investor agrees with them', async (t) => {
-  const sandbox = createSandbox({ transport: quiet() })
+  const sandbox = createSandbox({ transport: quiet(), initialCash })
   t.teardown(() => sandbox.close())
   const rejected = sandbox.trigger('kyc.verification.rejected', { reason: 'identity_mismatch' })
-  t.match(rejected.data, { status: 'rejected', reason: 'identity_mismatch' })
+  t.match(rejected.data, { status: 'declined', workflow_status: 'REJECTED' })
   const investor = sandbox.investors.get(String(rejected.data.investor_id))
-  t.match(investor, { kyc_status: 'rejected', status: 'onboarding' })
+  t.match(investor, { kyc_status: 'rejected', status: 'awaiting_documents' })
   t.match(sandbox.documents.list({ investor_id: investor.id }), [
-    { purpose: 'KYC', status: 'rejected', rejection_reason: 'identity_mismatch' },
+    { purpose: 'kyc', status: 'rejected', rejection_reason: 'identity_mismatch' },
   ])
   t.equal(sandbox.events().length, 1, 'one event, the one asked for')
 

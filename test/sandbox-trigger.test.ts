@@ -19,7 +19,7 @@ const codeOf = (E: new (...args: never[]) => { code: string }) =>
   new (E as unknown as new (...args: unknown[]) => { code: string })('x', 'y').code
 
 async function setup(t: { teardown(fn: () => unknown): void }) {
-  const sandbox = createSandbox({ partialFills: true })
+  const sandbox = createSandbox({ partialFills: true, initialCash: '100000.00' })
   const server = createSandboxServer(sandbox)
   await server.listen({ port: 0, host: '127.0.0.1' })
   t.teardown(async () => {
@@ -51,7 +51,11 @@ t.test('every catalog event: one event, valid data, and its resources exist', as
     t.equal(await events(), before + 1, `${name}: exactly one event emitted`)
     const data = answer.body.data
     t.ok(Value.Check(bluumEventCatalog[name].data, data), `${name}: data fits the catalog`)
-    const owner = name.startsWith('account.') ? data.id : data.investor_id
+    const owner = name.startsWith('account.')
+      ? data.id
+      : name.startsWith('document.')
+        ? `inv_${data.owner_id}`
+        : data.investor_id
     t.equal((await call('GET', `/investors/${owner}`)).status, 200, `${name}: its investor exists`)
     const [domain, kind] = name.split('.')
     if (domain === 'order') {
@@ -62,10 +66,13 @@ t.test('every catalog event: one event, valid data, and its resources exist', as
       const transfer = await call('GET', `/investors/${owner}/${plural}/${data.id}`)
       t.same(transfer.body, data, `${name}: GET answers the transfer the event carried`)
     } else if (domain === 'document') {
-      const document = await call('GET', `/documents/${data.id}`)
+      const document = await call('GET', `/documents/${data.document_id}`)
       t.same(document.body, data, `${name}: GET answers the document the event carried`)
-    } else if (domain === 'account') {
+    } else if (name === 'account.updated') {
       t.same((await call('GET', `/investors/${owner}`)).body, data)
+    } else if (name === 'account.created') {
+      // The event carries the investor as created (onboarding); KYC approves it right after.
+      t.match((await call('GET', `/investors/${owner}`)).body, { id: data.id, email: data.email })
     }
   }
   t.notMatch(JSON.stringify((await call('GET', '/investors?limit=100')).body), /NaN|Infinity/)
@@ -76,7 +83,9 @@ t.test(
   async (t) => {
     const { sandbox, call } = await setup(t)
     const investor = (await call('POST', '/investors', sampleInvestorRequest())).body
-    const before = (await call('GET', `/investors/${investor.id}/balances`)).body
+    const cash = async () =>
+      (await call('GET', `/investors/${investor.id}/wallets`)).body.data[0].balance as string
+    const before = await cash()
     const event = await call('POST', '/sandbox/trigger', {
       event: 'order.filled',
       data: { investor_id: investor.id, symbol: 'TSLA', quantity: '3', average_price: '200.00' },
@@ -89,9 +98,10 @@ t.test(
     })
     const order = await call('GET', `/investors/${investor.id}/orders/${event.body.data.id}`)
     t.match(order, { status: 200, body: { status: 'filled', filled_quantity: '3' } })
-    const after = (await call('GET', `/investors/${investor.id}/balances`)).body
-    t.match(after.positions, [{ symbol: 'TSLA', quantity: '3', average_cost: '200.00' }])
-    t.equal(Number(before.cash) - Number(after.cash), 600)
+    const positions = (await call('GET', `/investors/${investor.id}/positions`)).body.data
+    t.match(positions, [{ symbol: 'TSLA', quantity: '3', average_cost_basis: '200.00' }])
+    const after = await cash()
+    t.equal(Number(before) - Number(after), 600)
     t.equal(sandbox.orders.price('TSLA'), 245.6, 'the fill price did not move the simulated price')
   },
 )
@@ -114,13 +124,15 @@ t.test('a triggered sell is covered by shares bought first, silently', async (t)
 t.test('a triggered transfer.deposit.completed is in the balance', async (t) => {
   const { call } = await setup(t)
   const investor = (await call('POST', '/investors', sampleInvestorRequest())).body
-  const before = (await call('GET', `/investors/${investor.id}/balances`)).body.cash
+  const cash = async () =>
+    (await call('GET', `/investors/${investor.id}/wallets`)).body.data[0].balance as string
+  const before = await cash()
   const event = await call('POST', '/sandbox/trigger', {
     event: 'transfer.deposit.completed',
     data: { investor_id: investor.id, amount: '250.25' },
   })
   t.match(event.body.data, { status: 'completed', amount: '250.25' })
-  const after = (await call('GET', `/investors/${investor.id}/balances`)).body.cash
+  const after = await cash()
   t.equal((Number(after) * 100 - Number(before) * 100).toFixed(0), '25025')
 })
 
@@ -130,9 +142,12 @@ t.test('a named investor that does not exist is created under that id', async (t
     event: 'document.rejected',
     data: { investor_id: 'inv_1', rejection_reason: 'blurry' },
   })
-  t.match(event.body.data, { investor_id: 'inv_1', status: 'rejected', rejection_reason: 'blurry' })
+  t.match(event.body.data, { owner_id: '1', status: 'rejected', rejection_reason: 'blurry' })
   t.equal((await call('GET', '/investors/inv_1')).status, 200)
-  t.equal((await call('GET', `/documents/${event.body.data.id}`)).body.rejection_reason, 'blurry')
+  t.equal(
+    (await call('GET', `/documents/${event.body.data.document_id}`)).body.rejection_reason,
+    'blurry',
+  )
 })
 
 t.test('refused triggers: status, code, param, and nothing changed', async (t) => {

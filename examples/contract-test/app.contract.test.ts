@@ -30,6 +30,7 @@ t.test('placing an order notifies the investor exactly once', async (t) => {
     '/investors',
     sampleInvestorRequest({ email: 'ada@example.com' }),
   )
+  await harness.fund(investor.body.id) // as in Bluum, a new investor has no cash yet
   const order = await harness.app.inject({
     method: 'POST',
     url: `/investors/${investor.body.id}/orders`,

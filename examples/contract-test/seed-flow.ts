@@ -59,7 +59,7 @@ const investor = await api<{ id: string }>(
 )
 const bank = await api<{ id: string }>(
   'POST',
-  `/investors/${investor.id}/funding-sources`,
+  `/investors/${investor.id}/funding-sources/connect`,
   sampleFundingSourceRequest(),
 )
 const deposit = await api<{ id: string }>(
@@ -91,7 +91,7 @@ for (let poll = 0; poll < POLLS; poll++) {
   for (const webhook of webhooks.data) {
     const page = await api<{ data: Delivery[] }>(
       'GET',
-      `/webhooks/${webhook.id}/deliveries?limit=200`,
+      `/sandbox/webhooks/${webhook.id}/deliveries?limit=200`,
     )
     deliveries.push(...page.data)
   }

@@ -57,6 +57,10 @@ export function createApiGuard(sandbox: Sandbox): ApiGuard {
         return { kind: 'investor', apiKey: key, investorId: scoped.investorId }
       }
     }
+    // Keys created through the API (POST /investors/{id}/api-keys); a revoked one no longer matches.
+    const created = sandbox.apiKeys.active(key)
+    if (created && sameSecret(secret, created.secret_key))
+      return { kind: 'investor', apiKey: key, investorId: created.account_id }
     throw new InvalidCredentialsError()
   }
 

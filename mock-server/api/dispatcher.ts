@@ -7,10 +7,12 @@
  */
 import {
   EndpointNotFoundError,
+  InvalidFormatError,
   InvalidRequestError,
   NotFoundError,
   withParam,
 } from '../core/errors.js'
+import { Type } from '@sinclair/typebox'
 import type { Sandbox } from '../sandbox.js'
 import { createApiGuard } from './auth.js'
 import { errorResponse } from './error-response.js'
@@ -23,7 +25,19 @@ import {
   type BodyLimits,
 } from './request-parts.js'
 import type { ApiRequest, ApiResponse, RawApiRequest, RouteDefinition } from './route.js'
-import { validate } from './validation.js'
+import { compiledSchema } from '../core/compiled-schema.js'
+import {
+  withMisspelling,
+  undocumentedWarning,
+  validate,
+  type UndocumentedFields,
+} from './validation.js'
+
+/** The header that names what a request carried that Bluum does not document. */
+export const warningHeader = 'bluum-sandbox-warning'
+
+/** The query schema of a route that takes none: every query key is undocumented. */
+const noQuery = Type.Object({})
 
 export interface SandboxApi {
   /** Every route, in matching order (static segments before parameters). */
@@ -73,6 +87,26 @@ function decodeSegment(segment: string, name: string): string {
   }
 }
 
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/**
+ * A raw UUID where Bluum expects a prefixed id is a 400 ("How the API works": raw UUIDs are
+ * rejected on the external surface); any other unknown value is left to the lookup's 404.
+ */
+function checkIdParams(route: RouteDefinition, params: Record<string, string>): void {
+  for (const [name, prefix] of Object.entries(route.idParams ?? {})) {
+    const value = params[name]
+    if (value === undefined || !uuidPattern.test(value)) continue
+    throw withParam(
+      new InvalidFormatError(
+        name,
+        `expected a prefixed id such as "${prefix}_01j9x8m2k7qpzwv3t5r6y8n0ab"; got a raw UUID. Pass ids back exactly as the API returned them`,
+      ),
+      name,
+    )
+  }
+}
+
 /** Throws Bluum's 404 for a parameter longer than any id the sandbox makes, without echoing it whole. */
 function checkParamLengths(params: Record<string, string>): void {
   for (const [name, value] of Object.entries(params)) {
@@ -115,29 +149,65 @@ export function createApiDispatcher(
   const guard = createApiGuard(sandbox)
   const limits: BodyLimits = { bodyLimitBytes: options.bodyLimitBytes ?? defaultBodyLimitBytes }
 
+  // Every schema compiled once, here, not on the first request that needs it.
+  for (const route of routes) {
+    if (route.schema.body) compiledSchema(route.schema.body)
+    if (route.schema.query) compiledSchema(route.schema.query)
+  }
+
   async function run(
     route: RouteDefinition,
     params: Record<string, string>,
     raw: RawApiRequest,
+    undocumented: UndocumentedFields,
   ): Promise<ApiResponse> {
     const auth = guard.authenticate(raw.headers)
     guard.authorize(route, auth, params)
     guard.rateLimit(auth)
     checkParamLengths(params)
+    checkIdParams(route, params)
+    const strict = sandbox.state.strict
     const body = await parseBody(route, raw, limits)
-    const query = route.schema.query
-      ? validate(route.schema.query, flatQuery(raw.query), 'query')
-      : flatQuery(raw.query)
+    const query = validate(route.schema.query ?? noQuery, flatQuery(raw.query), 'query', {
+      strict,
+      undocumented,
+    })
     const request = {
       method: raw.method.toUpperCase(),
       url: prefix + raw.path,
       params,
       query,
       headers: flatHeaders(raw.headers),
-      body: route.schema.body ? validate(route.schema.body, body, 'body') : undefined,
+      body: route.schema.body
+        ? validate(route.schema.body, body, 'body', { strict, undocumented })
+        : undefined,
       auth,
     } as ApiRequest
     return runIdempotent(sandbox, route, raw, request, prefix)
+  }
+
+  /** Answers with the warning header when fields were ignored, and notes the request. */
+  function finish(
+    route: RouteDefinition | undefined,
+    raw: RawApiRequest,
+    response: ApiResponse,
+    undocumented: UndocumentedFields,
+  ): ApiResponse {
+    const warnings = undocumented.length > 0 ? [undocumentedWarning(undocumented)] : []
+    const answered =
+      warnings.length === 0
+        ? response
+        : { ...response, headers: { ...response.headers, [warningHeader]: warnings[0]! } }
+    const code = (answered.body as { error?: { code?: unknown } } | undefined)?.error?.code
+    sandbox.requestLog.record({
+      method: raw.method.toUpperCase(),
+      path: prefix + raw.path,
+      operationId: route?.operationId ?? null,
+      status: answered.status,
+      code: typeof code === 'string' ? code : null,
+      warnings,
+    })
+    return answered
   }
 
   /** The methods some route answers on `path`, for the 404's hint. */
@@ -160,10 +230,16 @@ export function createApiDispatcher(
       return undefined
     },
     async dispatch(route, params, request) {
+      const undocumented: UndocumentedFields = []
       try {
-        return await run(route, params, request)
+        return finish(route, request, await run(route, params, request, undocumented), undocumented)
       } catch (error) {
-        return errorResponse(error)
+        return finish(
+          route,
+          request,
+          errorResponse(withMisspelling(error, undocumented)),
+          undocumented,
+        )
       } finally {
         // Any write may have changed state without an event (a webhook, a price): schedule a save.
         if (route.method !== 'GET') sandbox.changed()
@@ -174,9 +250,11 @@ export function createApiDispatcher(
       try {
         found = api.match(request.method, request.path)
       } catch (error) {
-        return errorResponse(error)
+        return finish(undefined, request, errorResponse(error), [])
       }
-      return found ? api.dispatch(found.route, found.params, request) : api.notFound(request)
+      return found
+        ? api.dispatch(found.route, found.params, request)
+        : finish(undefined, request, api.notFound(request), [])
     },
     notFound(request) {
       const methods = methodsOf(request.path)

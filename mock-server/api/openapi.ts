@@ -1,7 +1,12 @@
-/** The OpenAPI 3.1 document of the emulated API, generated from the route declarations. */
+/**
+ * The OpenAPI 3.1 document of the emulated API, generated from the contract the routes implement:
+ * every operation with its source pages (`x-bluum-sources`), the inventions marked
+ * `x-sandbox-only`, and the same schemas that validate requests and shape answers.
+ */
 import type { TSchema } from '@sinclair/typebox'
+import { ErrorEnvelope } from '../contract/fields.js'
+import { readOn } from '../contract/operation.js'
 import type { SandboxApi } from './dispatcher.js'
-import { ErrorEnvelope } from './schemas.js'
 
 export interface OpenApiOptions {
   /** The server URL listed in the document, e.g. `http://127.0.0.1:4010/v1`. */
@@ -20,13 +25,18 @@ export function createOpenApiDocument(
 ): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {}
   for (const route of api.routes) {
+    const spec = route.operation
     const path = route.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')
-    const parameters: unknown[] = [...route.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => ({
-      name: m[1],
-      in: 'path',
-      required: true,
-      schema: { type: 'string' },
-    }))
+    const parameters: unknown[] = [...route.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => {
+      const prefix = route.idParams?.[m[1]!]
+      return {
+        name: m[1],
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        ...(prefix ? { description: `A prefixed id (${prefix}_...); a raw UUID answers 400` } : {}),
+      }
+    })
     const query = route.schema.query as
       { properties?: Record<string, TSchema>; required?: string[] } | undefined
     for (const [name, schema] of Object.entries(query?.properties ?? {})) {
@@ -51,10 +61,21 @@ export function createOpenApiDocument(
       operationId: route.operationId,
       summary: route.summary,
       tags: [route.tag],
+      ...(spec?.sandboxOnly ? { 'x-sandbox-only': true } : {}),
+      ...(spec && spec.sources.length > 0
+        ? { 'x-bluum-sources': spec.sources.map((s) => s.url) }
+        : {}),
       ...(parameters.length ? { parameters } : {}),
       responses: {
         [status]: {
           description: 'Success',
+          headers: {
+            'Bluum-Sandbox-Warning': {
+              description:
+                'Sandbox only: the request fields Bluum does not document, which were ignored',
+              schema: { type: 'string' },
+            },
+          },
           ...(route.schema.response
             ? { content: { 'application/json': { schema: plain(route.schema.response) } } }
             : {}),
@@ -84,8 +105,7 @@ export function createOpenApiDocument(
     info: {
       title: 'Bluum sandbox (fastify-bluum-webhooks mock)',
       version: options.version ?? '0.1.0',
-      description:
-        'The subset of the Bluum API emulated by the local sandbox, with sandbox-only controls under /v1/sandbox.',
+      description: `The Bluum API as the local sandbox emulates it, transcribed from docs.bluumfinance.com (read ${readOn}); every operation names its source pages in x-bluum-sources, and the sandbox's own controls are marked x-sandbox-only and live under /v1/sandbox.`,
     },
     servers: [{ url: serverUrl }],
     security: [{ basicAuth: [] }],

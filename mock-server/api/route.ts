@@ -1,9 +1,13 @@
 /**
  * The vocabulary the routes are written in: requests, answers, route definitions and the small
- * answer helpers. Pure data and types; the machine that runs routes is `dispatcher.ts`.
+ * answer helpers. A route implements one operation of the contract (`implement`), which gives it
+ * its method, path, schemas and access rules. Pure data and types; the machine that runs routes is
+ * `dispatcher.ts`.
  */
-import type { Static, TSchema } from '@sinclair/typebox'
+import type { Static, TObject, TSchema } from '@sinclair/typebox'
 import { OtherInvestorError, withParam } from '../core/errors.js'
+import { pageSize } from '../contract/fields.js'
+import type { OperationSpec } from '../contract/operation.js'
 
 /** Who is calling. */
 export type AuthContext =
@@ -36,7 +40,7 @@ export type PathParams<P extends string> = P extends `${string}:${infer Name}/${
     ? { [K in Name]: string }
     : Record<never, string>
 
-type StaticOr<T, D> = T extends TSchema ? Static<T> : D
+type StaticOr<T, D> = [T] extends [TSchema] ? Static<T> : D
 
 export interface RouteSchemas {
   query?: TSchema
@@ -58,7 +62,7 @@ export interface ApiRequest<P extends string = string, S extends RouteSchemas = 
 }
 
 export interface RouteDefinition<P extends string = string, S extends RouteSchemas = RouteSchemas> {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE'
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   /** Below the API root, with `:param` segments: `/webhooks/:webhook_id`. */
   path: P
   operationId: string
@@ -72,6 +76,10 @@ export interface RouteDefinition<P extends string = string, S extends RouteSchem
   bodyType?: 'json' | 'multipart'
   /** Success status, for the OpenAPI document. Default 200. */
   successStatus?: number
+  /** The contract operation the route implements (absent only on routes defined by hand). */
+  operation?: OperationSpec
+  /** Path parameters holding a prefixed id: a raw UUID there answers 400. */
+  idParams?: Record<string, string>
   schema: S
   handler(request: ApiRequest<P, S>): ApiResponse | Promise<ApiResponse>
 }
@@ -83,13 +91,52 @@ export function defineRoute<const P extends string, S extends RouteSchemas>(
   return route as unknown as RouteDefinition
 }
 
+/** `T` without `undefined`, or `undefined` when nothing else is left (an operation without it). */
+type Present<T> = [Exclude<T, undefined>] extends [never] ? undefined : Exclude<T, undefined>
+
+type SchemasOf<O extends OperationSpec> = {
+  query: Present<O['query']>
+  body: Present<O['body']>
+  response: Present<O['response']>
+}
+
+/**
+ * The route of one contract operation: method, path, schemas, access, idempotency and status come
+ * from the operation, the handler is the sandbox's.
+ * @example implement(orderOperations.cancelOrder, (req) => json(200, orders.cancel(...)))
+ */
+export function implement<
+  O extends OperationSpec<string, TObject | undefined, TObject | undefined>,
+>(
+  operation: O,
+  handler: (request: ApiRequest<O['path'], SchemasOf<O>>) => ApiResponse | Promise<ApiResponse>,
+): RouteDefinition {
+  const route: RouteDefinition<O['path'], SchemasOf<O>> = {
+    method: operation.method,
+    path: operation.path,
+    operationId: operation.operationId,
+    summary: operation.summary,
+    tag: operation.tag,
+    access: operation.access,
+    successStatus: operation.successStatus,
+    operation,
+    schema: {
+      query: operation.query,
+      body: operation.body,
+      response: operation.response,
+    } as SchemasOf<O>,
+    handler,
+    ...(operation.idempotency ? { idempotency: operation.idempotency } : {}),
+    ...(operation.bodyType ? { bodyType: operation.bodyType } : {}),
+    ...(operation.idParams ? { idParams: operation.idParams } : {}),
+  }
+  return route as unknown as RouteDefinition
+}
+
 /** Helper for handlers: a JSON answer. */
 export function json(status: number, body: unknown): ApiResponse {
   return { status, headers: { 'content-type': 'application/json' }, body }
 }
-
-/** Bluum's page size: 50 unless `limit` says otherwise, at most 200 ("How the API works"). */
-export const pageSize = Object.freeze({ default: 50, max: 200 })
 
 /** Helper for list handlers: Bluum's list envelope with `limit`/`offset` paging. */
 export function list<T>(

@@ -133,6 +133,23 @@ export interface Connection {
   authorization: string
 }
 
+/**
+ * The API root of the http(s) URL `raw` given as `flag`: both the banner's `.../v1` and the bare
+ * origin are accepted, and the root always ends in `/v1`. Anything else exits 2.
+ */
+export function apiBase(raw: string, flag: string, usage: string): string {
+  let url: URL | undefined
+  try {
+    url = new URL(raw)
+  } catch {
+    url = undefined
+  }
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:')
+    throw new UsageExit(`${flag} expects an http(s) URL, got ${JSON.stringify(raw)}`, usage)
+  const path = url.pathname.replace(/\/+$/, '')
+  return `${url.origin}${path.endsWith('/v1') ? path : `${path}/v1`}`
+}
+
 /** Reads {@link connectionOptions} with their environment fallbacks; a bad URL exits 2. */
 export function connectionFrom(
   values: Record<string, string | boolean | undefined>,
@@ -140,17 +157,7 @@ export function connectionFrom(
   env: NodeJS.ProcessEnv,
 ): Connection {
   const raw = stringFlag(values, 'url') ?? (env.BLUUM_SANDBOX_URL || defaultSandboxUrl)
-  let url: URL
-  try {
-    url = new URL(raw)
-  } catch {
-    throw new UsageExit(`--url expects an http(s) URL, got ${JSON.stringify(raw)}`, usage)
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new UsageExit(`--url expects an http(s) URL, got ${JSON.stringify(raw)}`, usage)
-  // Both the banner's `.../v1` and the bare origin are accepted.
-  const path = url.pathname.replace(/\/+$/, '')
-  const base = `${url.origin}${path.endsWith('/v1') ? path : `${path}/v1`}`
+  const base = apiBase(raw, '--url', usage)
   const key = stringFlag(values, 'api-key') ?? (env.BLUUM_API_KEY || DEFAULT_SANDBOX_API_KEY)
   const secret =
     stringFlag(values, 'api-secret') ?? (env.BLUUM_API_SECRET || DEFAULT_SANDBOX_API_SECRET)

@@ -29,17 +29,18 @@ export function receiverCode(body: string | undefined): string | undefined {
   return receiverError(body)?.code
 }
 
-const paint = {
+/** ANSI colours for a terminal, and the same names without colour. */
+export const paint = {
   dim: (s: string) => `\u001b[2m${s}\u001b[22m`,
   green: (s: string) => `\u001b[32m${s}\u001b[39m`,
   red: (s: string) => `\u001b[31m${s}\u001b[39m`,
   yellow: (s: string) => `\u001b[33m${s}\u001b[39m`,
   bold: (s: string) => `\u001b[1m${s}\u001b[22m`,
 }
-const plain = { dim: String, green: String, red: String, yellow: String, bold: String }
+export const plain = { dim: String, green: String, red: String, yellow: String, bold: String }
 
 /** `HH:MM:SS` of an ISO time, in the machine's time zone. */
-function clockTime(iso: string): string {
+export function clockTime(iso: string): string {
   const date = new Date(iso)
   const pad = (n: number) => String(n).padStart(2, '0')
   return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`

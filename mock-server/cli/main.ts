@@ -16,6 +16,7 @@ const commands: Record<string, () => Promise<Command>> = {
   replay: async () => (await import('./replay.js')).replay,
   logs: async () => (await import('./logs.js')).logs,
   listen: async () => (await import('./listen.js')).listen,
+  conformance: async () => (await import('./conformance.js')).conformance,
 }
 
 async function run(argv: string[], io: CliIo): Promise<number> {

@@ -62,7 +62,7 @@ export async function replay(argv: string[], io: CliIo): Promise<number> {
     const found = await client.call<Listed>('GET', `/sandbox/deliveries/${encodeURIComponent(id)}`)
     const replayed = await client.call<Listed>(
       'POST',
-      `/webhooks/${found.webhook_id}/deliveries/${encodeURIComponent(id)}/replay`,
+      `/sandbox/webhooks/${found.webhook_id}/deliveries/${encodeURIComponent(id)}/replay`,
     )
     io.stdout.write(`Replaying ${replayed.id} (${replayed.event}, ${replayed.event_id})\n`)
     return 0
@@ -72,7 +72,7 @@ export async function replay(argv: string[], io: CliIo): Promise<number> {
   for (const webhookId of webhooks) {
     const answer = await client.call<{ data: Listed[] }>(
       'POST',
-      `/webhooks/${encodeURIComponent(webhookId)}/deliveries/replay`,
+      `/sandbox/webhooks/${encodeURIComponent(webhookId)}/deliveries/replay`,
       {},
     )
     for (const d of answer.data) io.stdout.write(`Replaying ${d.id} (${d.event}, ${d.event_id})\n`)

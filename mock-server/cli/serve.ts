@@ -23,6 +23,7 @@ import {
   type CliIo,
 } from './args.js'
 import { formatAttempt, shouldColour } from './attempt-line.js'
+import { formatRequestWarning } from './request-line.js'
 import { readEnvValue, WEBHOOK_SECRET_VARIABLE, writeEnvValue } from './env-file.js'
 import { nextSteps, selfCommand } from './next-steps.js'
 import { serveUsage } from './usage.js'
@@ -57,6 +58,7 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
       'webhook-secret': { type: 'string' },
       state: { type: 'string' },
       quiet: { type: 'boolean' },
+      strict: { type: 'boolean' },
       'log-format': { type: 'string' },
       'write-env': { type: 'boolean' },
       'allowed-host': { type: 'string', multiple: true },
@@ -117,6 +119,7 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
     apiKey,
     apiSecret,
     rateLimitPerSecond: rateLimit,
+    strict: values.strict === true,
     ...(statePath === undefined ? {} : { stateFile: statePath }),
   })
   const app = createSandboxServer(sandbox, { allowedHosts })
@@ -152,6 +155,7 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
         openapi: `${address}/openapi.json`,
         state_file: stateFile ?? null,
         time_scale: timeScale,
+        strict: values.strict === true,
         ...(forwarded
           ? { forward_to: forwardTo, webhook_id: forwarded.id, webhook_secret: forwarded.secret }
           : {}),
@@ -171,6 +175,9 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
             `  State file:  ${stateFile} (${restored ? 'restored' : 'new'}; holds webhook secrets, mode 0600)`,
           ]),
       `  Time scale:  ${timeScale}x`,
+      ...(values.strict === true
+        ? ['  Strict:      fields Bluum does not document are refused (400 BLUM-400-001)']
+        : []),
     ]
     if (forwardTo && forwarded) {
       lines.push(
@@ -203,6 +210,11 @@ export async function serve(argv: string[], io: CliIo): Promise<number> {
     const colour = format === 'text' && shouldColour(io.stdout, io.env)
     sandbox.deliveries.onAttempt((delivery, attempt) => {
       io.stdout.write(formatAttempt(attemptActivity(delivery, attempt), { format, colour }) + '\n')
+    })
+    // A request that carried a field Bluum does not document: said here, before production does.
+    sandbox.requestLog.subscribe((record) => {
+      if (record.warnings.length > 0)
+        io.stdout.write(formatRequestWarning(record, { format, colour }) + '\n')
     })
   }
 

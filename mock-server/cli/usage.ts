@@ -27,14 +27,17 @@ Options:
                         balances, deliveries and pending retries in <file> across restarts. A missing
                         file starts fresh; a corrupt or foreign one stops start-up (exit 1) untouched.
                         Written atomically, mode 0600: it contains webhook secrets.
-  --quiet               No line per delivery attempt (the banner still prints)
+  --strict              Refuse request fields Bluum does not document (400 BLUM-400-001); by
+                        default they are ignored and named in a Bluum-Sandbox-Warning header
+  --quiet               No line per delivery attempt or warned request (the banner still prints)
   --log-format <f>      text (default; coloured on a terminal unless NO_COLOR is set) or json
                         (the banner and every attempt as one JSON object per line)
   -h, --help            Show this help
 
 While it runs, every delivery attempt prints one line: time, event, evt_ id, the status (with the
   receiver's error code, e.g. 401 BLUUM_SIGNATURE_MISMATCH) or the connection error, the duration,
-  and the next retry time or "parked".
+  and the next retry time or "parked"; so does every API request that carried a field Bluum does
+  not document (the Bluum-Sandbox-Warning it got).
 
 Commands (each has --help; they reach the sandbox at --url, default http://127.0.0.1:4010):
   trigger <event> [--data JSON | --data @file]   emit a catalog event (like \`stripe trigger\`)
@@ -43,6 +46,8 @@ Commands (each has --help; they reach the sandbox at --url, default http://127.0
   logs                                           follow every delivery attempt live
   listen --forward-to <url>                      add a webhook for all events, print its secret,
                                                  stream its attempts, remove it on Ctrl-C
+  conformance [--base-url URL]                   check the sandbox (or, with --base-url, any
+                                                 Bluum-compatible API) against the contract
 
 Clock: deliveries are signed with wall time, so receivers verify them whatever the time scale.
   POST /v1/sandbox/clock/advance {"duration":"11h"} runs every timer due on the way, in order

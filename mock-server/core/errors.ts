@@ -58,6 +58,11 @@ export const InvalidQuantityError = createError<'BLUM-400-006', 400, [string, st
   'Invalid quantity for \'%s\': %s. Quantities are positive decimal strings, such as "10" or "0.5".',
   400,
 )
+export const InvalidDateRangeError = createError<'BLUM-400-007', 400, [string, string]>(
+  'BLUM-400-007',
+  "Invalid date range: date_from '%s' is after date_to '%s'. The start date must be on or before the end date.",
+  400,
+)
 export const BodyTooLargeError = createError<'BLUM-400-008', 400, [number, number]>(
   'BLUM-400-008',
   'The request body is %d bytes; the limit is %d bytes (file uploads: 10 MB). Send a smaller payload.',
@@ -94,7 +99,7 @@ export const OtherInvestorError = createError<'BLUM-403-001', 403, [string]>(
 )
 export const AccountNotApprovedError = createError<'BLUM-403-002', 403, [string, string]>(
   'BLUM-403-002',
-  "Investor '%s' is not approved (kyc_status '%s'): complete KYC verification (upload an identity document) before trading.",
+  "Investor '%s' is not approved (status '%s'): complete KYC verification (upload an identity document, or submit its identity check) before trading.",
   403,
 )
 

@@ -108,7 +108,7 @@ export function createEventBus(clock: Clock, maxLogged = 10_000): EventBus {
   }
 
   return {
-    emit: (name, data) => emitAny(name, data as Record<string, unknown>) as never,
+    emit: (name, data) => emitAny(name, data as unknown as Record<string, unknown>) as never,
     emitAny,
     subscribe(listener) {
       listeners.add(listener)

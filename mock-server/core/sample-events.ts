@@ -33,12 +33,14 @@ export function sampleEventData(
       sample = {
         id: investorId,
         object: 'investor',
+        status: 'active',
+        account_type: 'individual',
+        management_type: 'self_directed',
+        currency: 'USD',
         first_name: 'Ada',
         last_name: 'Lovelace',
         // Unique, since the sandbox refuses a second investor with the same email.
         email: `ada+${investorId.slice(4, 12)}@example.com`,
-        status: 'active',
-        kyc_status: 'approved',
       }
       break
     case 'order': {
@@ -51,6 +53,8 @@ export function sampleEventData(
         object: 'order',
         investor_id: investorId,
         symbol: 'AAPL',
+        class: 'equity',
+        currency: 'USD',
         side: 'buy',
         type: market ? 'market' : 'limit',
         time_in_force: market ? 'day' : 'gtc',
@@ -58,15 +62,22 @@ export function sampleEventData(
         notional: null,
         limit_price: market ? null : '160.00',
         stop_price: null,
+        trail_percent: null,
+        trail_price: null,
+        extended_hours: false,
+        client_order_id: null,
         status,
         filled_quantity: filled,
         remaining_quantity: String(Number(quantity) - Number(filled)),
-        average_price: filled === '0' ? null : status === 'partial' ? '160.00' : '178.50',
+        average_price: filled === '0' ? '0.00' : status === 'partial' ? '160.00' : '178.50',
+        commission: '0.00',
+        commission_type: 'notional',
         submitted_at: at,
         filled_at: status === 'filled' ? at : null,
         cancelled_at: status === 'cancelled' ? at : null,
         failure_reason: status === 'failed' ? 'insufficient_buying_power' : null,
-        client_order_id: null,
+        settlement_date: null,
+        bond: null,
       }
       break
     }
@@ -76,40 +87,69 @@ export function sampleEventData(
       sample = {
         id: createId(deposit ? 'dep' : 'wd'),
         object: deposit ? 'deposit' : 'withdrawal',
+        method: status === 'pending' ? 'manual_bank_transfer' : 'ach',
         investor_id: investorId,
+        wallet_id: `wlt_${investorId.slice(4)}`,
+        funding_source_id: createId('fs'),
         amount: '1000.00',
         currency: 'USD',
-        method: status === 'pending' ? 'manual_bank_transfer' : 'ach',
+        description: null,
         status,
-        funding_source_id: createId('fs'),
-        failure_reason: status === 'failed' ? 'insufficient_funds_at_bank' : null,
+        method_details: null,
+        ...(deposit ? {} : { destination_details: null }),
+        initiated_at: at,
+        ...(deposit ? { received_at: status === 'completed' ? at : null } : {}),
         completed_at: status === 'completed' ? at : null,
+        ...(deposit ? { expires_at: null } : {}),
+        failure_reason: status === 'failed' ? 'insufficient_funds_at_bank' : null,
       }
       break
     }
     case 'document': {
       const rejected = second === 'rejected'
-      sample = {
-        id: createId('doc'),
+      // Documents carry no resource envelope: document_id is their id.
+      return {
+        document_id: createId('doc'),
         object: 'document',
-        investor_id: investorId,
+        owner_type: 'investor',
+        owner_id: investorId.slice(4),
+        purpose: 'kyc',
         document_type: 'passport',
-        purpose: 'identity_verification',
-        status: rejected ? 'rejected' : 'approved',
+        file_name: 'passport.pdf',
+        mime_type: 'application/pdf',
+        file_size: 1024,
+        status: rejected ? 'rejected' : 'accepted',
         rejection_reason: rejected ? 'The document is unreadable or expired.' : null,
+        expires_at: null,
+        uploaded_at: at,
+        metadata: {},
+        ...overrides,
       }
-      break
     }
-    case 'kyc':
-      sample = {
-        id: createId('kyc'),
+    case 'kyc': {
+      const rejected = third === 'rejected'
+      return {
+        id: createId('cw'),
         object: 'compliance_workflow',
+        livemode: false,
         investor_id: investorId,
-        workflow: 'kyc',
-        status: third === 'rejected' ? 'rejected' : 'approved',
-        reason: third === 'rejected' ? 'identity_mismatch' : null,
+        workflow_status: rejected ? 'REJECTED' : 'APPROVED',
+        workflow_type: 'kyc',
+        risk_level: rejected ? 'high' : 'low',
+        status: rejected ? 'declined' : 'approved',
+        checks: [
+          {
+            type: 'identity_verification',
+            status: rejected ? 'failed' : 'clear',
+            completed_at: at,
+          },
+          { type: 'screening', status: 'clear', completed_at: at },
+        ],
+        created_at: at,
+        updated_at: at,
+        ...overrides,
       }
-      break
+    }
     default:
       sample = { id: createId('obj') }
   }

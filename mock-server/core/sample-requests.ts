@@ -1,7 +1,7 @@
 /**
  * Request bodies Bluum itself accepts, for tests and examples: the create-investor body of
- * Bluum's "Create an investor" guide and a manual funding source. The sandbox validates as
- * strictly as Bluum documents, so a three-field investor no longer passes; start from these.
+ * Bluum's "Create an investor" guide and a manual funding source. The sandbox validates what Bluum
+ * documents as required, so a three-field investor does not pass; start from these.
  */
 
 /** A valid `POST /v1/investors` body (Bluum's guide example), with `overrides` merged on top. */
@@ -46,15 +46,18 @@ export function sampleInvestorRequest(
   } as Record<string, unknown> & { first_name: string; last_name: string; email: string }
 }
 
-/** A valid `POST /v1/investors/{id}/funding-sources` body (a manual checking account). */
+/**
+ * A valid `POST /v1/investors/{id}/funding-sources/connect` body: a manual checking account (the
+ * answer is one `fs_` funding source).
+ */
 export function sampleFundingSourceRequest(overrides: Record<string, unknown> = {}) {
   return {
     type: 'manual' as const,
     bank_name: 'Chase Bank',
     account_holder_name: 'Jane Doe',
+    bank_account_type: 'CHECKING' as const,
     account_number: '000123455678',
     routing_number: '021000021',
-    account_type: 'checking' as const,
     ...overrides,
   }
 }

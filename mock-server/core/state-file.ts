@@ -35,9 +35,11 @@ export const STATE_FILE_FORMAT = 'bluum-sandbox-state'
  * the file with `BLUUM_SANDBOX_STATE_FILE_VERSION` instead of misreading it. Attempt records
  * (`request`, `response`, `connection_error`) were added under version 1: attempts of older
  * files load with them null. Version 2 names a delivered delivery's status `delivered` (version 1
- * said `succeeded`, which loads as `delivered`).
+ * said `succeeded`, which loads as `delivered`). Version 3 stores resources in the shapes of the
+ * contract (documents keyed by `document_id`, investors with their compliance workflow, funding
+ * sources, API keys): a file of an earlier version still loads, its missing fields shown as null.
  */
-export const STATE_FILE_VERSION = 2
+export const STATE_FILE_VERSION = 3
 
 /** Where a pending delivery stands in its ladder. */
 export interface SavedRun {
@@ -76,6 +78,9 @@ export interface StateSnapshot {
 const transientFields = new Set(['rateWindows', 'indexes'])
 // Maps whose values are resources keyed by their own id: a cheap integrity check on load.
 const resourceMaps = new Set([
+  'complianceWorkflows',
+  'apiKeys',
+  'fundingSources',
   'investors',
   'orders',
   'deposits',

@@ -80,7 +80,8 @@ export function takeSnapshot(state: SandboxState, scope: SnapshotScope): StateSn
       for (const saved of investors) {
         // In place: whoever holds the investor object keeps a valid one.
         for (const key of Object.keys(saved.investor))
-          if (!(key in saved.fields)) delete saved.investor[key]
+          if (!(key in saved.fields))
+            delete (saved.investor as unknown as Record<string, unknown>)[key]
         Object.assign(saved.investor, saved.fields)
         if (saved.positions && saved.savedPositions) {
           saved.positions.clear()

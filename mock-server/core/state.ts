@@ -4,6 +4,7 @@
  * Resources are stored in the shape the API returns, so an event's `data` is a snapshot (a JSON
  * copy) of the stored object. Balances live beside them in integer cents.
  */
+import type { investorStatuses } from '../../plugin/bluum-resources.js'
 import type { Duration } from './duration.js'
 import { JournaledMap } from './journaled-map.js'
 
@@ -17,41 +18,135 @@ export interface Resource {
   metadata: Record<string, unknown>
 }
 
+/**
+ * An investor as the sandbox keeps it: the fields of the create body (the tax id included, which
+ * no answer ever shows) and the sandbox's KYC bookkeeping. Answers and events show
+ * `investorResource()` of it (engines/investors.ts), never the record itself.
+ */
 export interface Investor extends Resource {
   object: 'investor'
+  status: (typeof investorStatuses)[number]
+  account_type: string
+  management_type: string
+  tax_advantaged: boolean
+  account_number: string | null
   first_name: string
+  middle_name: string | null
   last_name: string
+  date_of_birth: string
   email: string
-  /** `onboarding` until KYC approves (at once unless the sandbox runs in `document` KYC mode). */
-  status: 'onboarding' | 'active'
+  phone: string
+  address: Record<string, unknown> | null
+  /** Kept to mirror Bluum's record; never shown by any answer or event. */
+  tax_id: string
+  tax_id_type: string
+  tax_id_country: string | null
+  country_of_tax_residence: string
+  country_of_citizenship: string
+  country_of_birth: string
+  funding_source: string[]
+  annual_income: { min: string; max: string } | null
+  liquid_net_worth: { min: string; max: string } | null
+  is_control_person: boolean
+  is_affiliated_exchange_or_finra: boolean
+  is_politically_exposed: boolean
+  immediate_family_exposed: boolean
+  employment_status: string
+  employer_name: string | null
+  employer_address: string | null
+  employment_position: string | null
+  visa_type: string | null
+  signed_agreements: { type: string; signed_at: string; ip_address: string }[]
+  trusted_contact: { first_name: string; last_name: string; email: string; phone: string } | null
+  /** The sandbox's KYC decision: `pending` until approved (or rejected). */
   kyc_status: KycStatus
-  [extra: string]: unknown
+  /** The investor's latest compliance workflow (`cw_...`). */
+  compliance_workflow_id: string | null
 }
 
 export type KycStatus = 'pending' | 'approved' | 'rejected'
 
-/** A bank account an investor withdraws to (and may deposit from). */
+/** One check of a compliance workflow. */
+export interface ComplianceCheck {
+  check_type: string
+  status: 'pending' | 'clear' | 'failed' | 'review_required' | 'error'
+  provider: string
+  external_id: string | null
+  started_at: string
+  completed_at: string | null
+}
+
+/** A compliance (KYC) workflow of an investor. */
+export interface ComplianceWorkflow {
+  id: string
+  investor_id: string
+  workflow_type: 'kyc'
+  status: 'in_progress' | 'pending_review' | 'approved' | 'rejected' | 'suspended' | 'expired'
+  risk_level: 'low' | 'medium' | 'high' | 'prohibited' | null
+  checks: ComplianceCheck[]
+  created_at: string
+  updated_at: string
+}
+
+/** An investor-scoped API key created through the API; it authenticates as `public_key:secret_key`. */
+export interface ApiKeyRecord {
+  id: string
+  object: 'api_key'
+  created: number
+  livemode: false
+  account_id: string
+  name: string | null
+  environment: 'TEST' | 'PRODUCTION'
+  status: 'active' | 'revoked' | 'expired'
+  public_key: string
+  /** Shown once, at creation; kept to authenticate (the state file is written 0600). */
+  secret_key: string
+  expires_at: string | null
+  metadata: Record<string, unknown>
+}
+
+/** A linked bank account, in the shape the API shows (`type` and `investor_id` are the sandbox's). */
 export interface FundingSource extends Resource {
   object: 'funding_source'
+  bank_name: string | null
+  mask: string | null
+  provider_id: string | null
+  account_name: string | null
+  account_type: string | null
+  account_subtype: string | null
+  account_holder_name: string | null
+  /** Masked to its last four digits. */
+  account_number: string | null
+  routing_number: string | null
+  swift_code: string | null
+  iban: string | null
+  wire_routing_kind: string | null
+  bank_code: string | null
+  beneficiary_address: string | null
+  address_line_1: string | null
+  payout_country: string | null
+  payout_currency: string | null
+  payout_city: string | null
+  payout_region: string | null
+  payout_postal_code: string | null
+  wire_payout_complete: boolean
+  updated_at: string
+  type: 'plaid' | 'manual'
   investor_id: string
-  type: 'manual'
-  status: 'active' | 'inactive'
-  bank_name: string
-  account_holder_name: string
-  /** Last four digits of the account number. */
-  mask: string
-  account_type: 'checking' | 'savings'
 }
 
 export type OrderStatus = 'pending' | 'open' | 'partial' | 'filled' | 'cancelled' | 'failed'
 
+/** An order, in the shape the current-generation API shows. */
 export interface Order extends Resource {
   object: 'order'
   investor_id: string
   symbol: string
+  class: string
+  currency: string
   side: 'buy' | 'sell'
   type: 'market' | 'limit' | 'stop' | 'stop_limit' | 'trailing_stop'
-  time_in_force: string
+  time_in_force: 'day' | 'gtc' | 'opg' | 'cls' | 'ioc' | 'fok'
   quantity: string | null
   notional: string | null
   limit_price: string | null
@@ -59,63 +154,74 @@ export interface Order extends Resource {
   trail_percent: string | null
   trail_price: string | null
   extended_hours: boolean
+  client_order_id: string | null
   status: OrderStatus
   filled_quantity: string
-  remaining_quantity: string | null
-  average_price: string | null
-  submitted_at: string
+  remaining_quantity: string
+  average_price: string
+  commission: string
+  commission_type: 'notional' | 'per_share' | 'bps'
+  submitted_at: string | null
   filled_at: string | null
   cancelled_at: string | null
   failure_reason: string | null
-  client_order_id: string | null
+  settlement_date: string | null
+  bond: Record<string, unknown> | null
 }
 
 export type TransferStatus = 'pending' | 'processing' | 'completed' | 'cancelled' | 'failed'
-export type TransferMethod = 'ach' | 'manual_bank_transfer' | 'wire' | 'international_wire'
+export type TransferMethod = 'ach' | 'manual_bank_transfer' | 'wire' | 'international_wire' | 'card'
 
+/**
+ * A deposit or withdrawal, in the shape the API shows: deposits carry `received_at` and
+ * `expires_at`, withdrawals `destination_details`.
+ */
 export interface Transfer extends Resource {
   object: 'deposit' | 'withdrawal'
-  investor_id: string
-  amount: string
-  currency: string
   method: TransferMethod
-  status: TransferStatus
+  investor_id: string
   wallet_id: string
   funding_source_id: string | null
+  amount: string
+  currency: string
   description: string | null
-  /** Method-specific details: bank instructions and a reference code for manual transfers. */
+  status: TransferStatus
+  /** Method-specific details: bank instructions for a manual transfer, provider fields for ACH. */
   method_details: Record<string, unknown> | null
-  destination_details: Record<string, unknown> | null
+  destination_details?: Record<string, unknown> | null
   initiated_at: string
+  received_at?: string | null
   completed_at: string | null
-  cancelled_at: string | null
+  expires_at?: string | null
   failure_reason: string | null
 }
 
-export interface DocumentFile {
-  filename: string
-  size: number
-  content_type: string
-}
-
-export interface BluumDocument extends Resource {
-  object: 'document'
-  /** Bluum's document resource names its id `document_id`; `id` carries the same value. */
+/**
+ * A document as the sandbox keeps it: the API's flat resource plus its internal key (`id`, the
+ * same as `document_id`), its owner's prefixed id and its creation time, which answers never show.
+ */
+export interface BluumDocument {
+  id: string
   document_id: string
-  investor_id: string
+  object: 'document'
+  owner_type: 'tenant' | 'investor' | 'user'
   owner_id: string
+  purpose: string | null
   document_type: string
-  /** One of Bluum's purpose tags (`KYC`, `TAX`, ...), when the upload named one. */
-  purpose?: string
-  status: 'pending' | 'approved' | 'rejected'
-  rejection_reason: string | null
-  file: DocumentFile
   file_name: string
   mime_type: string
   file_size: number
-  uploaded_at: string
+  status: 'uploaded' | 'processing' | 'accepted' | 'rejected' | 'expired'
+  rejection_reason: string | null
   expires_at: string | null
-  reviewed_at: string | null
+  uploaded_at: string
+  metadata: Record<string, unknown> | null
+  /** The owning investor (inv_...), when an investor owns it. */
+  investor_id: string | null
+  /** The owning user, when a user owns it. */
+  user_id: string | null
+  /** Unix seconds, for ordering. */
+  created: number
 }
 
 /** Faults injected into one webhook's deliveries (sandbox control). */
@@ -131,7 +237,7 @@ export interface WebhookFaults {
 export interface Webhook {
   id: string
   object: 'webhook'
-  name: string
+  name: string | null
   url: string
   description: string | null
   event_type_names: string[]
@@ -236,6 +342,9 @@ export interface Delivery {
 export interface Position {
   quantity: number
   costCents: number
+  /** Sandbox ms of the first fill and of the last one (absent in older state files). */
+  openedAtMs?: number
+  lastTransactionAtMs?: number
 }
 
 export interface IdempotencyRecord {
@@ -268,6 +377,10 @@ export interface SandboxState {
   deposits: Map<string, Transfer>
   withdrawals: Map<string, Transfer>
   documents: Map<string, BluumDocument>
+  complianceWorkflows: Map<string, ComplianceWorkflow>
+  apiKeys: Map<string, ApiKeyRecord>
+  /** Plaid public tokens already exchanged: each is single-use. */
+  usedPublicTokens: Set<string>
   webhooks: Map<string, Webhook>
   deliveries: Map<string, Delivery>
   prices: Map<string, number>
@@ -283,6 +396,8 @@ export interface SandboxState {
   marketHours: boolean
   /** `instant`: KYC approves at creation; `document`: an approved identity document approves it. */
   kycMode: 'instant' | 'document'
+  /** True: a field Bluum does not document is refused instead of ignored with a warning. */
+  strict: boolean
   readonly indexes: StateIndexes
 }
 
@@ -302,6 +417,9 @@ export function createState(): SandboxState {
     deposits: new JournaledMap(),
     withdrawals: new JournaledMap(),
     documents: new JournaledMap(),
+    complianceWorkflows: new JournaledMap(),
+    apiKeys: new JournaledMap(),
+    usedPublicTokens: new Set(),
     webhooks: new JournaledMap(),
     deliveries: new JournaledMap(),
     prices: new JournaledMap(),
@@ -312,6 +430,7 @@ export function createState(): SandboxState {
     partialFills: false,
     marketHours: false,
     kycMode: 'instant',
+    strict: false,
     indexes: { investorByEmail: new JournaledMap(), restingOrders: new JournaledMap() },
   }
 }
@@ -325,4 +444,5 @@ export function clearState(state: SandboxState): void {
   state.partialFills = false
   state.marketHours = false
   state.kycMode = 'instant'
+  state.strict = false
 }

@@ -12,7 +12,7 @@
  * (they rest until a price move during market hours); others answer 422 `BLUM-422-002`.
  */
 import type { Clock, TimerHandle } from '../core/clock.js'
-import { formatPrice, formatQuantity, toCents } from '../core/decimal.js'
+import { formatCents, formatPrice, formatQuantity, toCents } from '../core/decimal.js'
 import {
   AssetNotFoundError,
   AssetNotTradableError,
@@ -28,15 +28,16 @@ import {
 import { isoSeconds, type EventBus } from '../core/event-bus.js'
 import { findOrThrow, newResource } from '../core/resource.js'
 import type { SavedTimer } from '../core/state-file.js'
+import { createId } from '../core/ids.js'
 import { noteRestingOrder, restingOrdersOf, restingStatuses } from '../core/state-indexes.js'
-import type { Order, OrderStatus, SandboxState } from '../core/state.js'
+import type { Order, OrderStatus, Position, SandboxState } from '../core/state.js'
 import { orderEventByStatus } from '../core/order-events.js'
 
 export interface PlaceOrderInput {
   symbol: string
   side: Order['side']
   type: Order['type']
-  time_in_force: string
+  time_in_force: Order['time_in_force']
   quantity?: string
   notional?: string
   limit_price?: string
@@ -46,12 +47,31 @@ export interface PlaceOrderInput {
   extended_hours?: boolean
   client_order_id?: string
   metadata?: Record<string, unknown>
+  /** Asset class hint (`class` on the wire); the order shows it, default `equity`. */
+  assetClass?: string
+  /** The wallet that pays; the sandbox holds cash in USD only. Default USD. */
+  wallet_currency?: string
+  /** Echoed by the older route (the sandbox charges no commission). */
+  commission?: string
+  commission_type?: Order['commission_type']
 }
 
 export interface OrderFilter {
+  /** A status, or `open`: every order not final yet (pending, open, partial). */
   status?: OrderStatus
   symbol?: string
   side?: Order['side']
+  class?: string
+}
+
+/** An estimate, as "Estimate order cost before placing" answers it. */
+export interface OrderEstimateInput {
+  symbol: string
+  side: Order['side']
+  type: 'market' | 'limit'
+  quantity?: string
+  notional?: string
+  limit_price?: string
 }
 
 export interface OrderEngine {
@@ -83,7 +103,16 @@ export interface OrderEngine {
   reservedShares(investorId: string, symbol: string): number
   /** Fills `quantity` of a resting order at `price` (how the trigger makes a partially filled order). */
   fillPart(orderId: string, quantity: number, price: number): Order
+  /** Positions at the simulated price, cents (an investor's holdings). */
+  holdingsCents(investorId: string): number
+  /** The investor's holdings, as "List positions for an investor" shows them, by symbol. */
+  positions(investorId: string): Record<string, unknown>[]
+  /** What an order would cost at the simulated price; places nothing. */
+  estimate(investorId: string, input: OrderEstimateInput): Record<string, unknown>
 }
+
+/** `client_order_id` that fills a market order in two halves (Bluum documents no way to cause a partial fill). */
+export const partialFillClientOrderId = 'sandbox_partial_fill'
 
 /** Starting prices: the assets the sandbox lists (more via options or `setPrice`). */
 export const defaultPrices: Readonly<Record<string, number>> = Object.freeze({
@@ -209,7 +238,6 @@ export function createOrderEngine({
   function reject(order: Order, reason: string): Order {
     order.status = 'failed'
     order.failure_reason = reason
-    order.remaining_quantity = '0'
     emit(order)
     return order
   }
@@ -218,6 +246,8 @@ export function createOrderEngine({
     const positions = state.positions.get(order.investor_id) ?? new Map()
     state.positions.set(order.investor_id, positions)
     const position = positions.get(order.symbol) ?? { quantity: 0, costCents: 0 }
+    position.openedAtMs ??= clock.now()
+    position.lastTransactionAtMs = clock.now()
     const cents = toCents(quantity * at)
     const cash = state.cashCents.get(order.investor_id) ?? 0
     if (order.side === 'buy') {
@@ -251,7 +281,8 @@ export function createOrderEngine({
   /** Fills what is left, in two halves in partial-fill mode. */
   function execute(order: Order, at: number): void {
     const left = remaining(order)
-    if (state.partialFills && order.status === 'open' && left > 0) {
+    const inHalves = state.partialFills || order.client_order_id === partialFillClientOrderId
+    if (inHalves && order.status === 'open' && left > 0) {
       fill(order, left / 2, at)
       armSecondHalf(order, partialFillDelayMs)
       return
@@ -358,6 +389,8 @@ export function createOrderEngine({
         metadata: base.metadata,
         investor_id: investorId,
         symbol,
+        class: input.assetClass ?? 'equity',
+        currency: 'USD',
         side: input.side,
         type: input.type,
         time_in_force: input.time_in_force,
@@ -368,15 +401,19 @@ export function createOrderEngine({
         trail_percent: input.trail_percent ?? null,
         trail_price: input.trail_price ?? null,
         extended_hours: input.extended_hours ?? false,
+        client_order_id: input.client_order_id ?? null,
         status: 'pending',
         filled_quantity: '0',
         remaining_quantity: formatQuantity(quantity),
-        average_price: null,
+        average_price: '0.00',
+        commission: input.commission ?? '0.00',
+        commission_type: input.commission_type ?? 'notional',
         submitted_at: isoSeconds(clock.now()),
         filled_at: null,
         cancelled_at: null,
         failure_reason: null,
-        client_order_id: input.client_order_id ?? null,
+        settlement_date: null,
+        bond: null,
       }
       state.orders.set(order.id, order)
       noteRestingOrder(state, order)
@@ -385,9 +422,12 @@ export function createOrderEngine({
         const estimate = toCents(
           quantity * Number(order.limit_price ?? order.stop_price ?? current),
         )
-        // reservedCents() already counts this pending order, so add its own estimate back.
-        const available =
-          (state.cashCents.get(investorId) ?? 0) - reservedCents(investorId) + estimate
+        // reservedCents() already counts this pending order, so add its own estimate back. The
+        // sandbox keeps cash in USD only: another wallet has nothing to pay with.
+        const usd = (input.wallet_currency ?? 'USD') === 'USD'
+        const available = usd
+          ? (state.cashCents.get(investorId) ?? 0) - reservedCents(investorId) + estimate
+          : 0
         if (estimate > available) return reject(order, 'insufficient_buying_power')
       }
 
@@ -406,13 +446,17 @@ export function createOrderEngine({
     list(investorId, filter = {}) {
       findOrThrow(state.investors, investorId, 'investor', 'investor_id')
       const symbol = filter.symbol?.toUpperCase()
+      const status = (o: Order) =>
+        filter.status === undefined ||
+        (filter.status === 'open' ? open.has(o.status) : o.status === filter.status)
       return [...state.orders.values()]
         .filter(
           (o) =>
             o.investor_id === investorId &&
-            (filter.status === undefined || o.status === filter.status) &&
+            status(o) &&
             (symbol === undefined || o.symbol === symbol) &&
-            (filter.side === undefined || o.side === filter.side),
+            (filter.side === undefined || o.side === filter.side) &&
+            (filter.class === undefined || o.class === filter.class),
         )
         .reverse()
     },
@@ -462,5 +506,98 @@ export function createOrderEngine({
       fill(order, Math.min(quantity, remaining(order)), at)
       return order
     },
+    holdingsCents(investorId) {
+      let cents = 0
+      for (const [symbol, p] of state.positions.get(investorId) ?? new Map<string, Position>())
+        if (p.quantity > 0) cents += toCents(p.quantity * price(symbol))
+      return cents
+    },
+    positions(investorId) {
+      findOrThrow(state.investors, investorId, 'investor', 'investor_id')
+      return [...(state.positions.get(investorId) ?? new Map<string, Position>()).entries()]
+        .filter(([, p]) => p.quantity > 1e-12)
+        .map(([symbol, p]) => positionResource(investorId, symbol, p, price(symbol)))
+    },
+    estimate(investorId, input) {
+      findOrThrow(state.investors, investorId, 'investor', 'investor_id')
+      const symbol = input.symbol.trim().toUpperCase()
+      const current = price(symbol)
+      const at = input.type === 'limit' && input.limit_price ? Number(input.limit_price) : current
+      if (input.type === 'limit' && input.limit_price === undefined)
+        throw withParam(new MissingFieldError('limit_price'), 'limit_price')
+      if (input.quantity === undefined && input.notional === undefined)
+        throw withParam(new MissingFieldError('quantity'), 'quantity')
+      if (input.notional !== undefined && (input.side !== 'buy' || input.type !== 'market'))
+        throw withParam(
+          new ValidationError(
+            "Invalid value for 'notional': notional is only estimated for market buys.",
+          ),
+          'notional',
+        )
+      const quantity =
+        input.quantity !== undefined ? Number(input.quantity) : Number(input.notional) / at
+      const totalCents = toCents(quantity * at)
+      const errors: string[] = []
+      if (state.untradable.has(symbol)) errors.push(`Asset '${symbol}' is not tradable.`)
+      if (input.side === 'buy') {
+        const available = (state.cashCents.get(investorId) ?? 0) - reservedCents(investorId)
+        if (totalCents > available) errors.push('Insufficient buying power for this order.')
+      } else {
+        const held = state.positions.get(investorId)?.get(symbol)?.quantity ?? 0
+        if (quantity > held - reservedShares(investorId, symbol) + 1e-9)
+          errors.push('Position insufficient for this sell.')
+      }
+      return {
+        object: 'order_estimate',
+        livemode: false,
+        id: createId('oest'),
+        created: Math.floor(clock.now() / 1000),
+        metadata: {},
+        investor_id: investorId,
+        symbol,
+        currency: 'USD',
+        total_estimated_value: formatCents(totalCents),
+        estimated_price: formatPrice(at),
+        estimated_quantity: formatQuantity(quantity),
+        commission: '0.00',
+        errors,
+      }
+    },
+  }
+}
+
+/** A holding as "List positions for an investor" shows it, valued at `price`. */
+function positionResource(
+  investorId: string,
+  symbol: string,
+  p: Position,
+  price: number,
+): Record<string, unknown> {
+  const value = toCents(p.quantity * price)
+  const stamp = (ms: number | undefined) => (ms === undefined ? null : isoSeconds(ms))
+  return {
+    id: `pos_${investorId.slice(4)}_${symbol.toLowerCase()}`,
+    object: 'position',
+    created: Math.floor((p.openedAtMs ?? 0) / 1000),
+    livemode: false,
+    metadata: {},
+    investor_id: investorId,
+    symbol,
+    asset_id: `asset_${symbol.toLowerCase()}`,
+    class: 'equity',
+    country: 'us',
+    currency: 'USD',
+    quantity: formatQuantity(p.quantity),
+    average_cost_basis: (p.costCents / 100 / p.quantity).toFixed(2),
+    total_cost_basis: formatCents(p.costCents),
+    current_price: formatPrice(price),
+    market_value: formatCents(value),
+    unrealized_pl: formatCents(value - p.costCents),
+    // A percentage with two decimals ("2.56"), as the reference's example shows.
+    unrealized_pl_percent:
+      p.costCents === 0 ? '0.00' : (((value - p.costCents) / p.costCents) * 100).toFixed(2),
+    price_timestamp: stamp(p.lastTransactionAtMs),
+    last_transaction_at: stamp(p.lastTransactionAtMs),
+    updated_at: stamp(p.lastTransactionAtMs) ?? isoSeconds(0),
   }
 }

@@ -4,10 +4,10 @@
  * errors included, minus the HTTP parts (authentication, idempotency, body parsing).
  */
 import type { Resource, SandboxState } from '../core/state.js'
-import type { DocumentService } from './documents.js'
+import { documentResource, type DocumentService } from './documents.js'
 import type { CreateInvestorInput, InvestorService } from './investors.js'
 import type { OrderEngine, PlaceOrderInput } from './orders.js'
-import type { FundingSourceInput, TransferEngine, TransferInput } from './transfers.js'
+import type { ConnectInput, TransferEngine, TransferInput } from './transfers.js'
 import type { TriggerRequest, TriggerStepOptions } from './trigger-plans/index.js'
 
 /** The engines a trigger runs its requests through. */
@@ -27,6 +27,9 @@ type Run = (
   body: Body,
   options: TriggerStepOptions,
 ) => Resource | undefined
+
+/** An API answer (an investor as the API shows it) as a run keeps it. */
+const asResource = (answer: { id?: unknown }) => answer as unknown as Resource
 
 /** Runs `work` with one sandbox setting changed, then puts it back. */
 function withSetting<K extends 'kycMode' | 'partialFills', T>(
@@ -62,15 +65,19 @@ function atPrice<T>(state: SandboxState, symbol: string, price: number | undefin
 export const triggerRequests: Readonly<Record<TriggerRequest, Run>> = Object.freeze({
   'POST /v1/investors': ({ state, investors }, _params, body, options) =>
     withSetting(state, 'kycMode', options.kycMode, () =>
-      investors.create(
-        body as CreateInvestorInput,
-        options.id === undefined ? {} : { id: options.id },
+      asResource(
+        investors.create(
+          body as unknown as CreateInvestorInput,
+          options.id === undefined ? {} : { id: options.id },
+        ),
       ),
     ),
-  'PATCH /v1/investors/{investor_id}': ({ investors }, params, body) =>
-    investors.update(params.investor_id!, body),
-  'POST /v1/investors/{investor_id}/funding-sources': ({ transfers }, params, body) =>
-    transfers.addFundingSource(params.investor_id!, body as unknown as FundingSourceInput),
+  'PATCH /v1/sandbox/investors/{investor_id}': ({ investors }, params, body) =>
+    asResource(investors.update(params.investor_id!, body)),
+  'POST /v1/investors/{investor_id}/funding-sources/connect': ({ transfers }, params, body) => {
+    const connected = transfers.connect(params.investor_id!, body as unknown as ConnectInput)
+    return Array.isArray(connected) ? connected[0] : connected
+  },
   'POST /v1/investors/{investor_id}/deposits': ({ transfers }, params, body) =>
     transfers.deposit(params.investor_id!, body as unknown as TransferInput),
   'POST /v1/investors/{investor_id}/withdrawals': ({ transfers }, params, body) =>
@@ -81,15 +88,18 @@ export const triggerRequests: Readonly<Record<TriggerRequest, Run>> = Object.fre
     ),
   'POST /v1/investors/{investor_id}/orders/{order_id}/cancel': ({ orders }, params) =>
     orders.cancel(params.investor_id!, params.order_id!),
-  'POST /v1/documents': ({ documents }, _params, body) =>
-    documents.submit({
+  'POST /v1/documents': ({ documents }, _params, body) => {
+    const document = documents.submit({
       investor_id: String(body.investor_id),
       document_type: String(body.document_type),
       ...(body.purpose === undefined ? {} : { purpose: String(body.purpose) }),
       // The upload a trigger stands for: a small PDF.
       file: { filename: 'sample.pdf', size: 1024, content_type: 'application/pdf' },
       ...(body.metadata ? { metadata: body.metadata as Record<string, unknown> } : {}),
-    }),
+    })
+    // What the route answers: the flat resource, its id named `document_id`.
+    return documentResource(document) as unknown as Resource
+  },
   'POST /v1/sandbox/transfers/{transfer_id}/complete': ({ transfers }, params) =>
     transfers.complete(params.transfer_id!),
   'POST /v1/sandbox/transfers/{transfer_id}/fail': ({ transfers }, params, body) =>

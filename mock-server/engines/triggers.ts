@@ -97,8 +97,18 @@ const computed: Record<string, ReadonlySet<string>> = {
     'cancelled_at',
   ]),
   transfer: new Set(['id', 'object', 'created', 'livemode', 'status', 'completed_at']),
-  document: new Set(['id', 'object', 'created', 'livemode', 'status', 'reviewed_at', 'file']),
-  kyc: new Set(['object', 'status']),
+  document: new Set([
+    'document_id',
+    'object',
+    'owner_type',
+    'owner_id',
+    'status',
+    'uploaded_at',
+    'file_name',
+    'mime_type',
+    'file_size',
+  ]),
+  kyc: new Set(['object', 'status', 'workflow_status']),
 }
 
 /**

@@ -10,7 +10,8 @@ import { generateWebhookSecret } from '../delivery/signer.js'
 import type { SandboxState, Webhook, WebhookFaults } from '../core/state.js'
 
 export interface CreateWebhookInput {
-  name: string
+  /** Optional: Bluum's current journey page registers without one. */
+  name?: string | null
   url: string
   eventTypeNames: string[]
   description?: string | null
@@ -29,7 +30,8 @@ export interface UpdateWebhookInput {
   url?: string
   description?: string | null
   eventTypeNames?: string[]
-  status?: 'active' | 'inactive'
+  /** `ACTIVE`/`INACTIVE` as the reference writes them, or the resource's lower case. */
+  status?: 'active' | 'inactive' | 'ACTIVE' | 'INACTIVE'
   metadata?: Record<string, unknown>
 }
 
@@ -139,7 +141,7 @@ export function createWebhookService({
       const webhook: Webhook = {
         id: createId('wh'),
         object: 'webhook',
-        name: input.name,
+        name: input.name ?? null,
         url: input.url,
         description: input.description ?? null,
         event_type_names: [...input.eventTypeNames],
@@ -169,8 +171,9 @@ export function createWebhookService({
       if (patch.eventTypeNames !== undefined) webhook.event_type_names = [...patch.eventTypeNames]
       if (patch.metadata !== undefined) webhook.metadata = patch.metadata
       if (patch.status !== undefined) {
-        webhook.status = patch.status
-        if (patch.status === 'active') webhook.disabled_reason = null
+        const status = patch.status.toLowerCase() as Webhook['status']
+        webhook.status = status
+        if (status === 'active') webhook.disabled_reason = null
       }
       return webhook
     },

@@ -16,6 +16,11 @@ export type DeliveryState = DeliveryPhase
 /** A delivery's state: its phase, as the API's `status` and every filter name it. */
 export const deliveryState: (delivery: Delivery) => DeliveryState = deliveryPhase
 
+/** What a webhook is called on screen: its name, or its id (Bluum's `name` is optional). */
+export function webhookLabel(webhook: Pick<Webhook, 'id' | 'name'>): string {
+  return webhook.name ?? webhook.id
+}
+
 /** Can the replay action run on it? Pending deliveries retry by themselves (the API refuses them). */
 export function isReplayable(delivery: Pick<Delivery, 'status'>): boolean {
   return delivery.status === 'delivered' || delivery.status === 'parked'
@@ -128,7 +133,7 @@ export function summarizeDelivery(
  * to one webhook) are placed by their creation time among the logged events.
  */
 export function buildFeed(source: FeedSource, filters: FeedFilters): Feed {
-  const names = new Map(source.webhooks.map((w) => [w.id, w.name]))
+  const names = new Map(source.webhooks.map((w) => [w.id, webhookLabel(w)]))
   const webhookName = (id: string) => names.get(id) ?? `${id} (deleted)`
   const byEvent = new Map<string, Delivery[]>()
   for (const delivery of source.deliveries) {

@@ -31,5 +31,5 @@ export function buildEvent<N extends BluumEventName>(
     event: name,
     timestamp: options.timestamp ?? isoSeconds(now),
     data,
-  } as BluumEvent<N>
+  } as unknown as BluumEvent<N>
 }

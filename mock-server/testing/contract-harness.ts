@@ -23,7 +23,7 @@ import {
   type Sandbox,
   type SandboxOptions,
 } from '../sandbox.js'
-import type { Delivery, DeliveryAttempt, Webhook, WebhookFaults } from '../core/state.js'
+import type { Delivery, DeliveryAttempt, Transfer, Webhook, WebhookFaults } from '../core/state.js'
 import { receiverError } from '../delivery/receiver-error.js'
 import { createInjectTransport } from '../delivery/transport-inject.js'
 import { createHttpTransport } from '../delivery/transport-http.js'
@@ -89,6 +89,12 @@ export interface ContractHarness {
   readonly handlers: HarnessHandlers
   /** Calls the sandbox API with the tenant credentials; resolves `{ status, body }`. */
   api<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>
+  /**
+   * Gives an investor cash, as in Bluum an investor starts with none: a wire deposit of `amount`
+   * (default `'10000.00'`), settled at once (`transfer.deposit.initiated`, then `completed`).
+   * Resolves the deposit.
+   */
+  fund(investorId: string, amount?: string): Promise<Transfer>
   /** Replaces the webhook's faults (duplicates, reorder, delayMs). */
   setFaults(faults: Partial<WebhookFaults>): void
   /** Makes deliveries matching `pattern` fail in the app `times` times (a throwing handler). */
@@ -243,6 +249,14 @@ export async function createContractHarness(
     env,
     webhook,
     handlers,
+    async fund(investorId, amount = '10000.00') {
+      const deposit = sandbox.transfers.deposit(investorId, {
+        amount,
+        method: 'wire',
+        description: 'Funded by the contract harness',
+      })
+      return sandbox.transfers.complete(deposit.id)
+    },
     async api(method, apiPath, body) {
       const response = await fetch(`${baseUrl}${apiPath}`, {
         method,

@@ -1,19 +1,10 @@
-/** Document upload (multipart), listing and retrieval: Bluum's flat `/documents` resource. */
-import { assertInvestorAccess, defineRoute, json, list, type RouteDefinition } from '../route.js'
-import { InvalidFormatError, withParam } from '../../core/errors.js'
+/** Document upload (multipart), listing (cursor-paged) and retrieval: Bluum's flat `/documents`. */
+import { assertInvestorAccess, implement, json, type RouteDefinition } from '../route.js'
+import { documentOperations as ops } from '../../contract/documents.js'
+import { pageSize } from '../../contract/fields.js'
+import { InvalidFormatError, ValidationError, withParam } from '../../core/errors.js'
+import { documentResource } from '../../engines/documents.js'
 import type { Sandbox } from '../../sandbox.js'
-import type { BluumDocument } from '../../core/state.js'
-import { DocumentListQuery, DocumentSchema, DocumentUpload, ListOf } from '../schemas.js'
-
-const tag = 'Documents'
-
-/** Bluum's list filter speaks `ACCEPTED`/`REJECTED`; the resource says `approved`/`rejected`. */
-const statusFilter: Record<string, BluumDocument['status'] | undefined> = {
-  UPLOADED: 'pending',
-  PROCESSING: 'pending',
-  ACCEPTED: 'approved',
-  REJECTED: 'rejected',
-}
 
 /** Multipart clients send `metadata` as a JSON-encoded object, as Bluum's reference says. */
 function parseMetadata(text: string | undefined): Record<string, unknown> | undefined {
@@ -36,71 +27,62 @@ function parseMetadata(text: string | undefined): Record<string, unknown> | unde
 
 export function documentRoutes({ documents }: Sandbox): RouteDefinition[] {
   return [
-    defineRoute({
-      method: 'POST',
-      path: '/documents',
-      operationId: 'uploadDocument',
-      summary: 'Upload a document (multipart: document, document_type, purpose, investor_id)',
-      tag,
-      access: 'investor',
-      bodyType: 'multipart',
-      successStatus: 201,
-      schema: { body: DocumentUpload, response: DocumentSchema },
-      handler: (req) => {
-        const { document: file, metadata, ...fields } = req.body
-        assertInvestorAccess(req.auth, fields.investor_id)
-        const parsed = parseMetadata(metadata)
-        return json(
-          201,
-          documents.submit({
-            ...fields,
-            file,
-            ...(parsed === undefined ? {} : { metadata: parsed }),
-          }),
-        )
-      },
+    implement(ops.uploadDocument, (req) => {
+      const {
+        document: file,
+        metadata,
+        compliance_workflow_id: _w,
+        compliance_check_id: _c,
+        ...fields
+      } = req.body
+      // An investor-scoped key uploads for its own investor, whom it may leave implicit.
+      const investorId =
+        fields.investor_id ?? (req.auth.kind === 'investor' ? req.auth.investorId : undefined)
+      if (investorId !== undefined) assertInvestorAccess(req.auth, investorId)
+      const parsed = parseMetadata(metadata)
+      const document = documents.submit({
+        ...fields,
+        ...(investorId === undefined ? {} : { investor_id: investorId }),
+        file,
+        ...(parsed === undefined ? {} : { metadata: parsed }),
+      })
+      return json(201, documentResource(document))
     }),
-    defineRoute({
-      method: 'GET',
-      path: '/documents',
-      operationId: 'listDocuments',
-      summary: 'List documents (filters: investor_id, purpose, status, document_type)',
-      tag,
-      access: 'investor',
-      schema: { query: DocumentListQuery, response: ListOf(DocumentSchema) },
-      handler: (req) => {
-        const { investor_id, purpose, status, document_type } = req.query
-        // An investor-scoped key sees its own investor's documents only.
-        if (req.auth.kind === 'investor' && req.auth.investorId === undefined)
-          return list(req.url, [], req.query)
-        const owner = req.auth.kind === 'investor' ? req.auth.investorId : investor_id
-        if (investor_id !== undefined) assertInvestorAccess(req.auth, investor_id)
-        const mapped = status === undefined ? undefined : statusFilter[status]
-        const found =
-          status !== undefined && mapped === undefined
-            ? []
-            : documents.list({
-                ...(owner === undefined ? {} : { investor_id: owner }),
-                ...(purpose === undefined ? {} : { purpose }),
-                ...(mapped === undefined ? {} : { status: mapped }),
-                ...(document_type === undefined ? {} : { document_type }),
-              })
-        return list(req.url, found, req.query)
-      },
+    implement(ops.listDocuments, (req) => {
+      const { investor_id, limit = pageSize.default, starting_after, ...filter } = req.query
+      // An investor-scoped key sees its own investor's documents only.
+      if (investor_id !== undefined) assertInvestorAccess(req.auth, investor_id)
+      const owner = req.auth.kind === 'investor' ? req.auth.investorId : investor_id
+      if (req.auth.kind === 'investor' && owner === undefined)
+        return json(200, { data: [], has_more: false })
+      const found = documents.list({
+        ...filter,
+        ...(owner === undefined ? {} : { investor_id: owner }),
+      })
+      let start = 0
+      if (starting_after !== undefined) {
+        const index = found.findIndex((d) => d.document_id === starting_after)
+        if (index < 0)
+          throw withParam(
+            new ValidationError(
+              `Invalid value for 'starting_after': '${starting_after.slice(0, 64)}' is no document of this list; pass the document_id of the last item of the previous page.`,
+            ),
+            'starting_after',
+          )
+        start = index + 1
+      }
+      const page = found.slice(start, start + limit)
+      return json(200, {
+        data: page.map(documentResource),
+        has_more: start + limit < found.length,
+      })
     }),
-    defineRoute({
-      method: 'GET',
-      path: '/documents/:document_id',
-      operationId: 'getDocument',
-      summary: 'Retrieve a document',
-      tag,
-      access: 'investor',
-      schema: { response: DocumentSchema },
-      handler: (req) => {
-        const document = documents.get(req.params.document_id)
-        assertInvestorAccess(req.auth, document.investor_id)
-        return json(200, document)
-      },
+    implement(ops.getDocument, (req) => {
+      const document = documents.get(req.params.document_id)
+      if (document.investor_id !== null) assertInvestorAccess(req.auth, document.investor_id)
+      else if (req.auth.kind === 'investor')
+        assertInvestorAccess(req.auth, `${document.owner_type}:${document.owner_id}`)
+      return json(200, documentResource(document))
     }),
   ]
 }

@@ -1,20 +1,19 @@
-/** Order routes: G3 `/investors/{id}/orders` (`quantity`) and the legacy G2 alias (`qty`). */
-import { defineRoute, json, list, type RouteDefinition } from '../route.js'
-import type { PlaceOrderInput } from '../../engines/orders.js'
-import type { Sandbox } from '../../sandbox.js'
+/**
+ * Trading routes: current-generation orders (`quantity`), estimates and positions, and the older
+ * generation's order routes (`qty`), which answer in their own shape.
+ */
+import { implement, json, list, type ApiResponse, type RouteDefinition } from '../route.js'
 import {
-  LegacyOrderSchema,
-  LegacyPlaceOrderBody,
-  ListOf,
-  OrderListQuery,
-  OrderSchema,
-  PlaceOrderBody,
-} from '../schemas.js'
+  legacyOrderOperations as legacyOps,
+  orderOperations as ops,
+} from '../../contract/orders.js'
+import type { OrderFilter, PlaceOrderInput } from '../../engines/orders.js'
+import type { Sandbox } from '../../sandbox.js'
 import type { Order } from '../../core/state.js'
+import { NotFoundError, withParam } from '../../core/errors.js'
+import { pageSize } from '../../contract/fields.js'
 
-const tag = 'Orders'
-
-/** The legacy route's status words ("Place a new investment order", G2). */
+/** The older route's status words ("Place a new investment order", older generation). */
 const legacyStatus: Record<Order['status'], string> = {
   pending: 'accepted',
   open: 'accepted',
@@ -23,152 +22,104 @@ const legacyStatus: Record<Order['status'], string> = {
   cancelled: 'canceled',
   failed: 'rejected',
 }
+const statusOfLegacy = Object.fromEntries(
+  Object.entries(legacyStatus).map(([status, word]) => [word, status]),
+) as Record<string, Order['status']>
 
 /**
- * The legacy route answers in its own shape, as Bluum's G2 reference shows it: `account_id`,
- * `qty`, `filled_qty`, `remaining_qty`, `canceled_at`, `reject_reason` and its status words.
+ * An order as the older generation shows it: `account_id`, `qty`, `filled_qty`, `remaining_qty`,
+ * `canceled_at`, `reject_reason` and its status words; fields its examples omit when empty are
+ * left out, and it has no resource envelope.
  */
-export function legacyOrder(order: Order) {
+export function legacyOrder(order: Order): Record<string, unknown> {
   return {
     id: order.id,
-    object: order.object,
     account_id: order.investor_id,
     symbol: order.symbol,
-    currency: 'USD',
+    currency: order.currency ?? 'USD',
     qty: order.quantity,
-    notional: order.notional,
+    ...(order.notional === null ? {} : { notional: order.notional }),
     side: order.side,
     type: order.type,
     time_in_force: order.time_in_force,
-    limit_price: order.limit_price,
-    stop_price: order.stop_price,
-    trail_percent: order.trail_percent,
-    trail_price: order.trail_price,
+    ...(order.limit_price === null ? {} : { limit_price: order.limit_price }),
+    ...(order.stop_price === null ? {} : { stop_price: order.stop_price }),
     extended_hours: order.extended_hours,
-    client_order_id: order.client_order_id,
+    ...(order.client_order_id === null ? {} : { client_order_id: order.client_order_id }),
     status: legacyStatus[order.status],
     filled_qty: order.filled_quantity,
     remaining_qty: order.remaining_quantity,
     average_price: order.average_price ?? '0.00',
+    commission: order.commission ?? '0.00',
+    commission_type: order.commission_type ?? 'notional',
     submitted_at: order.submitted_at,
     filled_at: order.filled_at,
     canceled_at: order.cancelled_at,
     reject_reason: order.failure_reason,
-    created: order.created,
-    livemode: order.livemode,
-    metadata: order.metadata,
   }
 }
-const legacy = legacyOrder
 
 export function orderRoutes({ orders }: Sandbox): RouteDefinition[] {
-  const filter = (q: { status?: Order['status']; symbol?: string; side?: Order['side'] }) => ({
-    ...(q.status ? { status: q.status } : {}),
-    ...(q.symbol ? { symbol: q.symbol } : {}),
-    ...(q.side ? { side: q.side } : {}),
-  })
+  const filter = (q: { status?: string; symbol?: string; side?: Order['side']; class?: string }) =>
+    ({
+      ...(q.status ? { status: q.status as Order['status'] } : {}),
+      ...(q.symbol ? { symbol: q.symbol } : {}),
+      ...(q.side ? { side: q.side } : {}),
+      ...(q.class ? { class: q.class } : {}),
+    }) as OrderFilter
   return [
-    defineRoute({
-      method: 'POST',
-      path: '/investors/:investor_id/orders',
-      operationId: 'placeOrder',
-      summary: 'Place an order',
-      tag,
-      access: 'investor',
-      idempotency: 'optional',
-      successStatus: 201,
-      schema: { body: PlaceOrderBody, response: OrderSchema },
-      handler: (req) => json(201, orders.place(req.params.investor_id, req.body)),
+    implement(ops.placeOrder, (req) => {
+      const { class: assetClass, market: _m, isin: _i, figi: _f, country: _c, ...rest } = req.body
+      const input: PlaceOrderInput = assetClass === undefined ? rest : { ...rest, assetClass }
+      return json(201, orders.place(req.params.investor_id, input))
     }),
-    defineRoute({
-      method: 'GET',
-      path: '/investors/:investor_id/orders',
-      operationId: 'listOrders',
-      summary: 'List orders (filters: status, symbol, side)',
-      tag,
-      access: 'investor',
-      schema: { query: OrderListQuery, response: ListOf(OrderSchema) },
-      handler: (req) =>
-        list(req.url, orders.list(req.params.investor_id, filter(req.query)), req.query),
+    implement(ops.listOrders, (req) =>
+      list(req.url, orders.list(req.params.investor_id, filter(req.query)), req.query),
+    ),
+    implement(ops.getOrder, (req) =>
+      json(200, orders.get(req.params.investor_id, req.params.order_id)),
+    ),
+    implement(ops.cancelOrder, (req) =>
+      json(200, orders.cancel(req.params.investor_id, req.params.order_id)),
+    ),
+    implement(ops.estimateOrder, (req) => {
+      const { market: _m, isin: _i, figi: _f, ...input } = req.body
+      return json(200, orders.estimate(req.params.investor_id, input))
     }),
-    defineRoute({
-      method: 'GET',
-      path: '/investors/:investor_id/orders/:order_id',
-      operationId: 'getOrder',
-      summary: 'Retrieve an order',
-      tag,
-      access: 'investor',
-      schema: { response: OrderSchema },
-      handler: (req) => json(200, orders.get(req.params.investor_id, req.params.order_id)),
+    implement(ops.listPositions, (req) => {
+      const symbol = req.query.symbol?.toUpperCase()
+      const found = orders
+        .positions(req.params.investor_id)
+        .filter((p) => symbol === undefined || p.symbol === symbol)
+      return list(req.url, found, req.query)
     }),
-    defineRoute({
-      method: 'POST',
-      path: '/investors/:investor_id/orders/:order_id/cancel',
-      operationId: 'cancelOrder',
-      summary: 'Cancel an open order',
-      tag,
-      access: 'investor',
-      schema: { response: OrderSchema },
-      handler: (req) => json(200, orders.cancel(req.params.investor_id, req.params.order_id)),
+    implement(ops.getPosition, (req) => {
+      const found = orders
+        .positions(req.params.investor_id)
+        .find((p) => p.id === req.params.position_id)
+      if (!found)
+        throw withParam(new NotFoundError('position', req.params.position_id), 'position_id')
+      return json(200, found)
     }),
-    defineRoute({
-      method: 'POST',
-      path: '/trading/accounts/:account_id/orders',
-      operationId: 'placeOrderLegacy',
-      summary: 'Place an order (legacy G2 route, `qty`)',
-      tag,
-      access: 'investor',
-      idempotency: 'optional',
-      successStatus: 201,
-      schema: { body: LegacyPlaceOrderBody, response: LegacyOrderSchema },
-      handler: (req) => {
-        const { qty, ...rest } = req.body
-        const input: PlaceOrderInput = qty === undefined ? rest : { ...rest, quantity: qty }
-        return json(201, legacy(orders.place(req.params.account_id, input, 'qty')))
-      },
+    implement(legacyOps.placeOrderLegacy, (req) => {
+      const { qty, ...rest } = req.body
+      const input: PlaceOrderInput = { ...rest, quantity: qty }
+      return json(201, legacyOrder(orders.place(req.params.account_id, input, 'qty')))
     }),
-    defineRoute({
-      method: 'GET',
-      path: '/trading/accounts/:account_id/orders',
-      operationId: 'listOrdersLegacy',
-      summary: 'List orders (legacy G2 route)',
-      tag,
-      access: 'investor',
-      schema: { query: OrderListQuery, response: ListOf(LegacyOrderSchema) },
-      handler: (req) =>
-        list(req.url, orders.list(req.params.account_id, filter(req.query)).map(legacy), req.query),
+    implement(legacyOps.listOrdersLegacy, (req): ApiResponse => {
+      const { status, limit = pageSize.default, offset = 0, ...rest } = req.query
+      const found = orders.list(req.params.account_id, {
+        ...filter(rest),
+        ...(status ? { status: statusOfLegacy[status] } : {}),
+      })
+      // The older route answers a bare array (its reference shows no envelope).
+      return json(200, found.slice(offset, offset + limit).map(legacyOrder))
     }),
-    defineRoute({
-      method: 'GET',
-      path: '/trading/accounts/:account_id/orders/:order_id',
-      operationId: 'getOrderLegacy',
-      summary: 'Retrieve an order (legacy G2 route)',
-      tag,
-      access: 'investor',
-      schema: { response: LegacyOrderSchema },
-      handler: (req) => json(200, legacy(orders.get(req.params.account_id, req.params.order_id))),
-    }),
-    defineRoute({
-      method: 'POST',
-      path: '/trading/accounts/:account_id/orders/:order_id/cancel',
-      operationId: 'cancelOrderLegacyPost',
-      summary: 'Cancel an open order (legacy G2 route, POST .../cancel)',
-      tag,
-      access: 'investor',
-      schema: { response: LegacyOrderSchema },
-      handler: (req) =>
-        json(200, legacy(orders.cancel(req.params.account_id, req.params.order_id))),
-    }),
-    defineRoute({
-      method: 'DELETE',
-      path: '/trading/accounts/:account_id/orders/:order_id',
-      operationId: 'cancelOrderLegacy',
-      summary: 'Cancel an open order (legacy G2 route)',
-      tag,
-      access: 'investor',
-      schema: { response: LegacyOrderSchema },
-      handler: (req) =>
-        json(200, legacy(orders.cancel(req.params.account_id, req.params.order_id))),
-    }),
+    implement(legacyOps.getOrderLegacy, (req) =>
+      json(200, legacyOrder(orders.get(req.params.account_id, req.params.order_id))),
+    ),
+    implement(legacyOps.cancelOrderLegacy, (req) =>
+      json(200, legacyOrder(orders.cancel(req.params.account_id, req.params.order_id))),
+    ),
   ]
 }

@@ -18,8 +18,9 @@ export const accountPlan = (updated: boolean): TriggerPlan => ({
     ? [
         investorStep(),
         {
-          name: 'update',
-          request: 'PATCH /v1/investors/{investor_id}',
+          // Kept as the investor: the event carries what the update answered.
+          name: 'investor',
+          request: 'PATCH /v1/sandbox/investors/{investor_id}',
           why: 'the profile fields of the data written over the investor',
           params: (run) => ({ investor_id: investorOf(run).id }),
           body: (run) => profileOf(run.overrides),
@@ -38,6 +39,7 @@ export const accountPlan = (updated: boolean): TriggerPlan => ({
           }),
         },
       ],
+  // What the last request answered: the investor as the API shows it.
   emits: { made: 'investor' },
 })
 

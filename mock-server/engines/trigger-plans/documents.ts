@@ -48,7 +48,7 @@ export const documentPlan = (rejected: boolean): TriggerPlan => ({
     ...(rejected ? [rejectNext((run) => text(run.data.rejection_reason))] : []),
     documentUpload('the document the event is about, reviewed at once', documentBody),
   ],
-  emits: { made: 'document', status: rejected ? 'rejected' : 'approved' },
+  emits: { made: 'document', status: rejected ? 'rejected' : 'accepted' },
 })
 
 /** KYC decisions come from a reviewed `KYC` document, as in `document` KYC mode. */

@@ -17,6 +17,12 @@ import {
   text,
 } from './shared.js'
 
+/** A fill price: above 0. */
+const FillPrice = Type.String({
+  pattern: `^(?=.*[1-9])${decimalPattern.slice(1)}`,
+  'x-expected': 'a price above 0 such as "178.50"',
+})
+
 const orderFields = {
   symbol: Type.String({ minLength: 1, maxLength: 12 }),
   side: Literals(['buy', 'sell']),
@@ -26,19 +32,20 @@ const orderFields = {
   notional: OptionalNullable(Decimal),
   limit_price: OptionalNullable(Decimal),
   stop_price: OptionalNullable(Decimal),
-  /** The fill price of a triggered fill (the simulated price is put back afterwards). */
-  average_price: OptionalNullable(
-    Type.String({
-      pattern: `^(?=.*[1-9])${decimalPattern.slice(1)}`,
-      'x-expected': 'a price above 0 such as "178.50"',
-    }),
-  ),
+  /**
+   * The fill price of a triggered fill (the simulated price is put back afterwards); an order
+   * nothing filled shows "0.00", as Bluum's do.
+   */
+  average_price: OptionalNullable(Type.Union([Type.Literal('0.00'), FillPrice])),
   client_order_id: OptionalNullable(Type.String({ maxLength: 128 })),
   metadata: Metadata,
 }
 
 /** What `POST /v1/investors/{investor_id}/orders` takes, as it sits in an order's data. */
 const OrderInput = Type.Object(orderFields)
+
+/** A triggered fill (whole or partial): its `average_price` is the price it fills at. */
+const FilledOrderInput = Type.Object({ ...orderFields, average_price: OptionalNullable(FillPrice) })
 
 /** A triggered `order.rejected` is a buy: Bluum refuses a sell of shares not held up front. */
 const RejectedOrderInput = Type.Object({
@@ -256,7 +263,12 @@ function orderMisfire(event: BluumEventName) {
 }
 
 export const orderPlan = (event: BluumEventName): TriggerPlan => ({
-  input: orderStatusOfEvent(event) === 'failed' ? RejectedOrderInput : OrderInput,
+  input:
+    orderStatusOfEvent(event) === 'failed'
+      ? RejectedOrderInput
+      : orderStatusOfEvent(event) === 'filled' || orderStatusOfEvent(event) === 'partial'
+        ? FilledOrderInput
+        : OrderInput,
   steps: orderSteps(event),
   emits: { made: 'order', status: orderStatusOfEvent(event)!, misfire: orderMisfire(event) },
 })

@@ -10,8 +10,8 @@ import type { Resource, SandboxState } from '../../core/state.js'
 /** The requests a plan can make: Bluum's documented routes and the sandbox's own controls. */
 export type TriggerRequest =
   | 'POST /v1/investors'
-  | 'PATCH /v1/investors/{investor_id}'
-  | 'POST /v1/investors/{investor_id}/funding-sources'
+  | 'PATCH /v1/sandbox/investors/{investor_id}'
+  | 'POST /v1/investors/{investor_id}/funding-sources/connect'
   | 'POST /v1/investors/{investor_id}/deposits'
   | 'POST /v1/investors/{investor_id}/withdrawals'
   | 'POST /v1/investors/{investor_id}/orders'

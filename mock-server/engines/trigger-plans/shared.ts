@@ -2,7 +2,7 @@
 import { Type, type TSchema } from '@sinclair/typebox'
 import { decimalPattern, formatCents } from '../../core/decimal.js'
 import { createId } from '../../core/ids.js'
-import type { Investor, SandboxState } from '../../core/state.js'
+import type { SandboxState } from '../../core/state.js'
 import type { TriggerRun, TriggerStep } from './plan.js'
 
 export const Decimal = Type.String({ pattern: decimalPattern })
@@ -18,7 +18,8 @@ export const Metadata = Type.Optional(Type.Record(Type.String(), Type.Unknown())
 
 export const text = (value: unknown): string | undefined =>
   typeof value === 'string' ? value : undefined
-export const investorOf = (run: TriggerRun) => run.made.investor as Investor
+/** The investor of the run as the sandbox keeps it (a step made the API's view of it). */
+export const investorOf = (run: TriggerRun) => run.read.state.investors.get(run.made.investor!.id)!
 
 /** A copy the stored resource can keep, whatever the caller does with its own object later. */
 export const copied = (value: Record<string, unknown>) =>

@@ -28,7 +28,7 @@ const TransferInput = Type.Object({
 /** The funding source a transfer names, or a new one linked to the investor as a real flow would. */
 const fundingSourceStep: TriggerStep = {
   name: 'fundingSource',
-  request: 'POST /v1/investors/{investor_id}/funding-sources',
+  request: 'POST /v1/investors/{investor_id}/funding-sources/connect',
   why: 'a bank account for the transfer, unless the data names one (which must then exist)',
   when: (run) => run.overrides.funding_source_id === undefined,
   params: (run) => ({ investor_id: investorOf(run).id }),

@@ -31,6 +31,7 @@ import {
   type AttemptView,
   type DeliveryState,
   type HeaderMap,
+  webhookLabel,
 } from '../model.js'
 
 /** What a delivery's detail shows. */
@@ -273,7 +274,7 @@ export function renderDeliveryDetail(view: DeliveryView, nowMs: number, back: st
       <dd class="id">
         ${
           webhook
-            ? html`<a href="${url`/webhooks#${webhook.id}`}">${ellipsis(webhook.name)}</a>
+            ? html`<a href="${url`/webhooks#${webhook.id}`}">${ellipsis(webhookLabel(webhook))}</a>
                 ${ellipsis(webhook.url, 'url-text')}`
             : html`<code>${delivery.webhook_id}</code> (deleted)`
         }
@@ -366,7 +367,7 @@ export const registerDeliveryPages: PageModule = (scope, context) => {
         kind === 'replay'
           ? await context.callApi(
               'POST',
-              url`/webhooks/${delivery.webhook_id}/deliveries/${id}/replay`,
+              url`/sandbox/webhooks/${delivery.webhook_id}/deliveries/${id}/replay`,
               {},
             )
           : await context.callApi('POST', url`/sandbox/deliveries/${id}/retry`)

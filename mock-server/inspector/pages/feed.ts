@@ -29,6 +29,7 @@ import {
   type FeedFilters,
   type FeedPage,
   type FeedRow,
+  webhookLabel,
 } from '../model.js'
 import { deliveryView, renderDeliveryDetail, type DeliveryView } from './delivery.js'
 
@@ -79,12 +80,12 @@ function renderFilters(
       <label for="filter-webhook">Webhook</label>
       <select id="filter-webhook" name="webhook_id">
         <option value="">any</option>
-        ${webhooks.map(
-          (w) =>
-            html`<option value="${w.id}" ${filters.webhookId === w.id ? raw(' selected') : ''}>
-              ${w.name.length > 40 ? `${w.name.slice(0, 39)}…` : w.name}
-            </option>`,
-        )}
+        ${webhooks.map((w) => {
+          const name = webhookLabel(w)
+          return html`<option value="${w.id}" ${filters.webhookId === w.id ? raw(' selected') : ''}>
+            ${name.length > 40 ? `${name.slice(0, 39)}…` : name}
+          </option>`
+        })}
       </select>
     </p>
     <p>

@@ -10,6 +10,7 @@ import { apiError, formBody, type PageModule } from '../context.js'
 import { InspectorInvalidJsonError } from '../errors.js'
 import { html, jsonForScript, raw, url } from '../html.js'
 import { fieldError, renderLayout, type ApiErrorView, type PageFrame } from '../layout.js'
+import { webhookLabel } from '../model.js'
 
 /** A webhook that receives an event, as the trigger form lists it. */
 export interface Receiver {
@@ -31,7 +32,7 @@ export function receiversByEvent(
             w.status === 'active' &&
             w.event_type_names.some((pattern) => matchesSubscription(pattern, name)),
         )
-        .map((w) => ({ id: w.id, name: w.name })),
+        .map((w) => ({ id: w.id, name: webhookLabel(w) })),
     ]),
   )
 }

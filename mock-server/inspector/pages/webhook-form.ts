@@ -10,6 +10,7 @@ import type { Webhook } from '../../core/state.js'
 import { apiError, formBody, type PageModule } from '../context.js'
 import { html, raw, url, type SafeHtml } from '../html.js'
 import { fieldError, renderLayout, type ApiErrorView, type PageFrame } from '../layout.js'
+import { webhookLabel } from '../model.js'
 
 /** What the form holds: a webhook's editable fields, as typed. */
 export interface WebhookFormValues {
@@ -170,10 +171,11 @@ function renderDeleteConfirm(
   webhook: Pick<Webhook, 'id' | 'name' | 'url'>,
   pending: number,
 ): string {
+  const name = webhookLabel(webhook)
   return renderLayout(
-    { ...frame, title: `Delete ${webhook.name}`, current: 'webhooks' },
+    { ...frame, title: `Delete ${name}`, current: 'webhooks' },
     html`<p><a href="/webhooks">← Webhooks</a></p>
-      <h1>Delete <span class="ellipsis">${webhook.name}</span>?</h1>
+      <h1>Delete <span class="ellipsis">${name}</span>?</h1>
       <p>
         <code>${webhook.id}</code> stops receiving events at
         <code class="url-text">${webhook.url}</code>.
@@ -181,7 +183,7 @@ function renderDeleteConfirm(
         Its past deliveries stay listed. This cannot be undone.
       </p>
       <form method="post" action="${url`/webhooks/${webhook.id}/delete`}">
-        <button type="submit" class="danger">Delete ${webhook.name}</button>
+        <button type="submit" class="danger">Delete ${name}</button>
         <a href="${url`/webhooks#${webhook.id}`}">Keep it</a>
       </form>`,
   )
@@ -238,7 +240,7 @@ export const registerWebhookForms: PageModule = (scope, context) => {
     return form(request, reply, {
       webhookId: webhook.id,
       values: {
-        name: webhook.name,
+        name: webhook.name ?? '',
         url: webhook.url,
         description: webhook.description ?? '',
         events: [...webhook.event_type_names],

@@ -17,6 +17,7 @@ import {
   type ApiErrorView,
   type PageFrame,
 } from '../layout.js'
+import { webhookLabel } from '../model.js'
 
 /** A webhook as the webhooks page lists it. */
 export interface WebhookView {
@@ -47,7 +48,8 @@ const overlaps = [
 ] as const
 
 function renderSecret(view: WebhookView, nowMs: number): SafeHtml {
-  const { webhook, revealedSecret } = view
+  const { revealedSecret } = view
+  const webhook = { ...view.webhook, name: webhookLabel(view.webhook) }
   const shown = revealedSecret
     ? html`<output class="secret" id="secret-${webhook.id}" aria-label="Secret of ${webhook.name}"
           ><code>${revealedSecret}</code></output
@@ -70,7 +72,8 @@ function renderSecret(view: WebhookView, nowMs: number): SafeHtml {
 }
 
 function renderWebhook(view: WebhookView, nowMs: number): SafeHtml {
-  const { webhook, parked } = view
+  const { parked } = view
+  const webhook = { ...view.webhook, name: webhookLabel(view.webhook) }
   const active = webhook.status === 'active'
   const parkedText = `Replay ${parked} parked ${parked === 1 ? 'delivery' : 'deliveries'}`
   return html`<article class="webhook" id="${webhook.id}" aria-labelledby="title-${webhook.id}">
@@ -253,9 +256,13 @@ export const registerWebhooksPage: PageModule = (scope, context) => {
 
   scope.post('/webhooks/:webhook_id/rotate', async (request, reply) => {
     const overlap = formBody(request).get('overlap_seconds')
-    const answer = await context.callApi('POST', url`/webhooks/${id(request)}/rotate-secret`, {
-      ...(overlap ? { overlap_seconds: Number(overlap) } : {}),
-    })
+    const answer = await context.callApi(
+      'POST',
+      url`/sandbox/webhooks/${id(request)}/rotate-secret`,
+      {
+        ...(overlap ? { overlap_seconds: Number(overlap) } : {}),
+      },
+    )
     if (answer.status >= 400)
       return sendWebhooksPage(context, request, reply, {
         status: answer.status,
@@ -272,7 +279,7 @@ export const registerWebhooksPage: PageModule = (scope, context) => {
   scope.post('/webhooks/:webhook_id/replay-parked', async (request, reply) => {
     const answer = await context.callApi(
       'POST',
-      url`/webhooks/${id(request)}/deliveries/replay`,
+      url`/sandbox/webhooks/${id(request)}/deliveries/replay`,
       {},
     )
     if (answer.status >= 400)
