@@ -18,6 +18,7 @@ import {
   AckTimeoutError,
   DeliveryInFlightError,
   HandlerFailedError,
+  InboxDatabaseFailedError,
   StoreUnavailableError,
 } from './errors.js'
 import type { CodedError, DeliveryAnswer, HandlerLogger } from './types.js'
@@ -86,6 +87,24 @@ export function storeUnavailable(
   log.error({ err, deliveryId }, `bluum ${store} unreachable`)
   const code = (err as { code?: unknown } | null | undefined)?.code
   return { ok: false, error: new StoreUnavailableError(typeof code === 'string' ? code : 'error') }
+}
+
+/**
+ * 503 with `Retry-After` (when `retryAfterSeconds` > 0): the Postgres inbox's database failed
+ * (unreachable, a connection lost, a serialization failure, a cancelled statement), whether or
+ * not a handler ran; nothing of the delivery committed. Logged at warn: the database's failure,
+ * not a handler's bug (the inbox tells its `onStoreError` too, never `onError`).
+ */
+export function inboxDatabaseFailed(
+  log: HandlerLogger,
+  fields: DeliveryFields,
+  err: unknown,
+  retryAfterSeconds: number,
+): DeliveryAnswer {
+  log.warn({ err, ...fields }, 'bluum inbox database failed: 503, retried')
+  const code = (err as { code?: unknown } | null | undefined)?.code
+  const error = new InboxDatabaseFailedError(typeof code === 'string' ? code : 'error')
+  return retryAfterSeconds > 0 ? { ok: false, error, retryAfterSeconds } : { ok: false, error }
 }
 
 /**

@@ -92,6 +92,11 @@ export const StoreUnavailableError = createError<[string]>(
   'The dedupe store is unreachable (%s); no handler ran, retry later.',
   503,
 )
+export const InboxDatabaseFailedError = createError<[string]>(
+  'BLUUM_STORE_UNAVAILABLE',
+  "The inbox's database failed (%s): nothing of this delivery committed; retry later.",
+  503,
+)
 export const HandlerFailedError = createError<[string, number]>(
   'BLUUM_HANDLER_FAILED',
   'Event %s: %d handler(s) failed; the claim was released so a retry runs them again.',
@@ -119,9 +124,9 @@ export const InboxInvalidOptionError = createError<[string, string]>(
   500,
   TypeError,
 )
-export const InboxSchemaTooNewError = createError<[string, number, number]>(
+export const InboxSchemaTooNewError = createError<[string, number, number, number]>(
   'BLUUM_INBOX_SCHEMA_TOO_NEW',
-  'The inbox schema "%s" is at version %d, newer than version %d that this version of fastify-bluum-webhooks knows. A newer release migrated this database: deploy that release here too, or point this app at another schema.',
+  'The inbox schema "%s" is at version %d, and its version %d is a breaking change for this release of fastify-bluum-webhooks, which knows versions up to %d. A newer release migrated this database: deploy that release here too, or point this app at another schema. (A newer schema whose versions are all non-breaking is accepted.)',
   500,
 )
 export const InboxHandlerIdError = createError<[string]>(
@@ -132,6 +137,11 @@ export const InboxHandlerIdError = createError<[string]>(
 export const InboxTransactionAbortedError = createError(
   'BLUUM_INBOX_TRANSACTION_ABORTED',
   'The handler transaction was aborted by a failed statement whose error a handler caught and ignored; nothing was committed. Let query errors propagate, or use a SAVEPOINT around a statement that may fail.',
+  500,
+)
+export const InboxTransactionClosedError = createError(
+  'BLUUM_INBOX_TRANSACTION_CLOSED',
+  'context.tx was used after its handler run ended (committed, rolled back or timed out): a query that was not awaited, or a handler that kept tx for later. Await every tx.query inside the handler.',
   500,
 )
 export const InboxTaskTimeoutError = createError<[string, string, number]>(

@@ -32,6 +32,10 @@ declare module 'fastify' {
 }
 
 function sendAnswer(reply: FastifyReply, answer: DeliveryAnswer): FastifyReply {
+  // A store that knows when it will be back says so (the Postgres inbox, its database failing).
+  if (!answer.ok && answer.retryAfterSeconds !== undefined) {
+    reply.header('retry-after', String(answer.retryAfterSeconds))
+  }
   return reply
     .code(answerStatus(answer))
     .type('application/json; charset=utf-8')

@@ -32,7 +32,12 @@ export interface DeliveryLogger extends HandlerLogger {
  */
 export type DeliveryAnswer =
   | { readonly ok: true; readonly outcome: 'processed' | 'queued' | 'duplicate' }
-  | { readonly ok: false; readonly error: CodedError }
+  | {
+      readonly ok: false
+      readonly error: CodedError
+      /** How long the sender should wait before its retry, in seconds: the `Retry-After`. */
+      readonly retryAfterSeconds?: number
+    }
 
 /**
  * Fields an inbox adds to every handler's context (`tx` with the Postgres inbox). Empty here;

@@ -71,8 +71,8 @@ export const errorRemedies: Record<string, ErrorRemedy> = {
     fix: 'Nothing: Bluum retries, and the retry finds the first delivery done. Frequent ones mean handlers slower than Bluum retries, or two apps sharing a store.',
   },
   BLUUM_STORE_UNAVAILABLE: {
-    when: 'a delivery: the dedupe store did not answer; no handler ran',
-    fix: "Bring the store back (the log's `cause` says why: Redis down, unreachable, out of memory). Bluum retries the delivery.",
+    when: "a delivery: the dedupe store did not answer (no handler ran), or the Postgres inbox's database failed under it (rolled back)",
+    fix: "Bring the store back (the log's `cause` says why: Redis down, unreachable, out of memory; for the inbox, the SQLSTATE in the message: a lost connection, a deadlock, a statement timeout). Bluum retries the delivery, after the inbox's `Retry-After`; `onStoreError` hears of every inbox database failure.",
   },
   BLUUM_HANDLER_FAILED: {
     when: 'a delivery: a handler threw; the claim was released',
@@ -93,8 +93,8 @@ export const errorRemedies: Record<string, ErrorRemedy> = {
     fix: 'Fix the option the message names (docs/postgres.md lists them with their defaults).',
   },
   BLUUM_INBOX_SCHEMA_TOO_NEW: {
-    when: 'start-up: the inbox schema was migrated by a newer release',
-    fix: 'Deploy the newer release here too, or point this app at another schema; the tables are left as they are.',
+    when: 'start-up: a newer release applied a breaking migration to the inbox schema',
+    fix: 'Deploy the newer release here too, or point this app at another schema; the tables are left as they are. (A newer schema whose versions are all non-breaking is accepted.)',
   },
   BLUUM_INBOX_HANDLER_ID: {
     when: 'start-up, queue mode: a handler without a stable `id`, or an id used twice',
@@ -103,6 +103,10 @@ export const errorRemedies: Record<string, ErrorRemedy> = {
   BLUUM_INBOX_TRANSACTION_ABORTED: {
     when: "a handler's transaction: a failed statement whose error the handler swallowed",
     fix: 'Let query errors propagate, or wrap a statement that may fail in a SAVEPOINT. Nothing was committed; the task is retried.',
+  },
+  BLUUM_INBOX_TRANSACTION_CLOSED: {
+    when: "a handler's `tx.query` after its run ended (committed, rolled back or timed out)",
+    fix: 'Await every `tx.query` inside the handler; a query left running after the handler returned is refused, never run on a connection given back to the pool.',
   },
   BLUUM_INBOX_TASK_TIMEOUT: {
     when: 'queue mode: a task ran longer than `taskTimeoutMs`',
@@ -113,7 +117,7 @@ export const errorRemedies: Record<string, ErrorRemedy> = {
     fix: 'Find what kills the worker process (a crash, out of memory, a kill), fix it, then retry the dead task from the inbox.',
   },
   BLUUM_WORKER_HANDLERS_MODULE: {
-    when: '`bluum-worker --handlers <module>`: the module cannot be imported or has no register function',
+    when: '`bluum-worker --handlers <module>`: the module cannot be imported, has no register function, or its `inboxOptions` cannot apply to a worker',
     fix: 'Point `--handlers` at an ES module whose default (or `registerHandlers`) export registers the handlers. A `.ts` module needs a loader: `node --import tsx node_modules/.bin/bluum-worker …`, or point it at the compiled `.js`.',
   },
 

@@ -9,6 +9,7 @@ import {
   answerStatus,
   duplicate,
   handlersFailed,
+  inboxDatabaseFailed,
   inFlight,
   logHandlersFailed,
   processed,
@@ -98,13 +99,14 @@ const table: Array<
     /dedupe store unreachable/,
   ],
   [
-    'inbox database unavailable',
-    (log) => storeUnavailable(log, 'evt_1', null, 'inbox database'),
+    'inbox database failed',
+    (log) =>
+      inboxDatabaseFailed(log, fields, Object.assign(new Error('conflict'), { code: '40001' }), 60),
     503,
     'BLUUM_STORE_UNAVAILABLE',
-    /unreachable \(error\)/,
-    'error',
-    /inbox database unreachable/,
+    /database failed \(40001\): nothing of this delivery committed/,
+    'warn',
+    /inbox database failed/,
   ],
   [
     'ack timeout',
@@ -157,4 +159,11 @@ t.test('the successes are shared frozen answers: nothing is allocated per delive
   const { log } = recordingLog()
   t.equal(processed(log, fields), processed(log, fields))
   t.ok(Object.isFrozen(duplicate(log, fields)))
+})
+
+t.test("the inbox database's 503 carries its Retry-After, unless it is 0", async (t) => {
+  const { log } = recordingLog()
+  t.match(inboxDatabaseFailed(log, fields, null, 60), { ok: false, retryAfterSeconds: 60 })
+  t.notOk('retryAfterSeconds' in inboxDatabaseFailed(log, fields, null, 0), 'none at 0')
+  t.notOk('retryAfterSeconds' in storeUnavailable(log, 'evt_1', null), 'not the dedupe store')
 })

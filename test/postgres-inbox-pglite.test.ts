@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs'
 import t from 'tap'
-import { migrationSql } from '../plugin/postgres/index.js'
+import { INBOX_SCHEMA_VERSION, migrationSql } from '../plugin/postgres/index.js'
 import { startPgliteBackend, type InboxBackend } from './helpers/inbox-backends.js'
 import { inboxSuite } from './helpers/inbox-suite.js'
 
@@ -26,16 +26,10 @@ t.test(
     const sql = /```sql\n([\s\S]*?)```/.exec(docs)?.[1]
     t.equal(sql, migrationSql('bluum_inbox'))
     const schema = 'docs_' + process.pid
-    const { PGlite } = await import('@electric-sql/pglite')
-    void PGlite
-    await backend.query('select 1')
+    // Applied as one script, the way a migration tool runs a file.
+    await backend.exec(migrationSql(schema))
     const own = backend.inbox({ schema, migrate: false })
-    for (const statement of migrationSql(schema)
-      .split(/;\n/)
-      .filter((s) => s.trim())) {
-      await backend.query(statement)
-    }
-    t.equal(await own.migrate(), 1, 'migrate() finds version 1 and has nothing to do')
+    t.equal(await own.migrate(), INBOX_SCHEMA_VERSION, 'migrate() finds it current')
   },
 )
 
@@ -43,9 +37,46 @@ t.test('createPostgresInbox refuses a task timeout that is not a positive intege
   for (const taskTimeoutMs of [0, -1, 1.5, '60000', Number.NaN]) {
     t.throws(
       () => backend.inbox({ taskTimeoutMs: taskTimeoutMs as number }),
-      { code: 'BLUUM_INBOX_INVALID_OPTION', message: /"taskTimeoutMs": expected an integer >= 1/ },
+      {
+        code: 'BLUUM_INBOX_INVALID_OPTION',
+        message: /"taskTimeoutMs": expected a positive integer, received /,
+      },
       String(taskTimeoutMs),
     )
+  }
+  t.end()
+})
+
+t.test('createPostgresInbox refuses options it cannot honour, naming them', (t) => {
+  const rows: Array<[string, Record<string, unknown>, RegExp]> = [
+    [
+      'a lease no longer than the timeout',
+      { taskTimeoutMs: 1000, leaseMs: 1000 },
+      /"leaseMs": must be longer than taskTimeoutMs \(1000\)/,
+    ],
+    [
+      'an unknown option',
+      { maxAtempts: 3 },
+      /"maxAtempts": not an option of createPostgresInbox; did you mean "maxAttempts"\?/,
+    ],
+    [
+      'a mode',
+      { mode: 'inline' },
+      /"mode": expected one of "queue", "transactional", received the string "inline"/,
+    ],
+    [
+      'a negative Retry-After',
+      { retryAfterSeconds: -1 },
+      /"retryAfterSeconds": expected an integer >= 0/,
+    ],
+    [
+      'an observer that is not a function',
+      { onStoreError: 'log' },
+      /"onStoreError": expected a function/,
+    ],
+  ]
+  for (const [name, options, message] of rows) {
+    t.throws(() => backend.inbox(options), { code: 'BLUUM_INBOX_INVALID_OPTION', message }, name)
   }
   t.end()
 })

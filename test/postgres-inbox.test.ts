@@ -7,7 +7,12 @@ import Fastify from 'fastify'
 import pg from 'pg'
 import t from 'tap'
 import bluumWebhooks from '../plugin/index.js'
-import { createPostgresInbox, startInboxWorker } from '../plugin/postgres/index.js'
+import {
+  createPostgresInbox,
+  startInboxWorker,
+  type InboxStoreErrorInfo,
+} from '../plugin/postgres/index.js'
+import { errorText } from '../plugin/postgres/store-failure.js'
 import { deliver } from './helpers/app.js'
 import { startPostgresBackend, type InboxBackend } from './helpers/inbox-backends.js'
 import { inboxApp, inboxSuite, until, writeEffect } from './helpers/inbox-suite.js'
@@ -21,34 +26,225 @@ t.teardown(() => backend.close())
 
 inboxSuite(t, () => backend)
 
-t.test('database unreachable: 503 BLUUM_STORE_UNAVAILABLE and no handler ran', async (t) => {
-  // A pool on a port nobody listens on (the test server's port + a closed one is not guaranteed
-  // free, so take a port from a server that was just closed).
-  const { createServer } = await import('node:net')
-  const port = await new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port
-      s.close(() => resolve(p))
+t.test(
+  'database unreachable: 503 BLUUM_STORE_UNAVAILABLE with Retry-After, no handler ran',
+  async (t) => {
+    // A pool on a port nobody listens on: taken from a server that was just closed.
+    const { createServer } = await import('node:net')
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port
+        s.close(() => resolve(p))
+      })
     })
+    const pool = new pg.Pool({ connectionString: `postgres://postgres@127.0.0.1:${port}/postgres` })
+    t.teardown(() => pool.end())
+    for (const mode of ['queue', 'transactional'] as const) {
+      let runs = 0
+      const storeErrors: InboxStoreErrorInfo[] = []
+      const app = Fastify()
+      t.teardown(() => app.close())
+      await app.register(bluumWebhooks, {
+        secret: TEST_SECRET,
+        inbox: createPostgresInbox({
+          pool,
+          mode,
+          migrate: false,
+          concurrency: 0,
+          retryAfterSeconds: 30,
+          onStoreError: (_error, info) => void storeErrors.push(info),
+        }),
+      })
+      app.bluum.on('order.filled', async () => void runs++, { id: 'a' })
+      const res = await deliver(
+        app,
+        signedDelivery({ body: orderFilled(), id: `evt_down_${mode}` }),
+      )
+      t.equal(res.statusCode, 503, mode)
+      t.equal(res.json().code, 'BLUUM_STORE_UNAVAILABLE')
+      t.match(res.json().message, /ECONNREFUSED/)
+      t.equal(res.headers['retry-after'], '30', 'the configured Retry-After')
+      t.same(storeErrors, [
+        { during: 'delivery', deliveryId: `evt_down_${mode}`, event: 'order.filled' },
+      ])
+      t.equal(runs, 0)
+    }
+  },
+)
+
+/**
+ * Database failures under a handler, on a real server: each answered 503 in transactional mode
+ * and given back in queue mode, the handler having caught the error and gone on; never onError.
+ */
+const storeFailures = [
+  {
+    name: 'the connection is lost mid-handler (its session ended)',
+    pool: () => backend.pool!,
+    statement: 'select pg_terminate_backend(pg_backend_pid())',
+    code: /57P01|Connection terminated/,
+  },
+  {
+    name: "a statement cut by the database's statement_timeout",
+    pool: () => {
+      const pool = new pg.Pool({
+        connectionString: backend.server!.url,
+        options: '-c statement_timeout=100',
+      })
+      pool.on('error', () => {})
+      return pool
+    },
+    statement: 'select pg_sleep(5)',
+    code: /57014/,
+  },
+]
+
+for (const failure of storeFailures) {
+  for (const mode of ['transactional', 'queue'] as const) {
+    t.test(`${mode}: ${failure.name} is a store failure, not the handler's`, async (t) => {
+      const pool = failure.pool()
+      if (pool !== backend.pool) t.teardown(() => pool.end())
+      const schema = await backend.freshSchema()
+      let failing = true
+      const reported: unknown[] = []
+      const storeErrors: Array<{ message: string; info: InboxStoreErrorInfo }> = []
+      const inbox = createPostgresInbox({
+        pool,
+        schema,
+        mode,
+        pollIntervalMs: 50,
+        backoffBaseMs: 10,
+        maxAttempts: 1,
+        onStoreError: (error, info) => void storeErrors.push({ message: errorText(error), info }),
+      })
+      const app = Fastify()
+      t.teardown(() => app.close())
+      await app.register(bluumWebhooks, { secret: TEST_SECRET, inbox })
+      const write = writeEffect(schema, 'a')
+      app.bluum.on(
+        'order.filled',
+        async (event, context) => {
+          await write(event, context)
+          if (!failing) return
+          failing = false
+          await context.tx.query(failure.statement).catch(() => {})
+          // Goes on as if nothing happened.
+          await context.tx.query('select 1').catch(() => {})
+        },
+        { id: 'a' },
+      )
+      app.bluum.onError((error) => void reported.push(error))
+      await app.ready()
+      const delivery = signedDelivery({ body: orderFilled(), id: `evt_store_${mode}` })
+      const effects = () => backend.query(`select delivery_id from ${schema}.effects`)
+      if (mode === 'transactional') {
+        const res = await deliver(app, delivery)
+        t.equal(res.statusCode, 503)
+        t.equal(res.json().code, 'BLUUM_STORE_UNAVAILABLE')
+        t.ok(res.headers['retry-after'], 'with Retry-After')
+        t.same(await effects(), [], 'rolled back')
+        t.equal((await deliver(app, delivery)).statusCode, 200, "Bluum's retry succeeds")
+      } else {
+        t.equal((await deliver(app, delivery)).statusCode, 200)
+        await until(async () => (await inbox.stats()).tasks.done === 1)
+        t.match(
+          (await inbox.list())[0],
+          { state: 'done', attempts: 1 },
+          'given back without counting the attempt (maxAttempts is 1)',
+        )
+      }
+      t.same(await effects(), [{ delivery_id: `evt_store_${mode}` }], 'one effect')
+      t.same(reported, [], 'never reported to onError')
+      t.equal(storeErrors.length, 1)
+      t.match(storeErrors[0], {
+        message: failure.code,
+        info: { during: mode === 'queue' ? 'task' : 'delivery', deliveryId: `evt_store_${mode}` },
+      })
+    })
+  }
+}
+
+t.test('a pool closed under the app: 503 store failure, not a crash', async (t) => {
+  const pool = new pg.Pool({ connectionString: backend.server!.url })
+  const schema = await backend.freshSchema()
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(bluumWebhooks, {
+    secret: TEST_SECRET,
+    inbox: createPostgresInbox({ pool, schema, mode: 'transactional' }),
   })
-  const pool = new pg.Pool({ connectionString: `postgres://postgres@127.0.0.1:${port}/postgres` })
-  t.teardown(() => pool.end())
-  for (const mode of ['queue', 'transactional'] as const) {
-    let runs = 0
+  app.bluum.on('order.filled', async () => {})
+  await pool.end()
+  const res = await deliver(app, signedDelivery({ body: orderFilled() }))
+  t.equal(res.statusCode, 503)
+  t.match(res.json(), {
+    code: 'BLUUM_STORE_UNAVAILABLE',
+    message: /database failed \(error\): nothing of this delivery committed/,
+  })
+})
+
+t.test(
+  'the inbox guards the pool it is given: an idle connection the server drops ends nothing',
+  async (t) => {
+    const pool = new pg.Pool({ connectionString: backend.server!.url, max: 3 })
+    t.teardown(() => pool.end())
+    t.equal(pool.listenerCount('error'), 0, 'the app added no listener, as in the docs')
+    const storeErrors: InboxStoreErrorInfo[] = []
+    const schema = await backend.freshSchema()
     const app = Fastify()
-    t.teardown(() => app.close())
     await app.register(bluumWebhooks, {
       secret: TEST_SECRET,
-      inbox: createPostgresInbox({ pool, mode, migrate: false, concurrency: 0 }),
+      inbox: createPostgresInbox({
+        pool,
+        schema,
+        mode: 'transactional',
+        onStoreError: (_error, info) => void storeErrors.push(info),
+      }),
     })
-    app.bluum.on('order.filled', async () => void runs++, { id: 'a' })
-    const res = await deliver(app, signedDelivery({ body: orderFilled() }))
-    t.equal(res.statusCode, 503, mode)
-    t.equal(res.json().code, 'BLUUM_STORE_UNAVAILABLE')
-    t.match(res.json().message, /ECONNREFUSED/)
-    t.equal(runs, 0)
-  }
-})
+    app.bluum.on('order.filled', async () => {})
+    t.equal(pool.listenerCount('error'), 1, 'the inbox listens while it runs')
+    // Three idle connections in the pool, then the server ends their sessions.
+    const clients = await Promise.all([pool.connect(), pool.connect(), pool.connect()])
+    const pids = clients.map((c) => (c as unknown as { processID: number }).processID)
+    for (const client of clients) client.release()
+    await backend.query('select pg_terminate_backend(pid) from unnest($1::int[]) as pid', [pids])
+    await until(() => storeErrors.length === 3)
+    t.same(storeErrors, Array(3).fill({ during: 'idle-connection' }))
+    t.equal((await deliver(app, signedDelivery({ body: orderFilled() }))).statusCode, 200)
+    await app.close()
+    t.equal(pool.listenerCount('error'), 0, 'and lets go of the pool when the app closes')
+  },
+)
+
+t.test(
+  'queue: concurrent deliveries share one statement, and one the database refuses fails alone',
+  async (t) => {
+    const { app, inbox, schema } = await inboxApp(
+      t,
+      backend,
+      { mode: 'queue', concurrency: 0 },
+      (app) => app.bluum.on('order.filled', async () => {}, { id: 'a' }),
+    )
+    // PostgreSQL's jsonb refuses a NUL character (22P05): that delivery's data, not the database.
+    const refused = signedDelivery({
+      body: orderFilled({ symbol: 'NUL\u0000' }),
+      id: 'evt_batch_refused',
+    })
+    const fine = Array.from({ length: 9 }, (_, i) =>
+      signedDelivery({ body: orderFilled(), id: `evt_batch_${i}` }),
+    )
+    const answers = await Promise.all([...fine, refused].map((d) => deliver(app, d)))
+    t.same(
+      answers.map((a) => a.statusCode),
+      [...Array(9).fill(200), 503],
+    )
+    t.match(answers[9]!.json().message, /22P05/)
+    t.equal((await inbox.stats()).events, 9, 'the nine others are stored')
+    const [row] = await backend.query<{ n: number }>(
+      `select count(*)::int as n from ${schema}.tasks`,
+    )
+    t.equal(row!.n, 9, 'with their tasks')
+  },
+)
 
 t.test(
   'a PostgreSQL restart in the middle of a run loses no task and repeats no effect',
@@ -113,7 +309,7 @@ t.test(
     const { app, effects, inbox } = await inboxApp(
       t,
       backend,
-      { mode: 'queue', taskTimeoutMs: 300, maxAttempts: 1 },
+      { mode: 'queue', taskTimeoutMs: 300, leaseMs: 600_000, maxAttempts: 1 },
       (app, schema) => {
         const write = writeEffect(schema, 'a')
         app.bluum.on(
@@ -145,9 +341,9 @@ t.test(
 t.test(
   'concurrent workers run each task on its first take: no task waits out its lease because another worker glanced at it',
   async (t) => {
-    // Before the fix a worker's take statement could hold, for an instant, the row lock of a task
-    // another worker had just taken; that worker skipped its own task and left it to its lease.
-    const count = 2000
+    // Eight loops taking from one backlog at once: a task is taken by exactly one of them, runs
+    // on that take, and no loop's take leaves another's task to wait out its lease.
+    const count = 500
     const { app, inbox, schema, effects } = await inboxApp(
       t,
       backend,

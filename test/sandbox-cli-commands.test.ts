@@ -71,7 +71,7 @@ t.test(
     const lines = parked.stdout.trim().split('\n')
     t.match(
       lines[0],
-      /^DELIVERY +WEBHOOK +EVENT +EVENT ID +PHASE +ATTEMPTS +LAST ANSWER +NEXT RETRY$/,
+      /^DELIVERY +WEBHOOK +EVENT +EVENT ID +STATUS +ATTEMPTS +LAST ANSWER +NEXT RETRY$/,
     )
     t.equal(lines.length, 3, 'a header and two deliveries')
     t.match(

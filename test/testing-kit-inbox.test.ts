@@ -84,7 +84,7 @@ t.test('waitForProcessed resolves once the queued tasks are done, not at the ack
   const both = await harness.waitForProcessed('order.filled', { inbox, count: 2 })
   t.same(both.map((d) => d.event_id).sort(), [first.id, second.id].sort())
   t.same(await fills('kit_ok'), [first.id, second.id].sort(), 'each fill recorded once')
-  t.same((await inbox.stats()).tasks, { pending: 0, done: 2, dead: 0 })
+  t.same((await inbox.stats()).tasks, { pending: 0, running: 0, done: 2, dead: 0 })
 })
 
 t.test('waitForProcessed rejects with BLUUM_HARNESS_NOT_PROCESSED on a dead task', async (t) => {

@@ -68,7 +68,7 @@ async function routingLandsOnce(t: Test, database: Partial<BasicAppOptions>) {
   while ((await app.inbox.stats()).tasks.done < deliveries.length) {
     await new Promise((resolve) => setTimeout(resolve, 10))
   }
-  t.same((await app.inbox.stats()).tasks, { pending: 0, done: 4, dead: 0 })
+  t.same((await app.inbox.stats()).tasks, { pending: 0, running: 0, done: 4, dead: 0 })
   t.match(await app.db.notifications('inv_1'), [
     { order_id: 'ord_01j9x8m2k7qpzwv3t5r6y8n0ab', message: /AAPL was filled at 178.50/ },
   ])

@@ -60,6 +60,8 @@ declare module 'fastify' {
 /** A pool on DATABASE_URL, or an in-process PGlite; closed with the app. */
 async function openDatabase(options: BasicAppOptions) {
   if (options.databaseUrl) {
+    // No 'error' listener needed: the inbox listens on its pool, so an idle connection that a
+    // database restart drops is logged (at warn) instead of ending the process.
     const pool = new pg.Pool({ connectionString: options.databaseUrl })
     return { sql: pool as Sql, inbox: { pool }, close: () => pool.end() }
   }

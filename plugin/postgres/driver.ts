@@ -3,8 +3,15 @@
  *
  * Structural types only: neither `pg` nor `@electric-sql/pglite` is imported, so both stay
  * optional peers and whichever the app passes in is used as it is.
+ *
+ * A transaction here opens at its first statement (or at once when asked): a queued handler that
+ * calls another service before it writes holds no connection while it waits. Every statement's
+ * failure is sorted as it happens (store-failure.ts): the first one that is the database's, not
+ * the statement's, sticks to the transaction, so a handler that catches it and goes on cannot
+ * make it commit or pass for a handler bug.
  */
-import { InboxTransactionAbortedError } from '../errors.js'
+import { InboxTransactionAbortedError, InboxTransactionClosedError } from '../errors.js'
+import { isConnectionError, isStoreFailure } from './store-failure.js'
 
 /** The rows of one statement. */
 export interface InboxQueryResult<R> {
@@ -28,19 +35,28 @@ export interface InboxTransaction {
 /** What the inbox needs of a `pg.Pool` (node-postgres). */
 export interface PgPoolLike {
   connect(): Promise<PgClientLike>
+  /** The pool's `'error'` event (an idle connection failed); guarded by the inbox while it runs. */
+  on?(event: 'error', listener: (error: Error) => void): unknown
+  removeListener?(event: 'error', listener: (error: Error) => void): unknown
 }
 
 /** What the inbox needs of a `pg.PoolClient`. */
 export interface PgClientLike {
   query(
-    text: string,
+    text: string | { name: string; text: string; values?: unknown[] },
     values?: unknown[],
-  ): Promise<{ rows: unknown[]; rowCount: number | null; command: string }>
+  ): Promise<PgResultLike | PgResultLike[]>
   release(destroy?: Error | boolean): void
   on(event: 'notification', listener: (message: { channel: string }) => void): unknown
   on(event: 'error', listener: (error: Error) => void): unknown
   removeAllListeners(event?: string): unknown
   removeListener(event: 'error', listener: (error: Error) => void): unknown
+}
+
+interface PgResultLike {
+  rows: unknown[]
+  rowCount: number | null
+  command: string
 }
 
 /** What the inbox needs of a `PGlite` instance. */
@@ -53,111 +69,297 @@ export interface PGliteLike {
 /** What the inbox needs of a PGlite transaction. */
 export interface PGliteTransactionLike {
   query<R>(text: string, values?: unknown[]): Promise<{ rows: R[]; affectedRows?: number }>
+  exec(script: string): Promise<unknown>
 }
 
-/** A bound on one transaction's work (queue-mode tasks: `taskTimeoutMs`). */
-export interface TransactionDeadline {
-  /** Time from BEGIN after which the transaction is abandoned, in ms. */
-  readonly timeoutMs: number
-  /** The error the transaction rejects with, and every later query of the abandoned `tx`. */
-  readonly error: () => Error
+/** One transaction of the inbox (internal): its `tx` is what handlers get. */
+export interface Transaction {
+  /** The handler's view: queries only. */
+  readonly tx: InboxTransaction
+  /** True once a statement opened it (always, when begun eager). */
+  readonly opened: boolean
+  /** The first failure of one of its statements that was the database's, not the statement's. */
+  readonly storeFailure: Error | undefined
+  /** Runs a whole SQL script (several statements, no parameters) in the transaction. */
+  exec(script: string): Promise<void>
+  /**
+   * Runs `text` as the last statement of the transaction and commits; when no statement opened
+   * it, runs `text` alone (its own implicit transaction), with nothing to commit. Rejects with
+   * the sticky store failure, else `BLUUM_INBOX_TRANSACTION_ABORTED`, when the transaction was
+   * aborted by a statement a handler caught.
+   */
+  commit<R = Record<string, unknown>>(
+    text?: string,
+    values?: readonly unknown[],
+    options?: CommitOptions,
+  ): Promise<InboxQueryResult<R> | undefined>
+  /** Rolls back what it opened and gives its connection back. Never rejects. */
+  rollback(): Promise<void>
+  /**
+   * Refuses every later statement with `reason` and ends the transaction at once: on a server,
+   * its session is ended from another connection, so even a statement that never returns stops
+   * and its locks go. Never rejects.
+   */
+  abandon(reason: Error): Promise<void>
+}
+
+/** Options of a transaction's last statement. */
+export interface CommitOptions {
+  /**
+   * Its parameters are integers (ids, counts): on node-postgres the statement is sent with the
+   * COMMIT in one round trip, its values written in as literals.
+   */
+  readonly integers?: boolean
+}
+
+/** Options of one statement run outside a transaction. */
+export interface QueryOptions {
+  /** A name for a server-side prepared statement (node-postgres; PGlite ignores it). */
+  readonly name?: string
 }
 
 export interface SqlDriver {
   /** One statement outside any transaction. */
-  query<R>(text: string, values?: readonly unknown[]): Promise<InboxQueryResult<R>>
-  /**
-   * Runs `work` in one transaction on one connection: commit when it resolves, else rollback.
-   * With a `deadline`, work still running when it passes is abandoned: the transaction is rolled
-   * back (its row locks released, even under a statement that never returns), the call rejects
-   * with `deadline.error()`, and the `tx` the work holds refuses every later query with it.
-   */
-  transaction<T>(
-    work: (tx: InboxTransaction) => Promise<T>,
-    deadline?: TransactionDeadline,
-  ): Promise<T>
+  query<R>(
+    text: string,
+    values?: readonly unknown[],
+    options?: QueryOptions,
+  ): Promise<InboxQueryResult<R>>
+  /** A transaction, opened by its first statement, or at once with `eager`. */
+  begin(options?: { eager?: boolean }): Promise<Transaction>
   /** Calls `onNotify` on every NOTIFY on `channel`; `onLost` once if the listening connection dies. */
   listen(
     channel: string,
     onNotify: () => void,
     onLost: (error: Error) => void,
   ): Promise<() => Promise<void>>
+  /**
+   * Listens to the pool's `'error'` events (an idle connection the server dropped) until the
+   * returned function is called: without a listener, node-postgres ends the process.
+   */
+  guard(onIdleError: (error: Error) => void): () => void
   /** True for PGlite: one connection, every transaction serialised. */
   readonly embedded: boolean
 }
 
+/** Runs `work` in one transaction: commit when it resolves, else roll back. */
+export async function inTransaction<T>(
+  driver: SqlDriver,
+  work: (transaction: Transaction) => Promise<T>,
+): Promise<T> {
+  const transaction = await driver.begin({ eager: true })
+  let result: T
+  try {
+    result = await work(transaction)
+  } catch (error) {
+    await transaction.rollback()
+    throw error
+  }
+  await transaction.commit()
+  return result
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error))
+}
+
+function last(result: PgResultLike | PgResultLike[]): PgResultLike {
+  return Array.isArray(result) ? (result.at(-1) as PgResultLike) : result
+}
+
 /** A driver over a node-postgres pool; the pool stays the app's to end. */
 export function createPgDriver(pool: PgPoolLike): SqlDriver {
-  function wrap(client: PgClientLike, abandoned?: () => Error | undefined): InboxTransaction {
-    return {
-      async query<R>(text: string, values?: readonly unknown[]) {
-        const reason = abandoned?.()
-        if (reason) throw reason
-        const result = await client.query(text, values as unknown[] | undefined)
-        return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 }
+  /** Releases a client: destroyed when it failed, or back to the pool. */
+  function release(client: PgClientLike, onError: (e: Error) => void, broken: Error | undefined) {
+    client.removeListener('error', onError)
+    client.release(broken)
+  }
+
+  async function begin(options: { eager?: boolean } = {}): Promise<Transaction> {
+    let client: PgClientLike | undefined
+    let opening: Promise<PgClientLike> | undefined
+    let released = false
+    // The connection failed (its 'error' event, or a failure with no SQLSTATE): destroy it.
+    let broken: Error | undefined
+    let abandoned: Error | undefined
+    let storeFailure: Error | undefined
+    let finished = false
+    // A checked-out client emits 'error' when the server ends the session between two queries
+    // (a restart, an admin kill); without a listener that would end the process.
+    const onError = (error: Error) => void (broken ??= error)
+
+    function note(error: unknown): void {
+      if (abandoned !== undefined) return
+      if (isConnectionError(error)) broken ??= asError(error)
+      if (isStoreFailure(error, broken !== undefined)) storeFailure ??= asError(error)
+    }
+
+    function giveBack(): void {
+      if (released || client === undefined) return
+      released = true
+      release(client, onError, broken)
+    }
+
+    function open(): Promise<PgClientLike> {
+      opening ??= (async () => {
+        const connected = await pool.connect()
+        client = connected
+        connected.on('error', onError)
+        if (abandoned !== undefined) {
+          giveBack()
+          throw abandoned
+        }
+        await connected.query('begin')
+        return connected
+      })()
+      return opening
+    }
+
+    async function run(text: string, values?: readonly unknown[]): Promise<PgResultLike> {
+      if (abandoned !== undefined) throw abandoned
+      if (finished) throw new InboxTransactionClosedError()
+      try {
+        const connected = await open()
+        if (abandoned !== undefined) throw abandoned
+        return last(await connected.query(text, values as unknown[] | undefined))
+      } catch (error) {
+        note(error)
+        throw error
+      }
+    }
+
+    /** The error a commit of an aborted transaction stands for. */
+    const aborted = () => storeFailure ?? new InboxTransactionAbortedError()
+
+    const transaction: Transaction = {
+      tx: {
+        async query<R>(text: string, values?: readonly unknown[]) {
+          const result = await run(text, values)
+          return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 }
+        },
+      },
+      get opened() {
+        return opening !== undefined
+      },
+      get storeFailure() {
+        return storeFailure
+      },
+      async exec(script) {
+        await run(script)
+      },
+      async commit<R>(text?: string, values?: readonly unknown[], options?: CommitOptions) {
+        if (abandoned !== undefined) throw abandoned
+        if (finished) throw new InboxTransactionClosedError()
+        if (opening === undefined) {
+          finished = true
+          if (text === undefined) return undefined
+          return driver.query<R>(text, values)
+        }
+        if (storeFailure !== undefined) {
+          await transaction.rollback()
+          throw storeFailure
+        }
+        let connected: PgClientLike
+        try {
+          connected = await opening
+        } catch (error) {
+          finished = true
+          giveBack()
+          throw storeFailure ?? error
+        }
+        finished = true
+        try {
+          let result: PgResultLike | undefined
+          let commit: PgResultLike | undefined
+          if (text !== undefined) {
+            // With integer parameters only (a task's done mark), the statement and the COMMIT
+            // go in one simple query: one round trip less per task.
+            const inlined = options?.integers ? inlineIntegers(text, values) : undefined
+            try {
+              if (inlined === undefined) {
+                result = last(await connected.query(text, values as unknown[] | undefined))
+              } else {
+                const both = await connected.query(`${inlined};\ncommit`)
+                ;[result, commit] = Array.isArray(both) ? both : [both, undefined]
+              }
+            } catch (error) {
+              note(error)
+              await connected.query('rollback').catch((e: Error) => void (broken ??= e))
+              // 25P02: a statement of a handler failed and the handler went on.
+              throw (error as { code?: unknown }).code === '25P02' ? aborted() : error
+            }
+          }
+          if (commit === undefined) {
+            try {
+              commit = last(await connected.query('commit'))
+            } catch (error) {
+              note(error)
+              throw error
+            }
+          }
+          // COMMIT of an aborted transaction succeeds as ROLLBACK in PostgreSQL: say so.
+          if (commit.command === 'ROLLBACK') throw aborted()
+          return result && { rows: result.rows as R[], rowCount: result.rowCount ?? 0 }
+        } finally {
+          giveBack()
+        }
+      },
+      async rollback() {
+        if (finished && released) return
+        finished = true
+        if (opening === undefined) return
+        const connected = await opening.catch(() => undefined)
+        if (connected !== undefined && abandoned === undefined && !released) {
+          await connected.query('rollback').catch((e: Error) => void (broken ??= e))
+        }
+        giveBack()
+      },
+      async abandon(reason) {
+        if (abandoned !== undefined) return
+        abandoned = reason
+        broken = reason
+        finished = true
+        if (opening === undefined) return
+        await opening.catch(() => undefined)
+        if (client !== undefined && !released) await terminateBackend(pool, client)
+        giveBack()
       },
     }
+    if (options.eager) {
+      try {
+        await open()
+      } catch (error) {
+        note(error)
+        giveBack()
+        throw error
+      }
+    }
+    return transaction
   }
-  return {
+
+  const driver: SqlDriver = {
     embedded: false,
-    async query<R>(text: string, values?: readonly unknown[]) {
+    async query<R>(text: string, values?: readonly unknown[], options?: QueryOptions) {
       const client = await pool.connect()
       let broken: Error | undefined
-      const onError = (error: Error) => (broken = error)
+      const onError = (error: Error) => void (broken ??= error)
       client.on('error', onError)
       try {
-        return await wrap(client).query<R>(text, values)
+        const args = values as unknown[] | undefined
+        const result = last(
+          await (options?.name === undefined
+            ? client.query(text, args)
+            : client.query({ name: options.name, text, values: args ?? [] })),
+        )
+        return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 }
       } catch (error) {
-        broken ??= connectionError(error)
+        if (isConnectionError(error)) broken ??= asError(error)
         throw error
       } finally {
-        client.removeListener('error', onError)
-        client.release(broken)
+        release(client, onError, broken)
       }
     },
-    async transaction<T>(
-      work: (tx: InboxTransaction) => Promise<T>,
-      deadline?: TransactionDeadline,
-    ): Promise<T> {
-      const client = await pool.connect()
-      // A connection that failed mid-transaction is destroyed rather than returned to the pool.
-      let broken: Error | undefined
-      // A checked-out client emits 'error' when the server ends the session between two queries
-      // (a restart, an admin kill); without a listener that would crash the process.
-      const onError = (error: Error) => (broken = error)
-      client.on('error', onError)
-      try {
-        await client.query('begin')
-        let result: T
-        let abandoned: Error | undefined
-        try {
-          const running = work(wrap(client, () => abandoned))
-          result = deadline
-            ? await withDeadline(running, deadline, async (reason) => {
-                abandoned = reason
-                broken = reason
-                await terminateBackend(pool, client)
-              })
-            : await running
-        } catch (error) {
-          // An abandoned connection is destroyed (its session ended), never rolled back and reused.
-          if (abandoned === undefined) {
-            await client.query('rollback').catch((e: Error) => (broken = e))
-          }
-          throw error
-        }
-        // COMMIT of an aborted transaction succeeds as ROLLBACK in PostgreSQL: say so.
-        const commit = await client.query('commit')
-        if (commit.command === 'ROLLBACK') throw new InboxTransactionAbortedError()
-        return result
-      } catch (error) {
-        broken ??= connectionError(error)
-        throw error
-      } finally {
-        client.removeListener('error', onError)
-        client.release(broken)
-      }
-    },
+    begin,
     async listen(channel, onNotify, onLost) {
       const client = await pool.connect()
       let lost = false
@@ -175,7 +377,7 @@ export function createPgDriver(pool: PgPoolLike): SqlDriver {
       try {
         await client.query(`listen ${quoteIdent(channel)}`)
       } catch (error) {
-        lose(error as Error)
+        lose(asError(error))
         throw error
       }
       return async () => {
@@ -188,79 +390,163 @@ export function createPgDriver(pool: PgPoolLike): SqlDriver {
         client.release(true)
       }
     },
+    guard(onIdleError) {
+      if (typeof pool.on !== 'function') return () => {}
+      pool.on('error', onIdleError)
+      return () => void pool.removeListener?.('error', onIdleError)
+    },
   }
+  return driver
 }
 
 /** A driver over PGlite; the instance stays the app's to close. */
 export function createPgliteDriver(db: PGliteLike): SqlDriver {
-  function wrap(tx: PGliteTransactionLike, abandoned?: () => Error | undefined): InboxTransaction {
-    return {
-      async query<R>(text: string, values?: readonly unknown[]) {
-        const reason = abandoned?.()
-        if (reason) throw reason
+  async function begin(options: { eager?: boolean } = {}): Promise<Transaction> {
+    let opening: Promise<PGliteTransactionLike> | undefined
+    // Settles PGlite's transaction callback: true commits, false (or an error) rolls back.
+    let decide: (commit: boolean) => void = () => {}
+    let ended: Promise<unknown> = Promise.resolve()
+    let abandoned: Error | undefined
+    let storeFailure: Error | undefined
+    let finished = false
+
+    function note(error: unknown): void {
+      if (abandoned === undefined && isStoreFailure(error)) storeFailure ??= asError(error)
+    }
+
+    // PGlite's own transaction() holds its single connection for the whole callback, which is
+    // the serialisation a one-connection database needs; the callback waits for the decision.
+    function open(): Promise<PGliteTransactionLike> {
+      opening ??= new Promise<PGliteTransactionLike>((resolveOpen, rejectOpen) => {
+        const decided = new Promise<boolean>((resolve) => (decide = resolve))
+        ended = db
+          .transaction(async (tx) => {
+            resolveOpen(tx)
+            if (!(await decided)) throw ROLLBACK
+          })
+          .catch((error: unknown) => {
+            rejectOpen(error)
+            if (error !== ROLLBACK) throw error
+          })
+        // Awaited by commit() and rollback(); an abandoned transaction's end is awaited by nobody.
+        ended.catch(() => {})
+      })
+      return opening
+    }
+
+    async function run<R>(text: string, values?: readonly unknown[]) {
+      if (abandoned !== undefined) throw abandoned
+      if (finished) throw new InboxTransactionClosedError()
+      try {
+        const tx = await open()
+        if (abandoned !== undefined) throw abandoned
         const result = await tx.query<R>(text, values as unknown[] | undefined)
         return { rows: result.rows, rowCount: result.affectedRows || result.rows.length }
+      } catch (error) {
+        note(error)
+        throw error
+      }
+    }
+
+    const transaction: Transaction = {
+      tx: { query: (text, values) => run(text, values) },
+      get opened() {
+        return opening !== undefined
+      },
+      get storeFailure() {
+        return storeFailure
+      },
+      async exec(script) {
+        if (abandoned !== undefined) throw abandoned
+        try {
+          await (await open()).exec(script)
+        } catch (error) {
+          note(error)
+          throw error
+        }
+      },
+      async commit<R>(text?: string, values?: readonly unknown[]) {
+        if (abandoned !== undefined) throw abandoned
+        if (finished) throw new InboxTransactionClosedError()
+        if (opening === undefined) {
+          finished = true
+          if (text === undefined) return undefined
+          return driver.query<R>(text, values)
+        }
+        const tx = await opening
+        try {
+          if (storeFailure !== undefined) throw storeFailure
+          let result: InboxQueryResult<R> | undefined
+          if (text !== undefined) {
+            try {
+              result = await run<R>(text, values)
+            } catch (error) {
+              throw (error as { code?: unknown }).code === '25P02'
+                ? (storeFailure ?? new InboxTransactionAbortedError())
+                : error
+            }
+          }
+          // An aborted transaction refuses every statement; find out before PGlite commits it.
+          try {
+            await tx.query('select 1')
+          } catch {
+            throw storeFailure ?? new InboxTransactionAbortedError()
+          }
+          finished = true
+          decide(true)
+          await ended
+          return result
+        } catch (error) {
+          finished = true
+          decide(false)
+          await ended.catch(() => {})
+          throw error
+        }
+      },
+      async rollback() {
+        finished = true
+        if (opening === undefined) return
+        decide(false)
+        await ended.catch(() => {})
+      },
+      async abandon(reason) {
+        if (abandoned !== undefined) return
+        abandoned = reason
+        finished = true
+        // PGlite rolls back once a statement in flight ends; the work itself cannot be stopped,
+        // only refused.
+        decide(false)
       },
     }
+    if (options.eager) {
+      try {
+        await open()
+      } catch (error) {
+        note(error)
+        throw error
+      }
+    }
+    return transaction
   }
-  return {
+
+  const driver: SqlDriver = {
     embedded: true,
-    query: (text, values) => wrap(db).query(text, values),
-    transaction<T>(
-      work: (tx: InboxTransaction) => Promise<T>,
-      deadline?: TransactionDeadline,
-    ): Promise<T> {
-      // PGlite's own transaction() holds its single connection for the whole callback, which is
-      // the serialisation a one-connection database needs.
-      return db.transaction(async (tx) => {
-        let abandoned: Error | undefined
-        const running = work(wrap(tx, () => abandoned))
-        // Rejecting out of the callback makes PGlite roll back (after a statement in flight, on
-        // its one connection) and close `tx`; the work itself cannot be stopped, only refused.
-        const result = deadline
-          ? await withDeadline(running, deadline, async (reason) => void (abandoned = reason))
-          : await running
-        // An aborted transaction refuses every statement; find out before PGlite commits it.
-        try {
-          await tx.query('select 1')
-        } catch {
-          throw new InboxTransactionAbortedError()
-        }
-        return result
-      })
+    async query<R>(text: string, values?: readonly unknown[]) {
+      const result = await db.query<R>(text, values as unknown[] | undefined)
+      return { rows: result.rows, rowCount: result.affectedRows || result.rows.length }
     },
+    begin,
     async listen(channel, onNotify) {
       const unlisten = await db.listen(channel, () => onNotify())
       return () => unlisten()
     },
+    guard: () => () => {},
   }
+  return driver
 }
 
-/**
- * Resolves as `running` does, unless `deadline.timeoutMs` passes first: then `abandon` runs and
- * the promise rejects with the deadline's error. A late rejection of `running` is swallowed.
- */
-async function withDeadline<T>(
-  running: Promise<T>,
-  deadline: TransactionDeadline,
-  abandon: (reason: Error) => Promise<void>,
-): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const expired = Symbol('expired')
-  const timeout = new Promise<typeof expired>((resolve) => {
-    timer = setTimeout(resolve, deadline.timeoutMs, expired)
-  })
-  try {
-    const outcome = await Promise.race([running, timeout])
-    if (outcome !== expired) return outcome as T
-  } finally {
-    clearTimeout(timer)
-  }
-  running.catch(() => {})
-  const reason = deadline.error()
-  await abandon(reason)
-  throw reason
-}
+/** What the PGlite transaction callback throws to roll back on purpose. */
+const ROLLBACK = Symbol('rollback')
 
 /**
  * Ends the session of `client` from another connection: the server rolls its transaction back and
@@ -286,15 +572,23 @@ async function terminateBackend(pool: PgPoolLike, client: PgClientLike): Promise
   }
 }
 
-/** Errors of the connection itself (not of a statement): the client must not be reused. */
-function connectionError(error: unknown): Error | undefined {
-  const err = error as { code?: unknown; severity?: unknown }
-  // A statement error from the server carries a SQLSTATE and a severity; anything else (socket
-  // closed, ECONNRESET, timeout) means the connection is gone.
-  if (typeof err?.code === 'string' && /^[0-9A-Z]{5}$/.test(err.code) && err.severity) {
-    return undefined
+/**
+ * `text` with its `$n` parameters written in as literals, when every value is an integer (a
+ * number, or a string of digits): the simple query protocol, which can carry a second statement,
+ * takes no parameters. Undefined when a value is anything else.
+ */
+export function inlineIntegers(text: string, values?: readonly unknown[]): string | undefined {
+  if (values === undefined || values.length === 0) return undefined
+  const literals: string[] = []
+  for (const value of values) {
+    if (typeof value === 'number' && Number.isSafeInteger(value)) literals.push(String(value))
+    else if (typeof value === 'string' && /^-?\d{1,19}$/.test(value)) literals.push(value)
+    else return undefined
   }
-  return error instanceof Error ? error : new Error(String(error))
+  return text.replace(/\$(\d+)/g, (match, n: string) => {
+    const literal = literals[Number(n) - 1]
+    return literal === undefined ? match : `(${literal})`
+  })
 }
 
 /** Double-quotes an SQL identifier. */

@@ -9,10 +9,7 @@
  *   await tx.query('update investors set trading_enabled = true where id = $1', [event.data.investor_id])
  * }, { id: 'enable-trading' })
  */
-import { createEventRouter } from '../router.js'
-import type { BluumEventRouter, DeliveryLogger } from '../types.js'
 import type { InboxTransaction } from './driver.js'
-import type { PostgresInbox } from './inbox.js'
 
 declare module '../types.js' {
   interface BluumHandlerContextExtensions {
@@ -21,50 +18,44 @@ declare module '../types.js' {
      * writes through it commits together with the "processed" mark, or not at all.
      */
     readonly tx: InboxTransaction
+    /**
+     * This run's number, from 1. Queue mode: the task's attempt. Transactional mode: the runs of
+     * this delivery that reached the handlers, this one included (Bluum's retries after a 503
+     * from the database do not count; a replay may go past `maxAttempts`).
+     */
+    readonly attempt: number
+    /**
+     * The last attempt's number. Queue mode: the inbox's `maxAttempts`, after which the task is
+     * dead. Transactional mode: Bluum's 6 attempts, after which it parks the event.
+     * @example if (attempt === maxAttempts) await alert(`last attempt for ${deliveryId}`)
+     */
+    readonly maxAttempts: number
+    /**
+     * Queue mode with `ordering`: true when an event newer than this one was already handled for
+     * the same resource by this handler (apply it only if it still makes sense). Else false.
+     */
+    readonly stale: boolean
   }
 }
 
-/** Options of {@link startInboxWorker}. */
-export interface InboxWorkerOptions {
-  /** A queue-mode inbox from `createPostgresInbox`, with `concurrency` above 0. Required. */
-  inbox: PostgresInbox
-  /** Registers the handlers this worker runs, with the same ids as the app's. Required. */
-  handlers: (bluum: BluumEventRouter) => void
-  /** Where the worker logs (a pino or Fastify logger). Default: silent. */
-  log?: DeliveryLogger
-}
-
-/** A worker running in its own process; `close()` stops taking tasks and waits for the running ones. */
-export interface InboxWorker {
-  close(): Promise<void>
-}
-
-const silent: DeliveryLogger = { debug() {}, info() {}, warn() {}, error() {} }
-
-/**
- * Runs queue-mode workers without an HTTP server, against the same database as the app(s).
- * @example
- * const worker = await startInboxWorker({ inbox: createPostgresInbox({ pool }), handlers: registerHandlers })
- * process.once('SIGTERM', () => worker.close())
- */
-export async function startInboxWorker(options: InboxWorkerOptions): Promise<InboxWorker> {
-  const router = createEventRouter()
-  options.handlers(router.api)
-  await options.inbox.attach(router, options.log ?? silent)
-  await options.inbox.start()
-  return { close: () => options.inbox.close() }
-}
-
+export { startInboxWorker, type InboxWorker, type InboxWorkerOptions } from './start-worker.js'
+export { createPostgresInbox, type PostgresInbox } from './inbox.js'
 export {
-  createPostgresInbox,
   postgresInboxDefaults,
-  type InboxStats,
-  type InboxTask,
-  type InboxTaskState,
-  type PostgresInbox,
+  type InboxStoreErrorInfo,
   type PostgresInboxMode,
   type PostgresInboxOptions,
-} from './inbox.js'
+  type PostgresInboxSettings,
+} from './options.js'
+export type {
+  InboxListFilter,
+  InboxOperations,
+  InboxStats,
+  InboxTask,
+  InboxTaskState,
+} from './operations.js'
+export { resourceKey, type InboxOrdering } from './ordering.js'
+export type { StaleEventPolicy } from './worker.js'
 export type {
   InboxQueryResult,
   InboxTransaction,
@@ -73,4 +64,9 @@ export type {
   PGliteLike,
   PGliteTransactionLike,
 } from './driver.js'
-export { INBOX_SCHEMA_VERSION, migrationSql } from './migrate.js'
+export {
+  INBOX_SCHEMA_VERSION,
+  migrationSql,
+  MIGRATIONS,
+  type InboxMigration,
+} from './migrations.js'

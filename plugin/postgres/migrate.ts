@@ -1,97 +1,50 @@
 /**
- * The inbox schema: its own Postgres schema (default `bluum_inbox`) with a version row, and the
- * migrations that bring it there, in order. Idempotent: a migration runs once, under an advisory
- * lock, so several instances starting together migrate once. The same SQL is in docs/postgres.md
- * for teams that run their migrations themselves.
+ * Brings the inbox schema to this release's version, in one transaction under an advisory lock,
+ * so several instances starting together migrate once. Each migration (migrations.ts) runs as one
+ * SQL script in one driver call.
+ *
+ * A schema migrated further by a newer release is fine as long as none of the versions this
+ * release does not know is breaking: during a rolling deploy the old release keeps running while
+ * the new one migrates. A breaking one is refused with both version numbers.
  */
 import { InboxSchemaTooNewError } from '../errors.js'
-import type { SqlDriver } from './driver.js'
+import { inTransaction, type SqlDriver } from './driver.js'
+import {
+  bootstrapScript,
+  INBOX_SCHEMA_VERSION,
+  MIGRATIONS,
+  migrationScript,
+  type InboxMigration,
+} from './migrations.js'
 
-/** The schema version this release writes and reads. */
-export const INBOX_SCHEMA_VERSION = 1
-
-/** Migration `n` (index n - 1) takes the schema from version n - 1 to n. `{schema}` is replaced. */
-const MIGRATIONS: readonly string[] = [
-  `
-create table {schema}.events (
-  delivery_id text primary key,
-  event text not null,
-  payload jsonb not null,
-  received_at timestamptz not null default now()
-);
-create index events_received_at on {schema}.events (received_at);
-create table {schema}.tasks (
-  id bigint generated always as identity primary key,
-  delivery_id text not null references {schema}.events (delivery_id) on delete cascade,
-  handler_id text not null,
-  state text not null default 'pending' check (state in ('pending', 'done', 'dead')),
-  attempts integer not null default 0,
-  run_after timestamptz not null default now(),
-  last_error text,
-  created_at timestamptz not null default now(),
-  updated_at timestamptz not null default now(),
-  unique (delivery_id, handler_id)
-);
-create index tasks_due on {schema}.tasks (run_after, id) where state = 'pending';
-create index tasks_state_updated on {schema}.tasks (state, updated_at);
-`,
-]
-
-/** The bootstrap every version shares: the schema and its version row. */
-const BOOTSTRAP = `
-create schema if not exists {schema};
-create table if not exists {schema}.schema_version (
-  singleton boolean primary key default true check (singleton),
-  version integer not null,
-  migrated_at timestamptz not null default now()
-);
-`
-
-/** The SQL of every migration up to {@link INBOX_SCHEMA_VERSION}, for one schema name. */
-export function migrationSql(schema: string): string {
-  const steps = MIGRATIONS.map(
-    (sql, i) =>
-      `-- version ${i + 1}\n${sql.trim()}\n` +
-      `insert into {schema}.schema_version (version) values (${i + 1})\n` +
-      `  on conflict (singleton) do update set version = excluded.version, migrated_at = now();`,
-  )
-  return [BOOTSTRAP.trim(), ...steps].join('\n\n').replaceAll('{schema}', schema) + '\n'
+/** What {@link migrate} found and did. */
+export interface MigrationOutcome {
+  /** The schema's version before: the highest applied migration (0 for an empty schema). */
+  readonly found: number
+  /** The versions this call applied, in order. */
+  readonly applied: readonly number[]
 }
 
-/** Brings `schema` to {@link INBOX_SCHEMA_VERSION}; returns the version found before. */
-export async function migrate(driver: SqlDriver, schema: string): Promise<number> {
-  return driver.transaction(async (tx) => {
+/** Brings `schema` to {@link INBOX_SCHEMA_VERSION}, or accepts a newer non-breaking schema. */
+export async function migrate(driver: SqlDriver, schema: string): Promise<MigrationOutcome> {
+  return inTransaction(driver, async (transaction) => {
     // Serialises instances starting together; released at commit.
-    await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [
+    await transaction.tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [
       `bluum_inbox.migrate:${schema}`,
     ])
-    for (const statement of splitStatements(BOOTSTRAP.replaceAll('{schema}', schema))) {
-      await tx.query(statement)
-    }
-    const { rows } = await tx.query<{ version: number }>(
-      `select version from ${schema}.schema_version`,
+    await transaction.exec(bootstrapScript(schema))
+    const { rows } = await transaction.tx.query<{ version: number; breaking: boolean }>(
+      `select version, breaking from ${schema}.migrations order by version`,
     )
-    const found = rows[0]?.version ?? 0
-    if (found > INBOX_SCHEMA_VERSION) {
-      throw new InboxSchemaTooNewError(schema, found, INBOX_SCHEMA_VERSION)
+    const found = rows.at(-1)?.version ?? 0
+    const breaking = rows.find((row) => row.version > INBOX_SCHEMA_VERSION && row.breaking)
+    if (breaking !== undefined) {
+      throw new InboxSchemaTooNewError(schema, found, breaking.version, INBOX_SCHEMA_VERSION)
     }
-    for (let version = found + 1; version <= INBOX_SCHEMA_VERSION; version++) {
-      const sql = (MIGRATIONS[version - 1] as string).replaceAll('{schema}', schema)
-      for (const statement of splitStatements(sql)) await tx.query(statement)
-      await tx.query(
-        `insert into ${schema}.schema_version (version) values ($1)
-         on conflict (singleton) do update set version = excluded.version, migrated_at = now()`,
-        [version],
-      )
+    const pending = MIGRATIONS.filter((m: InboxMigration) => m.version > found)
+    for (const migration of pending) {
+      await transaction.exec(migrationScript(migration, schema))
     }
-    return found
+    return { found, applied: pending.map((m) => m.version) }
   })
-}
-
-/** One statement per query: the extended protocol (parameters) takes a single statement. */
-function splitStatements(sql: string): string[] {
-  return sql
-    .split(/;\s*\n/)
-    .map((s) => s.trim().replace(/;$/, ''))
-    .filter((s) => s.length > 0)
 }

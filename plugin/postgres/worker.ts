@@ -1,28 +1,42 @@
 /**
- * Queue-mode workers. Each loop runs a task in two transactions:
- * 1. the take: one statement picks a due task with `FOR UPDATE SKIP LOCKED`, counts the attempt
- *    and pushes `run_after` to the end of the task's lease (twice `taskTimeoutMs`), and commits. The
- *    attempt is counted before the handler runs, so a handler that kills its process every time
- *    still reaches `maxAttempts`: a take that finds the attempts spent marks the task dead
- *    (`BLUUM_INBOX_TASK_ABANDONED`) instead of running it again.
- * 2. the run: the task row is locked again (the lock is what keeps other workers off a running
- *    task; the lease only says when a task whose worker died is due again), the handler runs with
- *    that transaction as `tx`, and the task is marked done there. A failing handler is rolled back
- *    to a savepoint and its task rescheduled alone, with exponential backoff and jitter, until
- *    `maxAttempts`, then kept as dead. A handler still running after `taskTimeoutMs` is abandoned:
- *    its transaction is rolled back (the session ended), and the attempt recorded as failed.
+ * Queue-mode workers. Each loop runs a task in two steps:
+ * 1. the take: one statement picks a due task with `FOR UPDATE SKIP LOCKED`, counts the attempt,
+ *    names this worker as its runner and sets its lease (`run_after` = now + `leaseMs`), and
+ *    commits. The attempt is counted before the handler runs, so a handler that kills its
+ *    process every time still reaches `maxAttempts`: a take that finds the attempts spent marks
+ *    the task dead (`BLUUM_INBOX_TASK_ABANDONED`) instead of running it again. The lease keeps
+ *    every other worker off the task; it runs out only if this worker vanished.
+ * 2. the run: the handler gets a transaction that opens at its first `tx.query`, so a handler
+ *    that calls another service before it writes holds no connection while it waits; the task is
+ *    marked done in that transaction (or alone, if the handler wrote nothing), guarded by the
+ *    attempt number. A failing handler's transaction is rolled back and its task rescheduled
+ *    alone, with exponential backoff and jitter, until `maxAttempts`, then kept as dead. A handler
+ *    still running after `taskTimeoutMs` is abandoned: its session is ended, and the attempt is
+ *    recorded as failed. A database failure under the run is not the handler's: the task is given
+ *    back without counting the attempt, and reported as a store error, not to `onError`.
+ *
+ * Ordered tasks (a key per resource) run one at a time per handler and key, oldest event first:
+ * their transaction opens at once and holds an advisory lock on the key while the handler runs.
  *
  * Idle loops sleep until a NOTIFY (or a local wake) or the poll interval, whichever comes first.
  */
+import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
 import type { AnyBluumEvent } from '../catalog.js'
 import type {
+  BluumDeliveryContext,
   BluumHandlerContext,
   DeliveryLogger,
   EventDispatcher,
   RegisteredHandler,
 } from '../types.js'
 import { InboxTaskAbandonedError, InboxTaskTimeoutError } from '../errors.js'
-import type { SqlDriver } from './driver.js'
+import type { SqlDriver, Transaction } from './driver.js'
+import type { InboxStatements } from './statements.js'
+import { errorText, isStoreFailure } from './store-failure.js'
+
+/** What to do with a task whose event is older than one already handled for its resource. */
+export type StaleEventPolicy = 'deliver' | 'skip'
 
 export interface WorkerSettings {
   readonly schema: string
@@ -33,10 +47,17 @@ export interface WorkerSettings {
   readonly backoffBaseMs: number
   readonly backoffMaxMs: number
   readonly taskTimeoutMs: number
+  readonly leaseMs: number
+  readonly staleEvents: StaleEventPolicy
 }
 
+/** Where the database's own failures go (the inbox logs them at warn and calls `onStoreError`). */
+export type StoreFailureReport = (error: unknown, fields: Record<string, unknown>) => void
+
 export interface WorkerPool {
-  /** Starts the loops and the LISTEN connection. */
+  /** This pool's id, as tasks and the `workers` table show it: host, pid and a random part. */
+  readonly id: string
+  /** Starts the loops, the heartbeat and the LISTEN connection. */
   start(): Promise<void>
   /** Wakes every idle loop (a task was queued in this process). */
   wake(): void
@@ -51,7 +72,13 @@ interface TakenTask {
   /** Attempts counted so far, this one included. */
   attempts: number
   state: 'pending' | 'dead'
+  ordering_key: string | null
+  event_at: string | Date | null
+  payload: AnyBluumEvent | string
 }
+
+/** How often a pool renews its row in the `workers` table, in ms. */
+export const HEARTBEAT_MS = 1000
 
 /** Exponential backoff with full jitter: a random delay in [base·2^(n-1) / 2, base·2^(n-1)]. */
 export function retryDelayMs(attempt: number, baseMs: number, maxMs: number): number {
@@ -59,65 +86,39 @@ export function retryDelayMs(attempt: number, baseMs: number, maxMs: number): nu
   return Math.round(ceiling / 2 + Math.random() * (ceiling / 2))
 }
 
+/** How an attempt ended, short of a timeout. */
+type Outcome =
+  | { readonly kind: 'done' | 'returned' | 'skipped' }
+  | { readonly kind: 'failed'; readonly error: unknown; readonly context: BluumDeliveryContext }
+  | { readonly kind: 'store'; readonly error: unknown }
+
 export function createWorkerPool(
   driver: SqlDriver,
+  sql: InboxStatements,
   router: EventDispatcher,
   log: DeliveryLogger,
   settings: WorkerSettings,
+  reportStoreFailure: StoreFailureReport,
 ): WorkerPool {
   const { schema, channel, concurrency, pollIntervalMs, maxAttempts } = settings
   const byId = new Map<string, RegisteredHandler>()
   for (const registration of router.registrations()) {
     if (registration.id !== undefined) byId.set(registration.id, registration)
   }
-  const handlerIds = [...byId.keys()]
-
   // Only tasks this process has a handler for: a worker running another set of handlers (an
   // older deploy, a separate worker process) leaves the others to whoever can run them.
-  // A task whose attempts are spent when it is due again was left by workers that died: dead.
-  const takeTask = `
-    with due as (
-      select id, attempts from ${schema}.tasks
-      where state = 'pending' and run_after <= now() and handler_id = any($1::text[])
-      order by run_after, id
-      limit 1
-      for update skip locked
-    )
-    update ${schema}.tasks t set
-      attempts = case when due.attempts >= $2 then t.attempts else t.attempts + 1 end,
-      state = case when due.attempts >= $2 then 'dead' else 'pending' end,
-      last_error = case when due.attempts >= $2
-        then replace(replace($4, '{task}', t.id::text), '{handler}', t.handler_id)
-        else t.last_error end,
-      run_after = now() + make_interval(secs => $3::double precision / 1000),
-      updated_at = now()
-    from due where t.id = due.id
-    returning t.id::text as id, t.delivery_id, t.handler_id, t.attempts, t.state`
+  const handlerIds = [...byId.keys()]
+  const id = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
+  const identity = [id, hostname(), process.pid, handlerIds, concurrency]
   // The error text of an abandoned task; its ids are filled in by the take statement.
   const abandonedText = errorText(new InboxTaskAbandonedError('{task}', '{handler}', maxAttempts))
-  // Waits for the row lock rather than skipping it: another worker's take can hold it for an
-  // instant (its scan locks the row, then finds it leased and lets go), and skipping would leave
-  // this worker's own task untouched until its lease runs out. A real owner is told apart by the
-  // attempt number, re-read once the lock is granted.
-  const lockTask = `
-    select e.payload from ${schema}.tasks t join ${schema}.events e on e.delivery_id = t.delivery_id
-    where t.id = $1::bigint and t.attempts = $2 and t.state = 'pending'
-    for update of t`
-  const taskDone = `
-    update ${schema}.tasks set state = 'done', last_error = null, updated_at = now()
-    where id = $1::bigint`
-  // Guarded by the attempt it records, so a late record never overwrites a newer take.
-  const taskFailed = `
-    update ${schema}.tasks set state = $3, last_error = $4,
-      run_after = now() + make_interval(secs => $5::double precision / 1000), updated_at = now()
-    where id = (select id from ${schema}.tasks where id = $1::bigint and attempts = $2
-                and state = 'pending' for update)`
 
   let stopping = false
   const loops: Promise<void>[] = []
   const sleepers = new Set<() => void>()
   let unlisten: (() => Promise<void>) | undefined
   let relisten: NodeJS.Timeout | undefined
+  let heartbeat: NodeJS.Timeout | undefined
 
   function wake(): void {
     for (const resolve of sleepers) resolve()
@@ -138,88 +139,168 @@ export function createWorkerPool(
 
   /** Takes one due task and runs it; false when none was due. */
   async function runOne(): Promise<boolean> {
-    const { rows } = await driver.query<TakenTask>(takeTask, [
-      handlerIds,
-      maxAttempts,
-      // Twice the timeout: a live worker's abandoned attempt is recorded before the lease ends.
-      2 * settings.taskTimeoutMs,
-      abandonedText,
-    ])
+    const { rows } = await driver.query<TakenTask>(
+      sql.take,
+      [handlerIds, maxAttempts, settings.leaseMs, abandonedText, id],
+      { name: `bluum_take_${schema}` },
+    )
     const task = rows[0]
     if (task === undefined) return false
-    const taskLog = { taskId: task.id, deliveryId: task.delivery_id, handlerId: task.handler_id }
     if (task.state === 'dead') {
       log.error(
-        { ...taskLog, attempts: task.attempts },
+        { taskId: task.id, deliveryId: task.delivery_id, handlerId: task.handler_id },
         'bluum inbox task dead: its worker died during every attempt',
       )
       return true
     }
-    const registration = byId.get(task.handler_id) as RegisteredHandler
-    let event: AnyBluumEvent | undefined
-    let context: BluumHandlerContext | undefined
-    try {
-      await driver.transaction(
-        async (tx) => {
-          const locked = await tx.query<{ payload: AnyBluumEvent | string }>(lockTask, [
-            task.id,
-            task.attempts,
-          ])
-          const payload = locked.rows[0]?.payload
-          // Retried or taken again meanwhile (a lease that ran out): not this worker's any more.
-          if (payload === undefined) return
-          event = typeof payload === 'string' ? JSON.parse(payload) : payload
-          context = { log, deliveryId: task.delivery_id, tx } as BluumHandlerContext
-          await tx.query('savepoint bluum_handler')
-          try {
-            // Attempts are counted when the task is taken, so this run's number is already in it.
-            await router.runHandler(registration, event as AnyBluumEvent, context, {
-              id: task.id,
-              attempt: task.attempts,
-            })
-            // Refused when a statement of the handler failed and it went on: count it as a failure.
-            await tx.query('release savepoint bluum_handler')
-          } catch (err) {
-            await tx.query('rollback to savepoint bluum_handler')
-            await recordFailure(task, event as AnyBluumEvent, context, err, tx)
-            return
-          }
-          await tx.query(taskDone, [task.id])
-          log.debug({ ...taskLog, event: (event as AnyBluumEvent).event }, 'bluum inbox task done')
-        },
-        {
-          timeoutMs: settings.taskTimeoutMs,
-          error: () => new InboxTaskTimeoutError(task.id, task.handler_id, settings.taskTimeoutMs),
-        },
-      )
-    } catch (err) {
-      // Rolled back: abandoned at its deadline (the failure is recorded here, its lock is gone),
-      // or the connection died (the task is due again when its lease ends, its attempt counted).
-      if (!(err instanceof InboxTaskTimeoutError) || event === undefined) throw err
-      await recordFailure(task, event, context as BluumHandlerContext, err, driver)
-    }
+    await runTask(task)
     return true
+  }
+
+  async function runTask(task: TakenTask): Promise<void> {
+    const event: AnyBluumEvent =
+      typeof task.payload === 'string' ? JSON.parse(task.payload) : task.payload
+    const fields = {
+      taskId: task.id,
+      deliveryId: task.delivery_id,
+      handlerId: task.handler_id,
+      event: event.event,
+      attempt: task.attempts,
+    }
+    let transaction: Transaction
+    try {
+      // An ordered task takes its key's lock first, so its transaction opens now.
+      transaction = await driver.begin({ eager: task.ordering_key !== null })
+    } catch (err) {
+      return giveBack(task, fields, err)
+    }
+    const timeout = new InboxTaskTimeoutError(task.id, task.handler_id, settings.taskTimeoutMs)
+    let context: BluumHandlerContext | undefined
+    const running = attempt(task, event, transaction, (c) => (context = c))
+    const outcome: Outcome | typeof TIMED_OUT = await withDeadline(
+      running,
+      settings.taskTimeoutMs,
+      () => transaction.abandon(timeout),
+    ).catch(async (error: unknown) => {
+      // One of the inbox's own statements failed: the database's failure gives the task back;
+      // anything else counts as a failed attempt, so it cannot come back forever.
+      await transaction.rollback()
+      return transaction.storeFailure !== undefined || isStoreFailure(error)
+        ? { kind: 'store' as const, error }
+        : { kind: 'failed' as const, error, context: { log, deliveryId: task.delivery_id } }
+    })
+    if (outcome === TIMED_OUT) {
+      return recordFailure(task, event, context ?? { log, deliveryId: task.delivery_id }, timeout)
+    }
+    if (outcome.kind === 'failed') return recordFailure(task, event, outcome.context, outcome.error)
+    if (outcome.kind === 'store') return giveBack(task, fields, outcome.error)
+    if (outcome.kind === 'skipped') {
+      log.info(fields, 'bluum inbox task skipped: a newer event of its resource was handled')
+    } else if (outcome.kind === 'done') {
+      log.debug(fields, 'bluum inbox task done')
+    }
+  }
+
+  /** One attempt of a task in `transaction`; never leaves it open. */
+  async function attempt(
+    task: TakenTask,
+    event: AnyBluumEvent,
+    transaction: Transaction,
+    started: (context: BluumHandlerContext) => void,
+  ): Promise<Outcome> {
+    const guard = [task.id, task.attempts]
+    let stale = false
+    if (task.ordering_key !== null) {
+      const eventAt = task.event_at instanceof Date ? task.event_at.toISOString() : task.event_at
+      const lockKey = `${schema}:${task.handler_id}:${task.ordering_key}`
+      const [lock] = (await transaction.tx.query<{ locked: boolean }>(sql.orderLock, [lockKey]))
+        .rows
+      const [order] = lock?.locked
+        ? (
+            await transaction.tx.query<{ blocked: boolean; stale: boolean }>(sql.orderCheck, [
+              task.handler_id,
+              task.ordering_key,
+              task.id,
+              eventAt,
+            ])
+          ).rows
+        : [{ blocked: true, stale: false }]
+      if (order?.blocked) {
+        // Another task of this resource runs now, or an older one arrived: it goes first.
+        await transaction.commit(sql.taskReturned, [...guard, null, 0])
+        return { kind: 'returned' }
+      }
+      stale = order?.stale === true
+      if (stale && settings.staleEvents === 'skip') {
+        await transaction.commit(sql.taskDone, guard)
+        return { kind: 'skipped' }
+      }
+    }
+    const context = {
+      log,
+      deliveryId: task.delivery_id,
+      tx: transaction.tx,
+      attempt: task.attempts,
+      maxAttempts,
+      stale,
+    } as BluumHandlerContext
+    started(context)
+    let failure: { error: unknown } | undefined
+    try {
+      // Attempts are counted when the task is taken, so this run's number is already in it.
+      await router.runHandler(byId.get(task.handler_id) as RegisteredHandler, event, context, {
+        id: task.id,
+        attempt: task.attempts,
+      })
+    } catch (error) {
+      failure = { error }
+    }
+    if (transaction.storeFailure !== undefined) {
+      await transaction.rollback()
+      return { kind: 'store', error: transaction.storeFailure }
+    }
+    if (failure !== undefined) {
+      await transaction.rollback()
+      return { kind: 'failed', error: failure.error, context }
+    }
+    try {
+      const done = await transaction.commit(sql.taskDone, guard, { integers: true })
+      if (done?.rowCount === 0) {
+        log.warn(
+          { taskId: task.id, deliveryId: task.delivery_id, attempt: task.attempts },
+          'bluum inbox task was taken again before it finished (its lease ran out); nothing of this attempt committed',
+        )
+      }
+      return { kind: 'done' }
+    } catch (error) {
+      if (transaction.storeFailure !== undefined || isStoreFailure(error)) {
+        return { kind: 'store', error }
+      }
+      // BLUUM_INBOX_TRANSACTION_ABORTED: a statement failed and the handler went on.
+      return { kind: 'failed', error, context }
+    }
   }
 
   /** Reschedules a failed attempt with backoff, or marks the task dead after its last one. */
   async function recordFailure(
     task: TakenTask,
     event: AnyBluumEvent,
-    context: BluumHandlerContext,
+    context: BluumDeliveryContext,
     err: unknown,
-    db: Pick<SqlDriver, 'query'>,
   ): Promise<void> {
     const dead = task.attempts >= maxAttempts
     const delay = dead
       ? 0
       : retryDelayMs(task.attempts, settings.backoffBaseMs, settings.backoffMaxMs)
-    await db.query(taskFailed, [
+    const recorded = await driver.query(sql.taskFailed, [
       task.id,
       task.attempts,
       dead ? 'dead' : 'pending',
       errorText(err),
       delay,
     ])
+    // Nothing recorded: the attempt had in fact ended (its commit landed as it timed out).
+    if (recorded.rowCount === 0) return
     log.error(
       {
         err,
@@ -235,16 +316,41 @@ export function createWorkerPool(
     await router.reportErrors([err], event, context)
   }
 
+  /** A run the database cut short: the task is due again soon, the attempt not counted. */
+  async function giveBack(
+    task: TakenTask,
+    fields: Record<string, unknown>,
+    err: unknown,
+  ): Promise<void> {
+    const delay = retryDelayMs(1, settings.backoffBaseMs, settings.backoffMaxMs)
+    try {
+      await driver.query(sql.taskReturned, [task.id, task.attempts, errorText(err), delay])
+      reportStoreFailure(err, { ...fields, retryInMs: delay })
+    } catch {
+      // The database is still away: the task is due again when its lease ends.
+      reportStoreFailure(err, { ...fields, retryAfterLeaseMs: settings.leaseMs })
+    }
+  }
+
   async function loop(): Promise<void> {
     while (!stopping) {
       let ran = false
       try {
         ran = await runOne()
       } catch (err) {
-        // The database is away or the connection died: the task (if any) is pending again.
-        log.error({ err }, 'bluum inbox worker could not take or finish a task')
+        // The database is away (the take failed): idle, then try again.
+        if (isStoreFailure(err)) reportStoreFailure(err, { workerId: id })
+        else log.error({ err, workerId: id }, 'bluum inbox worker could not take or run a task')
       }
       if (!ran && !stopping) await idle(pollIntervalMs)
+    }
+  }
+
+  async function beat(): Promise<void> {
+    try {
+      await driver.query(sql.workerAlive, identity)
+    } catch (err) {
+      log.debug({ err, workerId: id }, 'bluum inbox worker heartbeat failed')
     }
   }
 
@@ -271,8 +377,12 @@ export function createWorkerPool(
   }
 
   return {
+    id,
     async start() {
       if (concurrency === 0 || handlerIds.length === 0) return
+      await driver.query(sql.workerAlive, identity)
+      heartbeat = setInterval(() => void beat(), HEARTBEAT_MS)
+      heartbeat.unref()
       await listen()
       for (let i = 0; i < concurrency; i++) loops.push(loop())
     },
@@ -282,16 +392,37 @@ export function createWorkerPool(
       clearTimeout(relisten)
       wake()
       await Promise.all(loops)
+      clearInterval(heartbeat)
+      if (heartbeat !== undefined) {
+        await driver.query(sql.workerStopped, [id]).catch(() => {})
+      }
       await unlisten?.()
     },
   }
 }
 
-function errorText(err: unknown): string {
-  const code = (err as { code?: unknown })?.code
-  const text =
-    err instanceof Error
-      ? `${typeof code === 'string' ? code : err.name}: ${err.message}`
-      : String(err)
-  return text.length > 2000 ? text.slice(0, 2000) : text
+const TIMED_OUT = Symbol('timed out')
+
+/**
+ * Resolves as `running` does, unless `timeoutMs` passes first: then `abandon` runs and the
+ * promise resolves TIMED_OUT. A late rejection of `running` is swallowed.
+ */
+async function withDeadline<T>(
+  running: Promise<T>,
+  timeoutMs: number,
+  abandon: () => Promise<void>,
+): Promise<T | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(resolve, timeoutMs, TIMED_OUT)
+  })
+  try {
+    const outcome = await Promise.race([running, timeout])
+    if (outcome !== TIMED_OUT) return outcome
+  } finally {
+    clearTimeout(timer)
+  }
+  running.catch(() => {})
+  await abandon()
+  return TIMED_OUT
 }

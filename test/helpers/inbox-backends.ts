@@ -17,6 +17,8 @@ export interface InboxBackend {
   inbox(options: Omit<PostgresInboxOptions, 'pool' | 'pglite'>): PostgresInbox
   /** One statement outside any inbox. */
   query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<R[]>
+  /** A script of several statements, without parameters. */
+  exec(script: string): Promise<void>
   /** A fresh schema with an `effects` table the test handlers write to. */
   freshSchema(): Promise<string>
   /** The real server, for the tests that stop it; undefined on PGlite. */
@@ -47,6 +49,7 @@ export async function startPostgresBackend(): Promise<InboxBackend> {
     pool,
     inbox: (options) => createPostgresInbox({ ...options, pool }),
     query: async (text, values) => (await pool.query(text, values)).rows,
+    exec: async (script) => void (await pool.query(script)),
     freshSchema: () => effectsSchema((sql) => pool.query(sql)),
     async close() {
       await pool.end()
@@ -63,6 +66,7 @@ export async function startPgliteBackend(): Promise<InboxBackend> {
     pool: undefined,
     inbox: (options) => createPostgresInbox({ ...options, pglite: db }),
     query: async <R>(text: string, values?: unknown[]) => (await db.query<R>(text, values)).rows,
+    exec: async (script) => void (await db.exec(script)),
     freshSchema: () => effectsSchema((sql) => db.exec(sql)),
     close: () => db.close(),
   }

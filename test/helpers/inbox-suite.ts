@@ -6,10 +6,14 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import type { Test } from 'tap'
 import bluumWebhooks from '../../plugin/index.js'
 import {
+  INBOX_SCHEMA_VERSION,
+  MIGRATIONS,
   startInboxWorker,
+  type InboxStoreErrorInfo,
   type PostgresInbox,
   type PostgresInboxOptions,
 } from '../../plugin/postgres/index.js'
+import { bootstrapScript, migrationScript } from '../../plugin/postgres/migrations.js'
 import type { InboxBackend } from './inbox-backends.js'
 import { orderFilled, signedDelivery, TEST_SECRET } from './sign.js'
 import { deliver } from './app.js'
@@ -34,8 +38,9 @@ export async function inboxApp(
   backend: InboxBackend,
   options: Omit<PostgresInboxOptions, 'pool' | 'pglite' | 'schema'>,
   setup: (app: FastifyInstance, schema: string) => void,
+  existingSchema?: string,
 ): Promise<InboxApp> {
-  const schema = await backend.freshSchema()
+  const schema = existingSchema ?? (await backend.freshSchema())
   // A short task timeout: a task whose connection died is due again after twice this.
   const inbox = backend.inbox({
     pollIntervalMs: 50,
@@ -75,27 +80,89 @@ export function inboxSuite(t: Test, getBackend: () => InboxBackend): void {
     const schema = await backend.freshSchema()
     const inbox = backend.inbox({ schema, migrate: false })
     t.equal(await inbox.migrate(), 0, 'an empty schema was at version 0')
-    t.equal(await inbox.migrate(), 1, 'the second run finds version 1 and changes nothing')
-    const rows = await backend.query<{ version: number }>(
-      `select version from ${schema}.schema_version`,
+    t.equal(await inbox.migrate(), INBOX_SCHEMA_VERSION, 'the second run changes nothing')
+    t.same(
+      await backend.query(`select version, breaking from ${schema}.migrations order by version`),
+      MIGRATIONS.map((m) => ({ version: m.version, breaking: m.breaking })),
+      'every version in the ledger, with its breaking flag',
     )
-    t.same(rows, [{ version: 1 }])
+    t.same(
+      await backend.query(`select version from ${schema}.schema_version`),
+      [{ version: 1 }],
+      'schema_version holds the last breaking version, so the first release still runs here',
+    )
   })
 
-  t.test('register fails with a clear error against a newer schema version', async (t) => {
-    const backend = getBackend()
-    const schema = await backend.freshSchema()
-    await backend.inbox({ schema, migrate: false }).migrate()
-    await backend.query(`update ${schema}.schema_version set version = 99`)
-    const app = Fastify()
-    t.teardown(() => app.close())
-    await t.rejects(
-      async () => {
-        await app.register(bluumWebhooks, { secret: TEST_SECRET, inbox: backend.inbox({ schema }) })
-      },
-      { code: 'BLUUM_INBOX_SCHEMA_TOO_NEW', message: /version 99, newer than version 1/ },
-    )
-  })
+  t.test(
+    'a schema migrated by a newer release: non-breaking runs, breaking is refused',
+    async (t) => {
+      const backend = getBackend()
+      for (const [breaking, outcome] of [
+        [false, 'runs'],
+        [true, 'refused'],
+      ] as const) {
+        const schema = await backend.freshSchema()
+        await backend.inbox({ schema, migrate: false }).migrate()
+        // What a newer release's migration leaves in the ledger.
+        await backend.query(
+          `insert into ${schema}.migrations (version, breaking) values (${INBOX_SCHEMA_VERSION + 7}, ${breaking})`,
+        )
+        const app = Fastify()
+        t.teardown(() => app.close())
+        const registering = (async () => {
+          await app.register(bluumWebhooks, {
+            secret: TEST_SECRET,
+            inbox: backend.inbox({ schema, mode: 'transactional' }),
+          })
+        })()
+        if (outcome === 'refused') {
+          const newer = INBOX_SCHEMA_VERSION + 7
+          await t.rejects(registering, {
+            code: 'BLUUM_INBOX_SCHEMA_TOO_NEW',
+            message: new RegExp(
+              `"${schema}" is at version ${newer}, and its version ${newer} is a breaking change .* knows versions up to ${INBOX_SCHEMA_VERSION}`,
+            ),
+          })
+          continue
+        }
+        await registering
+        app.bluum.on('order.filled', writeEffect(schema, 'a'))
+        const res = await deliver(app, signedDelivery({ body: orderFilled(), id: 'evt_newer' }))
+        t.equal(res.statusCode, 200, 'a newer non-breaking schema: this release runs on it')
+      }
+    },
+  )
+
+  t.test(
+    'a schema of the first release upgrades in place, and its queued tasks still run',
+    async (t) => {
+      const backend = getBackend()
+      const schema = await backend.freshSchema()
+      // The first release: its bootstrap had no ledger, and it queued tasks without the new columns.
+      await backend.query(`drop table ${schema}.effects`)
+      for (const script of [bootstrapScript(schema), migrationScript(MIGRATIONS[0]!, schema)]) {
+        await backend.exec(script)
+      }
+      await backend.exec(`drop table ${schema}.migrations`)
+      await backend.exec(
+        `create table ${schema}.effects (delivery_id text not null, handler text not null, at timestamptz not null default now());
+         insert into ${schema}.events (delivery_id, event, payload)
+           values ('evt_v1', 'order.filled', '${JSON.stringify(orderFilled())}');
+         insert into ${schema}.tasks (delivery_id, handler_id) values ('evt_v1', 'a');`,
+      )
+      t.equal(await backend.inbox({ schema, migrate: false }).migrate(), 1, 'found at version 1')
+      t.same(await backend.query(`select version from ${schema}.schema_version`), [{ version: 1 }])
+      const { effects } = await inboxApp(
+        t,
+        backend,
+        { mode: 'queue' },
+        (app) => app.bluum.on('order.filled', writeEffect(schema, 'a'), { id: 'a' }),
+        schema,
+      )
+      await until(async () => (await effects()).length === 1)
+      t.same(await effects(), [{ delivery_id: 'evt_v1', handler: 'a' }])
+    },
+  )
 
   t.test('transactional: handlers write through tx and the event commits with them', async (t) => {
     const backend = getBackend()
@@ -255,7 +322,11 @@ export function inboxSuite(t: Test, getBackend: () => InboxBackend): void {
       const dup = await deliver(app, signedDelivery({ body: orderFilled(), id: 'evt_q_1' }))
       t.same(dup.json(), { received: true, duplicate: true })
       const stats = await inbox.stats()
-      t.same(stats, { events: 1, tasks: { pending: 0, done: 2, dead: 0 }, oldestPendingMs: 0 })
+      t.same(stats, {
+        events: 1,
+        tasks: { pending: 0, running: 0, done: 2, dead: 0 },
+        oldestPendingMs: 0,
+      })
     },
   )
 
@@ -361,7 +432,7 @@ export function inboxSuite(t: Test, getBackend: () => InboxBackend): void {
     t.equal(res.statusCode, 200)
     t.same(await inbox.stats(), {
       events: 1,
-      tasks: { pending: 0, done: 0, dead: 0 },
+      tasks: { pending: 0, running: 0, done: 0, dead: 0 },
       oldestPendingMs: 0,
     })
   })
@@ -490,7 +561,9 @@ export function inboxSuite(t: Test, getBackend: () => InboxBackend): void {
       const { app, effects, inbox } = await inboxApp(
         t,
         backend,
-        { mode: 'queue', taskTimeoutMs: 300, maxAttempts: 2 },
+        // The lease is far longer than the timeout: only the timeout may end an attempt here,
+        // however late a loaded machine fires its timer.
+        { mode: 'queue', taskTimeoutMs: 300, leaseMs: 600_000, maxAttempts: 2 },
         (app, schema) => {
           const write = writeEffect(schema, 'hung')
           app.bluum.on(
@@ -594,7 +667,8 @@ export function inboxSuite(t: Test, getBackend: () => InboxBackend): void {
     if (backend.name === 'postgres') t.equal((await second).statusCode, 200)
     let closed = false
     const closing = app.close().then(() => (closed = true))
-    await sleep(50)
+    // The worker still holds the task: close has not finished, whatever the clock says.
+    t.match((await inbox.list({ state: 'running' })).length, 1, 'the task is still running')
     t.equal(closed, false, 'close waits for the running handler')
     release()
     await closing
@@ -602,5 +676,263 @@ export function inboxSuite(t: Test, getBackend: () => InboxBackend): void {
     t.equal(started, 1, 'the second task was not taken')
     t.equal((await effects()).length, 1, 'the running task committed')
     t.equal((await inbox.stats()).tasks.pending, 1, 'the other stays pending for the next start')
+  })
+
+  t.test(
+    "transactional: context.attempt counts the failed runs, maxAttempts is Bluum's 6",
+    async (t) => {
+      const backend = getBackend()
+      const seen: Array<[number, number]> = []
+      const { app, effects } = await inboxApp(
+        t,
+        backend,
+        { mode: 'transactional' },
+        (app, schema) => {
+          const write = writeEffect(schema, 'a')
+          app.bluum.on('order.filled', async (event, context) => {
+            seen.push([context.attempt, context.maxAttempts])
+            await write(event, context)
+            if (context.attempt < 3) throw new Error(`run ${context.attempt} refused`)
+          })
+        },
+      )
+      const delivery = signedDelivery({ body: orderFilled(), id: 'evt_tx_attempts' })
+      t.equal((await deliver(app, delivery)).statusCode, 500)
+      t.equal((await deliver(app, delivery)).statusCode, 500)
+      t.equal((await deliver(app, delivery)).statusCode, 200)
+      t.same(seen, [
+        [1, 6],
+        [2, 6],
+        [3, 6],
+      ])
+      t.equal((await effects()).length, 1, 'the failed runs left nothing')
+    },
+  )
+
+  t.test("queue: context.attempt is the task's attempt, maxAttempts the inbox's", async (t) => {
+    const backend = getBackend()
+    const seen: Array<[number, number, boolean]> = []
+    const { app, inbox } = await inboxApp(t, backend, { mode: 'queue', maxAttempts: 4 }, (app) =>
+      app.bluum.on(
+        'order.filled',
+        async (_event, { attempt, maxAttempts, stale }) => {
+          seen.push([attempt, maxAttempts, stale])
+          if (attempt < 3) throw new Error('not yet')
+        },
+        { id: 'a' },
+      ),
+    )
+    await deliver(app, signedDelivery({ body: orderFilled(), id: 'evt_q_attempts' }))
+    await until(async () => (await inbox.stats()).tasks.done === 1)
+    t.same(seen, [
+      [1, 4, false],
+      [2, 4, false],
+      [3, 4, false],
+    ])
+  })
+
+  t.test(
+    'queue: a running task shows as running, with its worker, start and heartbeat',
+    async (t) => {
+      const backend = getBackend()
+      let release!: () => void
+      const gate = new Promise<void>((resolve) => (release = resolve))
+      let started = false
+      const { app, inbox } = await inboxApp(t, backend, { mode: 'queue', concurrency: 1 }, (app) =>
+        app.bluum.on(
+          'order.filled',
+          async () => {
+            started = true
+            await gate
+          },
+          { id: 'slow' },
+        ),
+      )
+      t.teardown(release)
+      const before = new Date()
+      await deliver(app, signedDelivery({ body: orderFilled(), id: 'evt_running' }))
+      await until(() => started)
+      t.same((await inbox.stats()).tasks, { pending: 0, running: 1, done: 0, dead: 0 })
+      const [task] = await inbox.list({ state: 'running' })
+      t.match(task, {
+        deliveryId: 'evt_running',
+        state: 'running',
+        attempts: 1,
+        workerId: new RegExp(`:${process.pid}:[0-9a-f]{8}$`),
+      })
+      t.ok(task!.startedAt! >= new Date(before.getTime() - 1000), 'started after the delivery')
+      t.ok(task!.heartbeatAt instanceof Date, "the worker pool's heartbeat")
+      t.ok(task!.runAfter > task!.startedAt!, 'runAfter is the end of its lease')
+      // The pool renews its heartbeat while the handler runs.
+      await until(async () => {
+        const [now] = await inbox.list({ state: 'running' })
+        return now!.heartbeatAt! > task!.heartbeatAt!
+      })
+      t.same(await inbox.list({ state: 'pending' }), [], 'not counted as pending')
+      release()
+      await until(async () => (await inbox.stats()).tasks.done === 1)
+      t.match((await inbox.list())[0], { state: 'done', workerId: null })
+    },
+  )
+
+  t.test('list() pages with a cursor: every task once, newest first', async (t) => {
+    const backend = getBackend()
+    const { app, inbox } = await inboxApp(t, backend, { mode: 'queue', concurrency: 0 }, (app) =>
+      app.bluum.on('order.filled', async () => {}, { id: 'a' }),
+    )
+    for (let i = 0; i < 25; i++) {
+      await deliver(app, signedDelivery({ body: orderFilled(), id: `evt_page_${i}` }))
+    }
+    const pages: string[][] = []
+    let page = await inbox.list({ limit: 10 })
+    while (page.length > 0) {
+      pages.push(page.map((task) => task.deliveryId))
+      page = await inbox.list({ limit: 10, after: page.at(-1)!.id })
+    }
+    t.same(
+      pages.map((p) => p.length),
+      [10, 10, 5],
+    )
+    t.same(
+      pages.flat(),
+      Array.from({ length: 25 }, (_, i) => `evt_page_${24 - i}`),
+    )
+    await t.rejects(inbox.list({ after: 'not-an-id' }), {
+      code: 'BLUUM_INBOX_INVALID_OPTION',
+      message: /"after": expected a task id/,
+    })
+    await t.rejects(inbox.list({ state: 'stuck' as 'dead' }), {
+      code: 'BLUUM_INBOX_INVALID_OPTION',
+      message: /"state": expected one of pending, running, done, dead/,
+    })
+    await t.rejects(inbox.retry('1; drop table x'), {
+      code: 'BLUUM_INBOX_INVALID_OPTION',
+      message: /"taskId": expected a task id/,
+    })
+  })
+
+  /** A statement the database fails as its own: a serialization failure (SQLSTATE 40001). */
+  const serializationFailure = `do $$ begin raise exception 'could not serialize access' using errcode = 'serialization_failure'; end $$`
+
+  t.test(
+    'transactional: a database failure a handler catches is still a 503 store failure, never onError',
+    async (t) => {
+      const backend = getBackend()
+      let failing = true
+      const reported: unknown[] = []
+      const storeErrors: Array<[string | undefined, InboxStoreErrorInfo]> = []
+      const { app, effects, schema } = await inboxApp(
+        t,
+        backend,
+        {
+          mode: 'transactional',
+          onStoreError: (error, info) =>
+            void storeErrors.push([(error as { code?: string }).code, info]),
+        },
+        (app, schema) => {
+          const write = writeEffect(schema, 'a')
+          app.bluum.on('order.filled', async (event, context) => {
+            await write(event, context)
+            // The handler swallows the failure and goes on, as careless code does.
+            if (failing) await context.tx.query(serializationFailure).catch(() => {})
+          })
+          app.bluum.onError((error) => void reported.push(error))
+        },
+      )
+      const delivery = signedDelivery({ body: orderFilled(), id: 'evt_tx_store' })
+      const res = await deliver(app, delivery)
+      t.equal(res.statusCode, 503)
+      t.equal(res.json().code, 'BLUUM_STORE_UNAVAILABLE')
+      t.match(res.json().message, /40001/)
+      t.equal(res.headers['retry-after'], '60')
+      t.same(await effects(), [], 'rolled back: the write before the failure is gone')
+      t.same(await backend.query(`select 1 from ${schema}.events`), [], 'not marked processed')
+      t.same(reported, [], 'onError never heard of it')
+      t.same(storeErrors, [
+        ['40001', { during: 'delivery', deliveryId: 'evt_tx_store', event: 'order.filled' }],
+      ])
+      failing = false
+      t.equal(
+        (await deliver(app, delivery)).statusCode,
+        200,
+        'the retry runs once the database is fine',
+      )
+      t.equal((await effects()).length, 1)
+    },
+  )
+
+  t.test(
+    'queue: a database failure under a task gives it back without counting the attempt, never onError',
+    async (t) => {
+      const backend = getBackend()
+      let runs = 0
+      const reported: unknown[] = []
+      const storeErrors: InboxStoreErrorInfo[] = []
+      const { app, effects, inbox } = await inboxApp(
+        t,
+        backend,
+        {
+          mode: 'queue',
+          maxAttempts: 1,
+          onStoreError: (_error, info) => void storeErrors.push(info),
+        },
+        (app, schema) => {
+          const write = writeEffect(schema, 'a')
+          app.bluum.on(
+            'order.filled',
+            async (event, context) => {
+              await write(event, context)
+              if (++runs === 1) await context.tx.query(serializationFailure).catch(() => {})
+            },
+            { id: 'a' },
+          )
+          app.bluum.onError((error) => void reported.push(error))
+        },
+      )
+      await deliver(app, signedDelivery({ body: orderFilled(), id: 'evt_q_store' }))
+      await until(async () => (await inbox.stats()).tasks.done === 1)
+      t.equal(runs, 2, 'run again after the failure, though maxAttempts is 1')
+      t.match((await inbox.list())[0], { state: 'done', attempts: 1 }, 'the failed run not counted')
+      t.same(await effects(), [{ delivery_id: 'evt_q_store', handler: 'a' }], 'written once')
+      t.same(reported, [], 'onError never heard of it')
+      t.match(storeErrors, [{ during: 'task', deliveryId: 'evt_q_store', handlerId: 'a' }])
+    },
+  )
+
+  t.test('a tx.query after the handler returned is refused, in both modes', async (t) => {
+    const backend = getBackend()
+    for (const mode of ['transactional', 'queue'] as const) {
+      // Settles with the late query's error (or 'ran'): caught at once, examined below.
+      let late: Promise<unknown> | undefined
+      const { app, inbox, effects } = await inboxApp(t, backend, { mode }, (app, schema) =>
+        app.bluum.on(
+          'order.filled',
+          async (_event, { tx, deliveryId }) => {
+            // Not awaited: it would run on a connection given back to the pool.
+            late = new Promise((resolve) => setImmediate(resolve))
+              .then(() =>
+                tx.query(
+                  `insert into ${schema}.effects (delivery_id, handler) values ($1, 'late')`,
+                  [deliveryId],
+                ),
+              )
+              .then(
+                () => 'ran',
+                (error: unknown) => error,
+              )
+          },
+          { id: 'a' },
+        ),
+      )
+      const res = await deliver(
+        app,
+        signedDelivery({ body: orderFilled(), id: `evt_late_${mode}` }),
+      )
+      t.equal(res.statusCode, 200)
+      await until(() => late !== undefined)
+      t.match(await late, { code: 'BLUUM_INBOX_TRANSACTION_CLOSED' }, mode)
+      if (mode === 'queue') await until(async () => (await inbox.stats()).tasks.done === 1)
+      t.same(await effects(), [], `${mode}: nothing written`)
+    }
   })
 }
