@@ -7,6 +7,7 @@
  */
 import t from 'tap'
 import { cloneRepository } from './helpers/clone.js'
+import { commandsOf, documentedBlocks } from './helpers/doc-blocks.js'
 import { shell, shellBlocks } from './helpers/shell.js'
 
 // npm, two TypeScript processes and their tsx compilation on a shared machine: slow is not failed.
@@ -21,6 +22,8 @@ t.test(
     // The quick start's clone commands: `npm ci` is what the linked node_modules stands for.
     const [fromClone] = shellBlocks(new URL('../examples/quick-start/README.md', import.meta.url))
     t.same(fromClone, ['npm ci', 'npm run dev'], 'the README says npm ci, then npm run dev')
+    const [fromReadme] = documentedBlocks('README.md', import.meta.url)
+    t.same(commandsOf(fromReadme!.code), fromClone, 'and so does the main README')
     const dev = shell(`${fromClone![1]} -- --app-port 0 --sandbox-port 0`, clone)
     t.teardown(() => {
       if (dev.child.exitCode === null) process.kill(-dev.child.pid!, 'SIGKILL')

@@ -321,7 +321,7 @@ function tableAfter(file: string, heading: string): Array<[string, string]> {
 t.test(
   "the README's options table lists every option and default, in the code's order",
   async (t) => {
-    const rows = tableAfter('README.md', '## Options')
+    const rows = tableAfter('README.md', '### Options')
     t.same(
       rows.map(([name]) => name),
       pluginOptionNames,

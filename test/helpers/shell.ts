@@ -6,29 +6,13 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
+import { commandsOf, fencedBlocks } from './doc-blocks.js'
 
-/**
- * The commands of every fenced `sh` block of `file`, block by block: one entry per line, comment
- * lines, a trailing `# comment` (after two spaces or more) and blank lines dropped, `\` continuations and
- * multi-line quoted arguments kept whole.
- */
+/** The commands of every fenced `sh` block of `file`, block by block (see `commandsOf`). */
 export function shellBlocks(file: string | URL): string[][] {
-  const markdown = readFileSync(file, 'utf8')
-  return [...markdown.matchAll(/```sh\n([\s\S]*?)```/g)].map(([, body]) => {
-    const commands: string[] = []
-    let pending = ''
-    for (const raw of body!.split('\n')) {
-      const line = pending ? raw : raw.replace(/(^\s*| {2,})#.*$/, '').trimEnd()
-      if (!pending && line.trim() === '') continue
-      pending += (pending ? '\n' : '') + line
-      // A line ending in `\`, or with an unclosed single quote, goes on.
-      const quotes = (pending.match(/'/g) ?? []).length
-      if (pending.endsWith('\\') || quotes % 2 === 1) continue
-      commands.push(pending)
-      pending = ''
-    }
-    return commands
-  })
+  return fencedBlocks(readFileSync(file, 'utf8'))
+    .filter(({ lang }) => lang === 'sh')
+    .map(({ code }) => commandsOf(code))
 }
 
 const groups = new Set<ChildProcess>()
