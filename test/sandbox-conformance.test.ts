@@ -20,7 +20,13 @@ function capture() {
   const stdout = new PassThrough()
   const chunks: string[] = []
   stdout.on('data', (chunk: Buffer) => chunks.push(chunk.toString()))
-  const io = { stdout, stderr: new PassThrough(), env: {} as NodeJS.ProcessEnv }
+  const io = {
+    stdout,
+    stderr: new PassThrough(),
+    env: {} as NodeJS.ProcessEnv,
+    cwd: process.cwd(),
+    signal: new AbortController().signal,
+  }
   return { io, output: () => chunks.join('') }
 }
 

@@ -386,6 +386,8 @@ export function inboxSuite(t: Test, getBackend: () => InboxBackend): void {
       await deliver(app, signedDelivery({ body: orderFilled(), id: 'evt_dead_1' }))
       await deliver(app, signedDelivery({ body: orderFilled(), id: 'evt_dead_2' }))
       await until(async () => (await inbox.stats()).tasks.dead === 2)
+      // onError hears of the last attempt just after the task is marked dead: wait for it.
+      await until(async () => errors >= 4)
       t.equal(errors, 4, 'two attempts each, every one reported to onError')
       const dead = await inbox.list({ state: 'dead' })
       t.equal(dead.length, 2)
