@@ -271,10 +271,11 @@ function diagnostics(output: string, file: string, about = true): string {
   return blocks.filter((block) => block.startsWith(`${file}(`) === about).join('\n')
 }
 
-// The consumer, and the file that types the harness's handlers through the msw face (its test
-// is below). One check after the other: each reads every declaration file involved (Fastify's,
-// msw's, Node's) and is the slowest part of this file, so the nodenext one checks both files at
-// once; tap already runs another test file beside this one.
+// The consumer, the file that types the harness's handlers through the msw face, and ./testing
+// without msw (their tests are below). Each check reads every declaration file involved
+// (Fastify's, msw's, Node's) and is the slowest part of this file: the three tsc processes start
+// together, the first time a test needs one, so that when this file runs last in the suite they
+// keep both cores busy instead of taking turns. The nodenext one checks two files at once.
 writeFileSync(join(full.dir, 'consumer.ts'), consumerSource)
 writeFileSync(
   join(full.dir, 'handlers.ts'),
@@ -287,15 +288,29 @@ export const handlers = (harness: ContractHarness): HttpHandler[] => harness.han
 export const strings = (harness: ContractHarness): string[] => harness.handlers
 `,
 )
-let nodenextCheck: ReturnType<typeof typecheckFiles> | undefined
-const checks = {
-  nodenext: () =>
-    (nodenextCheck ??= typecheckFiles(full.dir, 'nodenext', ['consumer.ts', 'handlers.ts'])),
-  bundler: () =>
-    typecheckFiles(full.dir, 'bundler', ['consumer.ts'], {
+writeFileSync(
+  join(bare.dir, 'testing.ts'),
+  `import { buildEvent, createContractHarness, signBluumWebhook, type ContractHarness } from 'fastify-bluum-webhooks/testing'
+
+export const signed = signBluumWebhook({ event: buildEvent('order.filled'), secret: 'whsec_x' })
+export const handlers = (harness: ContractHarness): unknown[] => harness.handlers
+export const harness = () => createContractHarness({ app: (env) => { throw new Error(env.webhookSecret) } })
+`,
+)
+type Check = ReturnType<typeof typecheckFiles>
+let started: { nodenext: Check; bundler: Check; testing: Check } | undefined
+const startChecks = () =>
+  (started ??= {
+    nodenext: typecheckFiles(full.dir, 'nodenext', ['consumer.ts', 'handlers.ts']),
+    bundler: typecheckFiles(full.dir, 'bundler', ['consumer.ts'], {
       module: 'esnext',
       moduleResolution: 'bundler',
     }),
+    testing: typecheckFiles(bare.dir, 'testing', ['testing.ts']),
+  })
+const checks = {
+  nodenext: () => startChecks().nodenext,
+  bundler: () => startChecks().bundler,
 }
 
 for (const [label, check] of Object.entries(checks)) {
@@ -495,16 +510,7 @@ t.test(
 t.test(
   "./testing's types compile without msw; the msw face types the harness's handlers",
   async (t) => {
-    writeFileSync(
-      join(bare.dir, 'testing.ts'),
-      `import { buildEvent, createContractHarness, signBluumWebhook, type ContractHarness } from 'fastify-bluum-webhooks/testing'
-
-export const signed = signBluumWebhook({ event: buildEvent('order.filled'), secret: 'whsec_x' })
-export const handlers = (harness: ContractHarness): unknown[] => harness.handlers
-export const harness = () => createContractHarness({ app: (env) => { throw new Error(env.webhookSecret) } })
-`,
-    )
-    const bareCheck = await typecheckFiles(bare.dir, 'testing', ['testing.ts'])
+    const bareCheck = await startChecks().testing
     t.equal(bareCheck.stdout + bareCheck.stderr, '', 'no msw installed: no diagnostics')
     t.equal(bareCheck.code, 0)
 
