@@ -26,7 +26,13 @@ t.test(
     t.same(commandsOf(fromReadme!.code), fromClone, 'and so does the main README')
     const dev = shell(`${fromClone![1]} -- --app-port 0 --sandbox-port 0`, clone)
     t.teardown(() => {
-      if (dev.child.exitCode === null) process.kill(-dev.child.pid!, 'SIGKILL')
+      // Ended by the Ctrl-C below (a signal leaves exitCode null), its group is gone already.
+      if (dev.child.exitCode !== null || dev.child.signalCode !== null) return
+      try {
+        process.kill(-dev.child.pid!, 'SIGKILL')
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error
+      }
     })
     const [, trigger, inspector, deliveries] = await dev.waitFor(
       /\n[^\n]*│ Next, with the app listening at [^\n]*\n[^\n]*│ {3}(.+?) {3,}send a signed order\.filled\n[^\n]*│ {3}(\S+) +the inspector[^\n]*\n[^\n]*│ {3}(.+?) {3,}each delivery/,
