@@ -8,7 +8,7 @@
 import t from 'tap'
 import { cloneRepository } from './helpers/clone.js'
 import { commandsOf, documentedBlocks } from './helpers/doc-blocks.js'
-import { shell, shellBlocks } from './helpers/shell.js'
+import { shell, shellBlocks, signalGroup } from './helpers/shell.js'
 
 // npm, two TypeScript processes and their tsx compilation on a shared machine: slow is not failed.
 t.setTimeout(600_000)
@@ -25,15 +25,7 @@ t.test(
     const [fromReadme] = documentedBlocks('README.md', import.meta.url)
     t.same(commandsOf(fromReadme!.code), fromClone, 'and so does the main README')
     const dev = shell(`${fromClone![1]} -- --app-port 0 --sandbox-port 0`, clone)
-    t.teardown(() => {
-      // Ended by the Ctrl-C below (a signal leaves exitCode null), its group is gone already.
-      if (dev.child.exitCode !== null || dev.child.signalCode !== null) return
-      try {
-        process.kill(-dev.child.pid!, 'SIGKILL')
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error
-      }
-    })
+    t.teardown(() => signalGroup(dev.child, 'SIGKILL'))
     const [, trigger, inspector, deliveries] = await dev.waitFor(
       /\n[^\n]*│ Next, with the app listening at [^\n]*\n[^\n]*│ {3}(.+?) {3,}send a signed order\.filled\n[^\n]*│ {3}(\S+) +the inspector[^\n]*\n[^\n]*│ {3}(.+?) {3,}each delivery/,
     )
@@ -68,7 +60,7 @@ t.test(
     t.equal((await listed.exited)[0], 0, `${deliveries} exits 0`)
     t.match(listed.output(), new RegExp(`order\\.filled +${evt} +delivered +1 +200`))
 
-    process.kill(-dev.child.pid!, 'SIGINT')
+    signalGroup(dev.child, 'SIGINT')
     await dev.exited
     t.notMatch(dev.output(), /dev: the \w+ stopped/, 'Ctrl-C stops both, neither died first')
   },

@@ -15,12 +15,23 @@ export function shellBlocks(file: string | URL): string[][] {
     .map(({ code }) => commandsOf(code))
 }
 
+/**
+ * Sends `signal` to the process group `child` leads, unless it has ended. A group can end before
+ * Node has seen its leader exit: that race is not an error (ESRCH).
+ */
+export function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  try {
+    process.kill(-child.pid!, signal)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error
+  }
+}
+
 const groups = new Set<ChildProcess>()
 // A failed test must not leave a server behind: kill every group still running at exit.
 process.on('exit', () => {
-  for (const child of groups) {
-    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL')
-  }
+  for (const child of groups) signalGroup(child, 'SIGKILL')
 })
 
 export interface ShellProcess {
@@ -86,7 +97,7 @@ export function shell(line: string, cwd: string, env: Record<string, string> = {
     },
     async interrupt() {
       if (!running()) return
-      process.kill(-child.pid!, 'SIGINT')
+      signalGroup(child, 'SIGINT')
       await exited
     },
   }
