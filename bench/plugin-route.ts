@@ -46,9 +46,9 @@
 import { mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import autocannon from 'autocannon'
 import { DEFAULT_MAX_ENTRIES } from '../plugin/memory-store.js'
 import { createDeliveryPool, DEFAULT_BODY_BYTES, type BenchDelivery } from './lib/deliveries.js'
+import { loadServer } from './lib/load.js'
 import { exitAfter, printResult, round, say, thousands } from './lib/report.js'
 import {
   compileRouteServer,
@@ -402,31 +402,11 @@ async function measure(
   next: () => BenchDelivery,
   warmup = false,
 ): Promise<Load> {
-  const before = await server.stats()
-  const clientBefore = process.cpuUsage()
-  const t0 = performance.now()
-  const result = await autocannon({
-    url: `http://127.0.0.1:${server.port}${PATH}`,
+  const { result, handled, serverUs, wallUs, clientUs } = await loadServer(server, next, {
+    path: PATH,
     connections,
-    pipelining: 1,
-    ...limit,
-    method: 'POST',
-    requests: [
-      {
-        setupRequest(req) {
-          const delivery = next()
-          req.headers = delivery.headers
-          req.body = delivery.body
-          return req
-        },
-      },
-    ],
+    limit,
   })
-  const wallUs = (performance.now() - t0) * 1000
-  const client = process.cpuUsage(clientBefore)
-  const after = await server.stats()
-  const serverUs = after.cpuUserUs - before.cpuUserUs + after.cpuSystemUs - before.cpuSystemUs
-  const handled = after.handled - before.handled
   return {
     route,
     round: roundNo,
@@ -438,7 +418,7 @@ async function measure(
     handled,
     serverCpu: serverUs / wallUs,
     serverUsPerRequest: serverUs / Math.max(1, handled),
-    clientCpu: (client.user + client.system) / wallUs,
+    clientCpu: clientUs / wallUs,
     p99Ms: result.latency.p99,
   }
 }

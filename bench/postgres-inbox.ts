@@ -29,7 +29,6 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import autocannon from 'autocannon'
 import Fastify from 'fastify'
 import pg from 'pg'
 import bluumWebhooks from '../plugin/index.js'
@@ -37,6 +36,7 @@ import { createPostgresInbox, type PostgresInboxSettings } from '../plugin/postg
 import { startPostgresServer, type PostgresServer } from '../test/helpers/postgres-server.js'
 import { orderFilled, signedDelivery, TEST_SECRET } from '../test/helpers/sign.js'
 import { createDeliveryPool, DEFAULT_BODY_BYTES, type BenchDelivery } from './lib/deliveries.js'
+import { loadServer } from './lib/load.js'
 import { exitAfter, printResult, round, say, thousands } from './lib/report.js'
 import { pinThisProcess, startServerProcess, type ServerProcess } from './lib/server-process.js'
 import { median, range } from './lib/stats.js'
@@ -112,29 +112,13 @@ async function measure(
   next: () => BenchDelivery,
   warmup = false,
 ): Promise<Load> {
-  const before = await server.stats()
-  const result = await autocannon({
-    url: `http://127.0.0.1:${server.port}${PATH}`,
-    connections,
-    pipelining: 1,
-    duration: seconds,
-    method: 'POST',
-    requests: [
-      {
-        setupRequest(req) {
-          const delivery = next()
-          req.headers = delivery.headers
-          req.body = delivery.body
-          return req
-        },
-      },
-    ],
-  })
   // Requests cut off by the end of the run still finish on the server: let them.
-  await new Promise((resolve) => setTimeout(resolve, 200))
-  const after = await server.stats()
-  const handled = after.handled - before.handled
-  const serverUs = after.cpuUserUs - before.cpuUserUs + after.cpuSystemUs - before.cpuSystemUs
+  const { result, handled, serverUs } = await loadServer(server, next, {
+    path: PATH,
+    connections,
+    limit: { duration: seconds },
+    settleMs: 200,
+  })
   return {
     side,
     warmup,

@@ -21,11 +21,11 @@
 import { randomUUID } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import autocannon from 'autocannon'
 import { Redis } from 'ioredis'
 import { startRedisServer, type RedisServer } from '../test/helpers/redis-server.js'
 import { createDeliveryPool, DEFAULT_BODY_BYTES, type BenchDelivery } from './lib/deliveries.js'
 import { exitAfter, printResult, round, say, thousands } from './lib/report.js'
+import { loadServer } from './lib/load.js'
 import { startServerProcess, type ServerProcess } from './lib/server-process.js'
 import { median, spread } from './lib/stats.js'
 
@@ -275,31 +275,15 @@ async function main(): Promise<void> {
     next: () => BenchDelivery,
     warmup = false,
   ): Promise<Run> {
-    const before = await server.stats()
     const redisBefore = side === 'redis' ? await redisCounters(observer) : undefined
-    const result = await autocannon({
-      url: `http://127.0.0.1:${server.port}${PATH}`,
-      connections,
-      pipelining: 1,
-      duration: durationS,
-      method: 'POST',
-      requests: [
-        {
-          setupRequest(req) {
-            const delivery = next()
-            req.headers = delivery.headers
-            req.body = delivery.body
-            return req
-          },
-        },
-      ],
-    })
     // Requests cut off by the end of the run still finish on the server: let them, so the
     // counters of both sides cover the same deliveries.
-    await new Promise((resolve) => setTimeout(resolve, 100))
-    const after = await server.stats()
-    const handled = after.handled - before.handled
-    const serverUs = after.cpuUserUs - before.cpuUserUs + after.cpuSystemUs - before.cpuSystemUs
+    const { result, handled, serverUs } = await loadServer(server, next, {
+      path: PATH,
+      connections,
+      limit: { duration: durationS },
+      settleMs: 100,
+    })
     const run: Run = {
       side,
       round: roundNo,
