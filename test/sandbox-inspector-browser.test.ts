@@ -106,9 +106,18 @@ t.test('watch a delivery fail, read why, fix the app and replay it, in a browser
   const firstText = await first.innerText()
   t.match(firstText, 'BLUUM_SIGNATURE_MISMATCH', "the app's code")
   t.match(firstText, /secret/i, "the app's diagnosis names the secret as a likely cause")
-  const copy = page.getByRole('button', { name: 'Copy delivery id' })
-  await copy.click()
-  await page.locator('button.copy[data-copied]').waitFor()
+  // A live refresh replaces the region the button is in (and its data-copied mark) if it lands
+  // just after the click, as it can on a busy machine: click again on the new button then.
+  const copied = page.locator('button.copy[data-copied]')
+  for (let tries = 1; ; tries++) {
+    await page.getByRole('button', { name: 'Copy delivery id' }).click()
+    const marked = await copied.waitFor({ timeout: 5_000 }).then(
+      () => true,
+      () => false,
+    )
+    if (marked || tries === 5) break
+  }
+  await copied.waitFor()
   t.pass('the copy button wrote the id to the clipboard')
   await first.getByText('Request sent').click()
   t.match(await first.innerText(), 'webhook-signature', 'the request sent, with its headers')
