@@ -95,7 +95,12 @@ done
 # Phase 2: the suites, one after the other (each uses every core). What a later leg cannot change
 # is checked once (scripts/static-checks.sh): the format and the import cycles in the first leg,
 # the types once per msw major (msw's types are the only declarations that differ between legs;
-# the runtime does not change what tsc reports).
+# the runtime does not change what tsc reports; test/package-consumer.test.ts follows the same
+# BLUUM_CHECKS for its tsc runs on the packed declarations).
+# The inspector's browser pages run in Chromium, whatever the Node: their two files run in the
+# first leg only (BLUUM_EXCLUDE_TESTS). The inspector's server side, its stream and its pages'
+# HTML are tested on every leg (sandbox-inspector*.test.ts, sandbox-stream.test.ts).
+browser_tests="test/sandbox-inspector-browser.test.ts test/sandbox-inspector-a11y.test.ts"
 first=1
 typechecked=" "
 for leg in $matrix; do
@@ -105,12 +110,15 @@ for leg in $matrix; do
   checks=
   case $typechecked in *" $msw_major "*) ;; *) checks="typecheck" ;; esac
   [ "$first" -eq 0 ] || checks="$checks lint check:cycles"
+  excluded=$browser_tests
+  [ "$first" -eq 0 ] || excluded=
   first=0
   typechecked="$typechecked$msw_major "
-  echo "=== Node $node_version, msw $msw_major (static checks: ${checks:-none, done in an earlier leg}) ==="
+  echo "=== Node $node_version, msw $msw_major (static checks: ${checks:-none, done in an earlier leg}; browser tests: ${excluded:+in the first leg}${excluded:-here}) ==="
   (
     set -e
     export BLUUM_CHECKS=$checks
+    export BLUUM_EXCLUDE_TESTS=$excluded
     cat "$work/prepare-$node_version.log"
     prepared=$(cat "$work/prepare-$node_version.rc")
     [ "$prepared" -eq 0 ] || { echo "installing this leg failed (exit $prepared)"; exit "$prepared"; }
