@@ -110,11 +110,11 @@ for leg in $matrix; do
   checks=
   case $typechecked in *" $msw_major "*) ;; *) checks="typecheck" ;; esac
   [ "$first" -eq 0 ] || checks="$checks lint check:cycles"
-  excluded=$browser_tests
-  [ "$first" -eq 0 ] || excluded=
+  excluded=$browser_tests browser_where="in the first leg"
+  [ "$first" -eq 0 ] || excluded= browser_where=here
   first=0
   typechecked="$typechecked$msw_major "
-  echo "=== Node $node_version, msw $msw_major (static checks: ${checks:-none, done in an earlier leg}; browser tests: ${excluded:+in the first leg}${excluded:-here}) ==="
+  echo "=== Node $node_version, msw $msw_major (static checks: ${checks:-none, done in an earlier leg}; browser tests: $browser_where) ==="
   (
     set -e
     export BLUUM_CHECKS=$checks
