@@ -3,6 +3,7 @@
  * modes, retries, dead tasks, operations, duplicates (helpers/inbox-suite.ts), plus what only a
  * real server shows: the database going away and coming back.
  */
+import { connect, createServer, type Socket } from 'node:net'
 import Fastify from 'fastify'
 import pg from 'pg'
 import t from 'tap'
@@ -278,6 +279,79 @@ t.test(
     const rows = await effects()
     t.equal(rows.length, ids.length, 'every effect exactly once')
     t.same(new Set(rows.map((r) => r.delivery_id)), new Set(ids))
+  },
+)
+
+t.test(
+  'an outage seen by the idle workers: one warn at its start, the repeats at debug, one info when it ends',
+  async (t) => {
+    // The pool reaches the server through a loopback relay this test can cut: while cut, every
+    // connection is closed at once, as a database that went away does to its clients.
+    const target = new URL(backend.server!.url)
+    let cut = false
+    const sockets = new Set<Socket>()
+    const relay = createServer((client) => {
+      sockets.add(client)
+      client.on('close', () => sockets.delete(client))
+      client.on('error', () => {})
+      if (cut) return void client.destroy()
+      const upstream = connect(Number(target.port), target.hostname)
+      sockets.add(upstream)
+      upstream.on('close', () => sockets.delete(upstream))
+      upstream.on('error', () => client.destroy())
+      client.pipe(upstream).pipe(client)
+    })
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve))
+    t.teardown(() => new Promise((resolve) => relay.close(resolve)))
+    const via = new URL(target)
+    via.port = String((relay.address() as { port: number }).port)
+    const pool = new pg.Pool({ connectionString: via.href, max: 4 })
+    t.teardown(() => pool.end())
+
+    const lines: Array<{ level: number; msg: string; during?: string; failedPolls?: number }> = []
+    const storeErrors: InboxStoreErrorInfo[] = []
+    const app = Fastify({
+      logger: {
+        level: 'debug',
+        stream: { write: (line: string) => void lines.push(JSON.parse(line)) },
+      },
+    })
+    t.teardown(() => app.close())
+    let runs = 0
+    await app.register(bluumWebhooks, {
+      secret: TEST_SECRET,
+      inbox: createPostgresInbox({
+        pool,
+        schema: await backend.freshSchema(),
+        mode: 'queue',
+        concurrency: 2,
+        pollIntervalMs: 10,
+        onStoreError: (_error, info) => void storeErrors.push(info),
+      }),
+    })
+    app.bluum.on('order.filled', async () => void runs++, { id: 'a' })
+    await app.ready()
+
+    cut = true
+    for (const socket of sockets) socket.destroy()
+    const takes = () => storeErrors.filter((info) => info.during === 'worker').length
+    await until(() => takes() >= 10)
+    const failures = (level: number) =>
+      lines.filter((l) => l.level === level && l.msg === 'bluum inbox database failure; retried')
+    t.equal(failures(40).filter((l) => l.during === 'worker').length, 1, 'one warn for the outage')
+    t.ok(failures(20).length >= 9, 'the repeats at debug')
+    t.ok(takes() >= 10, 'onStoreError hears of every failed poll')
+
+    cut = false
+    const back = () => lines.filter((l) => l.msg.startsWith('bluum inbox database answers again'))
+    await until(() => back().length === 1)
+    t.equal(back()[0]!.level, 30, 'at info')
+    t.ok(back()[0]!.failedPolls! >= 10, 'with the number of failed polls')
+    const sent = await deliver(app, signedDelivery({ body: orderFilled(), id: 'evt_after_outage' }))
+    t.equal(sent.statusCode, 200)
+    await until(() => runs === 1)
+    t.equal(back().length, 1, 'said once')
+    t.equal(failures(40).filter((l) => l.during === 'worker').length, 1, 'no warn after it')
   },
 )
 

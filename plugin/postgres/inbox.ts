@@ -81,9 +81,15 @@ export function createPostgresInbox(options: PostgresInboxOptions): PostgresInbo
     }
   }
 
-  /** A failure of the database outside a delivery: logged at warn, and `onStoreError`. */
-  function storeFailed(err: unknown, info: InboxStoreErrorInfo, extra = {}): void {
-    log.warn({ err, ...info, ...extra }, 'bluum inbox database failure; retried')
+  /**
+   * A failure of the database outside a delivery: `onStoreError`, and the log at warn (at debug
+   * for a `repeat` of an outage the workers already logged).
+   */
+  function storeFailed(err: unknown, info: InboxStoreErrorInfo, extra = {}, repeat = false): void {
+    log[repeat ? 'debug' : 'warn'](
+      { err, ...info, ...extra },
+      'bluum inbox database failure; retried',
+    )
     tellObserver(err, info, log)
   }
 
@@ -186,7 +192,7 @@ export function createPostgresInbox(options: PostgresInboxOptions): PostgresInbo
           leaseMs: settings.leaseMs,
           staleEvents: settings.staleEvents,
         },
-        (err, fields) =>
+        (err, fields, repeat) =>
           storeFailed(
             err,
             {
@@ -194,6 +200,7 @@ export function createPostgresInbox(options: PostgresInboxOptions): PostgresInbo
               ...pick(fields, ['deliveryId', 'event', 'taskId', 'handlerId']),
             },
             fields,
+            repeat,
           ),
       )
       await workers.start()

@@ -51,8 +51,15 @@ export interface WorkerSettings {
   readonly staleEvents: StaleEventPolicy
 }
 
-/** Where the database's own failures go (the inbox logs them at warn and calls `onStoreError`). */
-export type StoreFailureReport = (error: unknown, fields: Record<string, unknown>) => void
+/**
+ * Where the database's own failures go: the inbox calls `onStoreError` and logs them at warn, or
+ * at debug when `repeat` says the failure is one more of an outage already logged.
+ */
+export type StoreFailureReport = (
+  error: unknown,
+  fields: Record<string, unknown>,
+  repeat?: boolean,
+) => void
 
 export interface WorkerPool {
   /** This pool's id, as tasks and the `workers` table show it: host, pid and a random part. */
@@ -119,6 +126,13 @@ export function createWorkerPool(
   let unlisten: (() => Promise<void>) | undefined
   let relisten: NodeJS.Timeout | undefined
   let heartbeat: NodeJS.Timeout | undefined
+  /**
+   * The outage the idle loops are in: while the database is away every loop's take fails on
+   * every poll (2 loops polling each second: 2 failures a second). The first failure is logged at
+   * warn, the repeats at debug (`onStoreError` hears of each), and the first take that works
+   * again logs once, at info, how long it lasted.
+   */
+  let outage: { since: number; failedPolls: number } | undefined
 
   function wake(): void {
     for (const resolve of sleepers) resolve()
@@ -332,14 +346,35 @@ export function createWorkerPool(
     }
   }
 
+  function takeFailed(err: unknown): void {
+    if (outage === undefined) {
+      outage = { since: Date.now(), failedPolls: 1 }
+      reportStoreFailure(err, { workerId: id, pollIntervalMs })
+    } else {
+      outage.failedPolls++
+      reportStoreFailure(err, { workerId: id, failedPolls: outage.failedPolls }, true)
+    }
+  }
+
+  function tookAgain(): void {
+    if (outage === undefined) return
+    const { since, failedPolls } = outage
+    outage = undefined
+    log.info(
+      { workerId: id, failedPolls, downMs: Date.now() - since },
+      'bluum inbox database answers again; the workers take tasks',
+    )
+  }
+
   async function loop(): Promise<void> {
     while (!stopping) {
       let ran = false
       try {
         ran = await runOne()
+        tookAgain()
       } catch (err) {
         // The database is away (the take failed): idle, then try again.
-        if (isStoreFailure(err)) reportStoreFailure(err, { workerId: id })
+        if (isStoreFailure(err)) takeFailed(err)
         else log.error({ err, workerId: id }, 'bluum inbox worker could not take or run a task')
       }
       if (!ran && !stopping) await idle(pollIntervalMs)
