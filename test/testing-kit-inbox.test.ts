@@ -100,6 +100,40 @@ t.test('waitForProcessed rejects with BLUUM_HARNESS_NOT_PROCESSED on a dead task
   t.same(await fills('kit_dead'), [])
 })
 
+t.test(
+  'waitForProcessed reads every page of the inbox: a task behind 10 050 newer ones is seen',
+  async (t) => {
+    // No workers (concurrency 0): the event's task stays pending, and 10 050 tasks of the same
+    // event queued after it come first in list() (newest first), more than a page holds.
+    const inbox = createPostgresInbox({ pglite: db, schema: 'kit_many', concurrency: 0 })
+    const harness = await createContractHarness({
+      app: async (env) => {
+        const app = Fastify()
+        await app.register(bluumWebhooks, { secret: env.webhookSecret, inbox })
+        app.bluum.on('order.filled', async () => {}, { id: 'record-fill' })
+        return app
+      },
+    })
+    t.teardown(() => harness.close())
+    const event = harness.sandbox.trigger('order.filled')
+    await harness.waitForAcknowledged('order.filled')
+    await db.exec(`
+      insert into kit_many.events (delivery_id, event, payload)
+        select 'evt_later_' || i, 'order.filled', '{}'::jsonb from generate_series(1, 10050) i;
+      insert into kit_many.tasks (delivery_id, handler_id)
+        select 'evt_later_' || i, 'record-fill' from generate_series(1, 10050) i;
+    `)
+    const { rows } = await db.query<{ delivery_id: string }>(
+      'select delivery_id from kit_many.tasks order by id limit 1',
+    )
+    t.equal(rows[0]?.delivery_id, event.id, "the oldest task is the triggered event's")
+    await t.rejects(harness.waitForProcessed('order.filled', { inbox, timeoutMs: 200 }), {
+      code: 'BLUUM_HARNESS_NOT_PROCESSED',
+      message: new RegExp(`^[^;]*\\(record-fill\\) pending after 0 attempt\\(s\\) after 200 ms`),
+    })
+  },
+)
+
 t.test('waitForProcessed rejects when no worker runs the tasks within timeoutMs', async (t) => {
   // Workers only elsewhere (concurrency 0), and none started: the task stays pending.
   const inbox = createPostgresInbox({ pglite: db, schema: 'kit_idle', concurrency: 0 })

@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify'
 import { importOptionalPeer } from '../../plugin/optional-peer.js'
 import type { BluumEventPattern } from '../../plugin/event-pattern.js'
 import type { PostgresInbox } from '../../plugin/postgres/inbox.js'
+import type { InboxTask } from '../../plugin/postgres/operations.js'
 import { parseDuration, type Duration } from '../core/duration.js'
 import {
   HarnessInjectedFailureError,
@@ -159,6 +160,28 @@ function describeAttempts(deliveries: Delivery[]): string {
     }),
   )
   return lines.length ? lines.join('; ') : 'none'
+}
+
+/** Tasks per `list()` page while waiting for tasks. */
+const TASK_PAGE = 1000
+
+/**
+ * Every task of `event` not done yet, read page after page: a window of the newest tasks would
+ * miss an older one behind them and call the event processed. The pages go by task id, not by
+ * state, so a task that changes state while they are read (taken, given back for a retry) is
+ * still read exactly once.
+ */
+async function unfinishedTasks(
+  inbox: Pick<PostgresInbox, 'list'>,
+  event: string,
+): Promise<InboxTask[]> {
+  const unfinished: InboxTask[] = []
+  let page = await inbox.list({ event, limit: TASK_PAGE })
+  for (;;) {
+    for (const task of page) if (task.state !== 'done') unfinished.push(task)
+    if (page.length < TASK_PAGE) return unfinished
+    page = await inbox.list({ event, limit: TASK_PAGE, after: page.at(-1)!.id })
+  }
 }
 
 /**
@@ -329,8 +352,8 @@ export async function createContractHarness(
       const ids = new Set(acked.map((d) => d.event_id))
       const deadline = Date.now() + timeoutMs
       for (;;) {
-        const open = (await inbox.list({ event, limit: 10_000 })).filter(
-          (task) => ids.has(task.deliveryId) && task.state !== 'done',
+        const open = (await unfinishedTasks(inbox, event)).filter((task) =>
+          ids.has(task.deliveryId),
         )
         const dead = open.filter((task) => task.state === 'dead')
         if (dead.length > 0) {
