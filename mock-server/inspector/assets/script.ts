@@ -36,19 +36,37 @@ export const inspectorJs = `
   }
 
   // Copy buttons: hidden without JavaScript, where the text itself is on the page to select.
+  // What was copied is remembered by its text, not by its button: a live refresh replaces the
+  // buttons, and the new one keeps the data-copied mark (and "Copied" for the rest of its 1.5 s).
+  var copiedAt = {};
+  var COPIED_MS = 1500;
+  function showCopied(button) {
+    var at = copiedAt[button.getAttribute('data-copy')];
+    if (at === undefined) return;
+    button.setAttribute('data-copied', 'true');
+    var left = at + COPIED_MS - Date.now();
+    if (left <= 0) return;
+    button.textContent = 'Copied';
+    setTimeout(function () { button.textContent = 'Copy'; }, left);
+  }
   function copyButtons(root) {
     var buttons = root.querySelectorAll('button.copy[data-copy]');
-    for (var i = 0; i < buttons.length; i++) buttons[i].hidden = false;
+    for (var i = 0; i < buttons.length; i++) {
+      buttons[i].hidden = false;
+      showCopied(buttons[i]);
+    }
   }
   document.addEventListener('click', function (click) {
     var button = click.target.closest && click.target.closest('button.copy[data-copy]');
     if (!button) return;
     var text = button.getAttribute('data-copy');
     var done = function () {
-      button.textContent = 'Copied';
-      button.setAttribute('data-copied', 'true');
+      copiedAt[text] = Date.now();
+      var twins = document.querySelectorAll('button.copy[data-copy]');
+      for (var i = 0; i < twins.length; i++) {
+        if (twins[i].getAttribute('data-copy') === text) showCopied(twins[i]);
+      }
       say('Copied to the clipboard.');
-      setTimeout(function () { button.textContent = 'Copy'; }, 1500);
     };
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(text).then(done, function () { say('Copy refused by the browser; select the text instead.'); });
@@ -109,6 +127,7 @@ export const inspectorJs = `
         if (active && region.contains(active)) {
           key = active.id ? '#' + CSS.escape(active.id)
             : active.getAttribute('href') ? 'a[href="' + CSS.escape(active.getAttribute('href')) + '"]'
+            : active.getAttribute('data-copy') ? 'button.copy[data-copy="' + CSS.escape(active.getAttribute('data-copy')) + '"]'
             : null;
         }
         // Keep what the reader opened: <details> open before the refresh stay open.
