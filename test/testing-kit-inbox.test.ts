@@ -4,7 +4,7 @@
  */
 import type { PGlite } from '@electric-sql/pglite'
 import Fastify from 'fastify'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import bluumWebhooks from '../plugin/index.js'
 import { createPostgresInbox, type PostgresInbox } from '../plugin/postgres/index.js'
 import { createContractHarness, type ContractEnvironment } from '../mock-server/testing/index.js'
@@ -55,6 +55,24 @@ function inboxApp(schema: string, options: { failing?: boolean; gate?: Promise<v
   return { inbox, build, runs }
 }
 
+/**
+ * A harness over an app whose inbox has no workers (concurrency 0: workers only elsewhere, and
+ * none started), so every task it queues stays pending.
+ */
+async function idleHarness(t: Test, schema: string) {
+  const inbox = createPostgresInbox({ pglite: db, schema, concurrency: 0 })
+  const harness = await createContractHarness({
+    app: async (env) => {
+      const app = Fastify()
+      await app.register(bluumWebhooks, { secret: env.webhookSecret, inbox })
+      app.bluum.on('order.filled', async () => {}, { id: 'record-fill' })
+      return app
+    },
+  })
+  t.teardown(() => harness.close())
+  return { harness, inbox }
+}
+
 const fills = async (schema: string) =>
   (
     await db.query<{ event_id: string }>(
@@ -103,18 +121,9 @@ t.test('waitForProcessed rejects with BLUUM_HARNESS_NOT_PROCESSED on a dead task
 t.test(
   'waitForProcessed reads every page of the inbox: a task behind 10 050 newer ones is seen',
   async (t) => {
-    // No workers (concurrency 0): the event's task stays pending, and 10 050 tasks of the same
-    // event queued after it come first in list() (newest first), more than a page holds.
-    const inbox = createPostgresInbox({ pglite: db, schema: 'kit_many', concurrency: 0 })
-    const harness = await createContractHarness({
-      app: async (env) => {
-        const app = Fastify()
-        await app.register(bluumWebhooks, { secret: env.webhookSecret, inbox })
-        app.bluum.on('order.filled', async () => {}, { id: 'record-fill' })
-        return app
-      },
-    })
-    t.teardown(() => harness.close())
+    // No workers: the event's task stays pending, and 10 050 tasks of the same event queued
+    // after it come first in list() (newest first), more than a page holds.
+    const { harness, inbox } = await idleHarness(t, 'kit_many')
     const event = harness.sandbox.trigger('order.filled')
     await harness.waitForAcknowledged('order.filled')
     await db.exec(`
@@ -135,17 +144,7 @@ t.test(
 )
 
 t.test('waitForProcessed rejects when no worker runs the tasks within timeoutMs', async (t) => {
-  // Workers only elsewhere (concurrency 0), and none started: the task stays pending.
-  const inbox = createPostgresInbox({ pglite: db, schema: 'kit_idle', concurrency: 0 })
-  const harness = await createContractHarness({
-    app: async (env) => {
-      const app = Fastify()
-      await app.register(bluumWebhooks, { secret: env.webhookSecret, inbox })
-      app.bluum.on('order.filled', async () => {}, { id: 'record-fill' })
-      return app
-    },
-  })
-  t.teardown(() => harness.close())
+  const { harness, inbox } = await idleHarness(t, 'kit_idle')
   harness.sandbox.trigger('order.filled')
   await t.rejects(harness.waitForProcessed('order.filled', { inbox, timeoutMs: 200 }), {
     code: 'BLUUM_HARNESS_NOT_PROCESSED',
