@@ -355,6 +355,56 @@ t.test(
   },
 )
 
+t.test(
+  'a take already on its way when close() begins starts nothing: the task goes back untouched',
+  async (t) => {
+    // The workers' take statement is held before it is sent, until close() has begun.
+    const pool = new pg.Pool({ connectionString: backend.server!.url, max: 4 })
+    t.teardown(() => pool.end())
+    let holding = false
+    let releaseTake!: () => void
+    const takeHeld = new Promise<void>((held) => {
+      const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>
+      const patched = new WeakSet<pg.PoolClient>()
+      ;(pool as { connect: () => Promise<pg.PoolClient> }).connect = async () => {
+        const client = await connect()
+        if (patched.has(client)) return client
+        patched.add(client)
+        const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>
+        ;(client as unknown as { query: typeof query }).query = (...args) => {
+          const name = (args[0] as { name?: string } | undefined)?.name
+          if (!holding || !name?.startsWith('bluum_take_')) return query(...args)
+          holding = false
+          held()
+          return new Promise<void>((resolve) => (releaseTake = resolve)).then(() => query(...args))
+        }
+        return client
+      }
+    })
+    let runs = 0
+    const schema = await backend.freshSchema()
+    const inbox = createPostgresInbox({ pool, schema, mode: 'queue', concurrency: 1 })
+    const app = Fastify()
+    t.teardown(() => app.close())
+    await app.register(bluumWebhooks, { secret: TEST_SECRET, inbox })
+    app.bluum.on('order.filled', async () => void runs++, { id: 'a' })
+    await app.ready()
+
+    holding = true
+    const sent = await deliver(app, signedDelivery({ body: orderFilled(), id: 'evt_at_close' }))
+    t.equal(sent.statusCode, 200)
+    await takeHeld
+    const closing = inbox.close()
+    releaseTake()
+    await closing
+    t.equal(runs, 0, 'the handler never ran')
+    const [task] = await backend.query<{ state: string; attempts: number; worker_id: null }>(
+      `select state, attempts, worker_id from ${schema}.tasks`,
+    )
+    t.same(task, { state: 'pending', attempts: 0, worker_id: null }, 'pending, no attempt counted')
+  },
+)
+
 t.test('startInboxWorker runs the tasks an app without workers queued', async (t) => {
   const { app, effects, schema } = await inboxApp(
     t,
