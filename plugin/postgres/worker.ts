@@ -160,18 +160,18 @@ export function createWorkerPool(
     )
     const task = rows[0]
     if (task === undefined) return false
-    if (stopping && task.state !== 'dead') {
-      // A take already on its way when close() began: the task goes back untouched (its attempt
-      // not counted, due at once) instead of starting, so no task starts once the pool stops.
-      // Should the database not answer, the task is due again when its lease ends.
-      await driver.query(sql.taskReturned, [task.id, task.attempts, null, 0]).catch(() => {})
-      return true
-    }
     if (task.state === 'dead') {
       log.error(
         { taskId: task.id, deliveryId: task.delivery_id, handlerId: task.handler_id },
         'bluum inbox task dead: its worker died during every attempt',
       )
+      return true
+    }
+    if (stopping) {
+      // A take already on its way when close() began: the task goes back untouched (its attempt
+      // not counted, due at once) instead of starting, so no task starts once the pool stops.
+      // Should the database not answer, the task is due again when its lease ends.
+      await driver.query(sql.taskReturned, [task.id, task.attempts, null, 0]).catch(() => {})
       return true
     }
     await runTask(task)
