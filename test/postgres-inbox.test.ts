@@ -12,6 +12,7 @@ import {
   createPostgresInbox,
   startInboxWorker,
   type InboxStoreErrorInfo,
+  type PgPoolLike,
 } from '../plugin/postgres/index.js'
 import { errorText } from '../plugin/postgres/store-failure.js'
 import { deliver } from './helpers/app.js'
@@ -456,7 +457,8 @@ t.test(
     t.same(await effects(), [], 'the write before the stuck statement was rolled back')
     await until(async () => {
       const [row] = await backend.query<{ n: number }>(
-        `select count(*)::int as n from pg_stat_activity where query like 'select pg_sleep(600)%'`,
+        `select count(*)::int as n from pg_stat_activity
+         where pid <> pg_backend_pid() and query like '%select pg_sleep(600)%'`,
       )
       return row?.n === 0
     })
@@ -498,3 +500,137 @@ t.test(
     t.equal((await effects()).length, count, 'one effect per task')
   },
 )
+
+/**
+ * A handler's transaction opens with its first statement, which carries the BEGIN: on
+ * node-postgres one query for both (its own Query class writes them under one Sync), so no
+ * `begin` is ever sent alone; through a pool of other clients, the BEGIN goes first on its own.
+ * Either way the first statement answers with its own rows and is part of the transaction: a
+ * handler that throws after it leaves nothing behind, and one that fails leaves the transaction
+ * aborted. Checked with the first statement taking parameters and taking none, in both modes.
+ */
+for (const clients of ['node-postgres', 'other'] as const) {
+  for (const mode of ['queue', 'transactional'] as const) {
+    t.test(
+      `${mode}, ${clients} clients: the first statement opens the transaction and answers its own rows`,
+      async (t) => {
+        const schema = await backend.freshSchema()
+        const { pool, sent } = recordingPool(clients)
+        t.teardown(() => pool.end())
+        const inbox = createPostgresInbox({
+          pool: pool.inboxPool,
+          schema,
+          mode,
+          maxAttempts: 1,
+          pollIntervalMs: 50,
+        })
+        const app = Fastify()
+        t.teardown(() => app.close())
+        await app.register(bluumWebhooks, { secret: TEST_SECRET, inbox })
+        const answers: Array<{ rows: unknown[]; rowCount: number }> = []
+        const codes: Array<string | undefined> = []
+        const insert = `insert into ${schema}.effects (delivery_id, handler) values ($1, $2) returning delivery_id`
+        app.bluum.on(
+          'order.filled',
+          async (event, { tx, deliveryId }) => {
+            if (event.data.symbol === 'BADFIRST') {
+              // Fails, is caught, and the handler goes on: the BEGIN ran before it, so the
+              // transaction is aborted and the insert refused, not committed on its own.
+              const missing = `select * from ${schema}.no_such_table where x = $1`
+              for (const [text, values] of [
+                [missing, [1]],
+                [insert, [deliveryId, 'a']],
+              ] as const) {
+                await tx
+                  .query(text, [...values])
+                  .catch((e: { code?: string }) => codes.push(e.code))
+              }
+              return
+            }
+            const plainFirst = event.data.symbol === 'PLAIN' || event.data.symbol === 'PLAINFAIL'
+            if (plainFirst) answers.push(await tx.query('select 41 + 1 as n'))
+            answers.push(await tx.query(insert, [deliveryId, 'a']))
+            if (event.data.symbol.endsWith('FAIL')) throw new Error('after its first statement')
+          },
+          { id: 'a' },
+        )
+        await app.ready()
+
+        for (const [symbol, id] of [
+          ['FAIL', 'evt_first_fail'],
+          ['PLAINFAIL', 'evt_first_plain_fail'],
+          ['BADFIRST', 'evt_first_bad'],
+          ['OK', 'evt_first_ok'],
+          ['PLAIN', 'evt_first_plain'],
+        ] as const) {
+          const res = await deliver(app, signedDelivery({ body: orderFilled({ symbol }), id }))
+          const failed = symbol.endsWith('FAIL') || symbol === 'BADFIRST'
+          t.equal(res.statusCode, mode === 'transactional' && failed ? 500 : 200)
+        }
+        if (mode === 'queue') {
+          await until(async () => {
+            const { tasks } = await inbox.stats()
+            return tasks.done === 2 && tasks.dead === 3
+          })
+        }
+        t.same(
+          answers,
+          [
+            { rows: [{ delivery_id: 'evt_first_fail' }], rowCount: 1 },
+            { rows: [{ n: 42 }], rowCount: 1 },
+            { rows: [{ delivery_id: 'evt_first_plain_fail' }], rowCount: 1 },
+            { rows: [{ delivery_id: 'evt_first_ok' }], rowCount: 1 },
+            { rows: [{ n: 42 }], rowCount: 1 },
+            { rows: [{ delivery_id: 'evt_first_plain' }], rowCount: 1 },
+          ],
+          "each statement's own rows, the first ones too",
+        )
+        t.same(codes, ['42P01', '25P02'], 'the failed first statement left its transaction aborted')
+        t.same(
+          await backend.query(`select delivery_id from ${schema}.effects order by delivery_id`),
+          [{ delivery_id: 'evt_first_ok' }, { delivery_id: 'evt_first_plain' }],
+          'what the failed handlers wrote first was rolled back with them',
+        )
+        const alone = sent.filter((text) => /^\s*begin\s*$/i.test(text)).length
+        if (clients === 'node-postgres') t.equal(alone, 0, 'no BEGIN sent on its own')
+        else t.ok(alone >= 2, `BEGIN sent on its own before a first statement with parameters`)
+      },
+    )
+  }
+}
+
+/**
+ * A pool on the test server that records the text of every query its clients send. `other`
+ * hands out plain objects around node-postgres' clients, as another driver behind a pool-like
+ * object would, so the inbox cannot use node-postgres' Query class.
+ */
+function recordingPool(clients: 'node-postgres' | 'other') {
+  const sent: string[] = []
+  const pool = new pg.Pool({ connectionString: backend.server!.url })
+  pool.on('error', () => {})
+  const record = (config: unknown) =>
+    void sent.push(typeof config === 'string' ? config : (config as { text: string }).text)
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown
+    client.query = ((...args: unknown[]) => {
+      record(args[0])
+      return query(...args)
+    }) as typeof client.query
+  })
+  const other: PgPoolLike = {
+    async connect() {
+      const client = await pool.connect()
+      return {
+        query: (text, values) => client.query(text as never, values),
+        release: (destroy) => client.release(destroy),
+        on: (event: string, listener: (...args: never[]) => void) =>
+          client.on(event as 'error', listener as (error: Error) => void),
+        removeAllListeners: (event) => client.removeAllListeners(event),
+        removeListener: (event, listener) => client.removeListener(event, listener),
+      }
+    },
+    on: (event, listener) => pool.on(event, listener),
+    removeListener: (event, listener) => pool.removeListener(event, listener),
+  }
+  return { sent, pool: { inboxPool: clients === 'other' ? other : pool, end: () => pool.end() } }
+}

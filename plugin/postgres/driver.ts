@@ -4,8 +4,9 @@
  * Structural types only: neither `pg` nor `@electric-sql/pglite` is imported, so both stay
  * optional peers and whichever the app passes in is used as it is.
  *
- * A transaction here opens at its first statement (or at once when asked): a queued handler that
- * calls another service before it writes holds no connection while it waits. Every statement's
+ * A transaction here opens at its first statement, which carries the BEGIN (one round trip for
+ * both on node-postgres): a queued handler that calls another service before it writes holds no
+ * connection while it waits. Every statement's
  * failure is sorted as it happens (store-failure.ts): the first one that is the database's, not
  * the statement's, sticks to the transaction, so a handler that catches it and goes on cannot
  * make it commit or pass for a handler bug.
@@ -76,8 +77,6 @@ export interface PGliteTransactionLike {
 export interface Transaction {
   /** The handler's view: queries only. */
   readonly tx: InboxTransaction
-  /** True once a statement opened it (always, when begun eager). */
-  readonly opened: boolean
   /** The first failure of one of its statements that was the database's, not the statement's. */
   readonly storeFailure: Error | undefined
   /** Runs a whole SQL script (several statements, no parameters) in the transaction. */
@@ -125,7 +124,10 @@ export interface SqlDriver {
     values?: readonly unknown[],
     options?: QueryOptions,
   ): Promise<InboxQueryResult<R>>
-  /** A transaction, opened by its first statement, or at once with `eager`. */
+  /**
+   * A transaction, opened by its first statement. `eager` takes its connection at once (an
+   * unreachable database fails here), for a caller whose first statement follows at once.
+   */
   begin(options?: { eager?: boolean }): Promise<Transaction>
   /** Calls `onNotify` on every NOTIFY on `channel`; `onLost` once if the listening connection dies. */
   listen(
@@ -163,6 +165,59 @@ function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error))
 }
 
+/** node-postgres' `Query` (`Client.Query`), as far as `beginWith` uses it. */
+type PgQueryClass = new (
+  text: string,
+  values: unknown[],
+  callback: (error: Error | null, result: PgResultLike | PgResultLike[]) => void,
+) => { prepare(connection: PgConnectionLike): void }
+
+/** The protocol writer node-postgres hands a query when it sends it. */
+interface PgConnectionLike {
+  parse(config: { text: string }): void
+  bind(config: object): void
+  execute(config: object): void
+}
+
+/**
+ * Opens a transaction with its first statement, in one round trip instead of two: a task's
+ * transaction is then three round trips (the handler's first statement carrying the BEGIN, the
+ * rest, the done mark with the COMMIT), not four. Without parameters the two travel as one
+ * simple query; with parameters, node-postgres' own `Query` writes BEGIN's parse, bind and
+ * execute before the statement's, under the one Sync it ends with, so the statement keeps its
+ * typed parameters and the server answers both before one ReadyForQuery. A client without that
+ * class (another driver behind the pool) gets the two round trips.
+ */
+function beginWith(
+  client: PgClientLike,
+  text: string,
+  values: unknown[] | undefined,
+): Promise<PgResultLike | PgResultLike[]> {
+  if (values === undefined || values.length === 0) return client.query(`begin;\n${text}`)
+  const Query = (client.constructor as { Query?: PgQueryClass }).Query
+  if (typeof Query?.prototype?.prepare !== 'function') {
+    return client.query('begin').then(() => client.query(text, values))
+  }
+  return new Promise((resolve, reject) => {
+    const query = new Query(text, values, (error, result) =>
+      error ? reject(error) : resolve(result),
+    )
+    const prepare = query.prepare
+    query.prepare = (connection) => {
+      connection.parse({ text: 'begin' })
+      connection.bind({})
+      connection.execute({})
+      prepare.call(query, connection)
+    }
+    // A query object is sent as it is and answers through its callback.
+    void client.query(query as never)
+  })
+}
+
+function rows<R>(result: PgResultLike): InboxQueryResult<R> {
+  return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 }
+}
+
 function last(result: PgResultLike | PgResultLike[]): PgResultLike {
   return Array.isArray(result) ? (result.at(-1) as PgResultLike) : result
 }
@@ -184,6 +239,7 @@ export function createPgDriver(pool: PgPoolLike): SqlDriver {
     let abandoned: Error | undefined
     let storeFailure: Error | undefined
     let finished = false
+    let begun = false
     // A checked-out client emits 'error' when the server ends the session between two queries
     // (a restart, an admin kill); without a listener that would end the process.
     const onError = (error: Error) => void (broken ??= error)
@@ -209,7 +265,6 @@ export function createPgDriver(pool: PgPoolLike): SqlDriver {
           giveBack()
           throw abandoned
         }
-        await connected.query('begin')
         return connected
       })()
       return opening
@@ -221,6 +276,10 @@ export function createPgDriver(pool: PgPoolLike): SqlDriver {
       try {
         const connected = await open()
         if (abandoned !== undefined) throw abandoned
+        if (!begun) {
+          begun = true
+          return last(await beginWith(connected, text, values as unknown[] | undefined))
+        }
         return last(await connected.query(text, values as unknown[] | undefined))
       } catch (error) {
         note(error)
@@ -234,12 +293,8 @@ export function createPgDriver(pool: PgPoolLike): SqlDriver {
     const transaction: Transaction = {
       tx: {
         async query<R>(text: string, values?: readonly unknown[]) {
-          const result = await run(text, values)
-          return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 }
+          return rows<R>(await run(text, values))
         },
-      },
-      get opened() {
-        return opening !== undefined
       },
       get storeFailure() {
         return storeFailure
@@ -269,6 +324,17 @@ export function createPgDriver(pool: PgPoolLike): SqlDriver {
         }
         finished = true
         try {
+          // The connection was taken (`eager`) but no statement opened the transaction: the
+          // last statement runs alone, with nothing to commit.
+          if (!begun) {
+            if (text === undefined) return undefined
+            try {
+              return rows<R>(last(await connected.query(text, values as unknown[] | undefined)))
+            } catch (error) {
+              note(error)
+              throw error
+            }
+          }
           let result: PgResultLike | undefined
           let commit: PgResultLike | undefined
           if (text !== undefined) {
@@ -299,7 +365,7 @@ export function createPgDriver(pool: PgPoolLike): SqlDriver {
           }
           // COMMIT of an aborted transaction succeeds as ROLLBACK in PostgreSQL: say so.
           if (commit.command === 'ROLLBACK') throw aborted()
-          return result && { rows: result.rows as R[], rowCount: result.rowCount ?? 0 }
+          return result && rows<R>(result)
         } finally {
           giveBack()
         }
@@ -309,7 +375,7 @@ export function createPgDriver(pool: PgPoolLike): SqlDriver {
         finished = true
         if (opening === undefined) return
         const connected = await opening.catch(() => undefined)
-        if (connected !== undefined && abandoned === undefined && !released) {
+        if (connected !== undefined && abandoned === undefined && !released && begun) {
           await connected.query('rollback').catch((e: Error) => void (broken ??= e))
         }
         giveBack()
@@ -351,7 +417,7 @@ export function createPgDriver(pool: PgPoolLike): SqlDriver {
             ? client.query(text, args)
             : client.query({ name: options.name, text, values: args ?? [] })),
         )
-        return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 }
+        return rows<R>(result)
       } catch (error) {
         if (isConnectionError(error)) broken ??= asError(error)
         throw error
@@ -450,9 +516,6 @@ export function createPgliteDriver(db: PGliteLike): SqlDriver {
 
     const transaction: Transaction = {
       tx: { query: (text, values) => run(text, values) },
-      get opened() {
-        return opening !== undefined
-      },
       get storeFailure() {
         return storeFailure
       },

@@ -190,7 +190,7 @@ export function createWorkerPool(
     }
     let transaction: Transaction
     try {
-      // An ordered task takes its key's lock first, so its transaction opens now.
+      // An ordered task takes its key's lock first: its connection is taken now.
       transaction = await driver.begin({ eager: task.ordering_key !== null })
     } catch (err) {
       return giveBack(task, fields, err)
