@@ -9,7 +9,7 @@
  *    Each child reports its CPU time, so server CPU µs per request is measured apart from the
  *    client's and the database's. The queue server runs no workers: only the ack is timed.
  * 2. worker throughput: tasks/s draining a backlog with 1, 4 and 16 workers (a compiled child
- *    process), each task one INSERT through `tx` and its done mark in one transaction, timed by
+ *    process, free to use every CPU as PostgreSQL is), each task one INSERT through `tx` and its done mark in one transaction, timed by
  *    the tasks' own start and done times; CPU per task of the worker process and of the whole
  *    PostgreSQL cluster (from /proc); target 4 workers ≥ 1 000 tasks/s.
  * 3. long handlers: 16 workers whose handler waits `--call-ms` (a call to another service), then
@@ -27,6 +27,7 @@
 import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import Fastify from 'fastify'
@@ -260,6 +261,8 @@ async function waitDone(pool: pg.Pool, schema: string) {
 }
 
 let postmaster = 0
+/** The workers' affinity once this process is pinned: every CPU of the machine. */
+let everyCpu: { cpus?: string } = {}
 
 /**
  * Drains a backlog of `taskCount` tasks with `concurrency` workers in a child process (compiled,
@@ -280,14 +283,20 @@ async function drain(
 ) {
   await queueBacklog(pool, schema, taskCount, { ordering: options.ordering ?? 'none' })
   const url = database!.url
-  const child = await startServerProcess(script, [
-    'workers',
-    url,
-    schema,
-    String(concurrency),
-    String(options.callMs ?? 0),
-    options.ordering ?? 'none',
-  ])
+  // On every CPU: forked as it is, the child would inherit this process's pin to CPU 0.
+  const child = await startServerProcess(
+    script,
+    [
+      'workers',
+      url,
+      schema,
+      String(concurrency),
+      String(options.callMs ?? 0),
+      options.ordering ?? 'none',
+    ],
+    [],
+    everyCpu,
+  )
   servers.push(child)
   const before = await child.stats()
   const pgBefore = clusterCpuUs(postmaster)
@@ -321,15 +330,18 @@ async function drain(
 
 async function main(): Promise<void> {
   say(`${NAME}: the queue-mode ack vs the memory-store route, then the workers`)
+  // Started before this process pins itself: a process inherits its parent's CPU affinity, and
+  // PostgreSQL is left to the kernel, not confined to the load generator's core.
+  database = await startPostgresServer()
   const pinned = !args['no-pin'] && pinThisProcess('0')
   say(
     args['no-pin']
       ? 'not pinned'
       : pinned
-        ? 'pinned: autocannon on CPU 0, both servers on CPU 1 (taskset); PostgreSQL unpinned'
+        ? 'pinned: autocannon on CPU 0, both servers on CPU 1 (taskset); PostgreSQL and the workers unpinned'
         : 'not pinned: taskset is missing or refused',
   )
-  database = await startPostgresServer()
+  if (pinned) everyCpu = { cpus: `0-${availableParallelism() - 1}` }
   const pool = new pg.Pool({ connectionString: database.url, max: 40 })
   pool.on('error', () => {})
   await pool.query('create table effects (delivery_id text not null)')
