@@ -527,7 +527,8 @@ for (const clients of ['node-postgres', 'other'] as const) {
         const app = Fastify()
         t.teardown(() => app.close())
         await app.register(bluumWebhooks, { secret: TEST_SECRET, inbox })
-        const answers: Array<{ rows: unknown[]; rowCount: number }> = []
+        // Per delivery: queued tasks may run in any order.
+        const answers: Record<string, Array<{ rows: unknown[]; rowCount: number }>> = {}
         const codes: Array<string | undefined> = []
         const insert = `insert into ${schema}.effects (delivery_id, handler) values ($1, $2) returning delivery_id`
         app.bluum.on(
@@ -548,8 +549,9 @@ for (const clients of ['node-postgres', 'other'] as const) {
               return
             }
             const plainFirst = event.data.symbol === 'PLAIN' || event.data.symbol === 'PLAINFAIL'
-            if (plainFirst) answers.push(await tx.query('select 41 + 1 as n'))
-            answers.push(await tx.query(insert, [deliveryId, 'a']))
+            const mine = (answers[deliveryId] ??= [])
+            if (plainFirst) mine.push(await tx.query('select 41 + 1 as n'))
+            mine.push(await tx.query(insert, [deliveryId, 'a']))
             if (event.data.symbol.endsWith('FAIL')) throw new Error('after its first statement')
           },
           { id: 'a' },
@@ -575,14 +577,18 @@ for (const clients of ['node-postgres', 'other'] as const) {
         }
         t.same(
           answers,
-          [
-            { rows: [{ delivery_id: 'evt_first_fail' }], rowCount: 1 },
-            { rows: [{ n: 42 }], rowCount: 1 },
-            { rows: [{ delivery_id: 'evt_first_plain_fail' }], rowCount: 1 },
-            { rows: [{ delivery_id: 'evt_first_ok' }], rowCount: 1 },
-            { rows: [{ n: 42 }], rowCount: 1 },
-            { rows: [{ delivery_id: 'evt_first_plain' }], rowCount: 1 },
-          ],
+          {
+            evt_first_fail: [{ rows: [{ delivery_id: 'evt_first_fail' }], rowCount: 1 }],
+            evt_first_plain_fail: [
+              { rows: [{ n: 42 }], rowCount: 1 },
+              { rows: [{ delivery_id: 'evt_first_plain_fail' }], rowCount: 1 },
+            ],
+            evt_first_ok: [{ rows: [{ delivery_id: 'evt_first_ok' }], rowCount: 1 }],
+            evt_first_plain: [
+              { rows: [{ n: 42 }], rowCount: 1 },
+              { rows: [{ delivery_id: 'evt_first_plain' }], rowCount: 1 },
+            ],
+          },
           "each statement's own rows, the first ones too",
         )
         t.same(codes, ['42P01', '25P02'], 'the failed first statement left its transaction aborted')
