@@ -530,6 +530,7 @@ for (const clients of ['node-postgres', 'other'] as const) {
         // Per delivery: queued tasks may run in any order.
         const answers: Record<string, Array<{ rows: unknown[]; rowCount: number }>> = {}
         const codes: Array<string | undefined> = []
+        const seenBySecond: number[] = []
         const insert = `insert into ${schema}.effects (delivery_id, handler) values ($1, $2) returning delivery_id`
         app.bluum.on(
           'order.filled',
@@ -548,6 +549,18 @@ for (const clients of ['node-postgres', 'other'] as const) {
               }
               return
             }
+            if (event.data.symbol === 'TOGETHER') {
+              // Sent without waiting: the second must still run after the first (and its BEGIN).
+              const [, count] = await Promise.all([
+                tx.query(insert, [deliveryId, 'a']),
+                tx.query<{ n: number }>(
+                  `select count(*)::int as n from ${schema}.effects where delivery_id = $1`,
+                  [deliveryId],
+                ),
+              ])
+              seenBySecond.push(count.rows[0]!.n)
+              return
+            }
             const plainFirst = event.data.symbol === 'PLAIN' || event.data.symbol === 'PLAINFAIL'
             const mine = (answers[deliveryId] ??= [])
             if (plainFirst) mine.push(await tx.query('select 41 + 1 as n'))
@@ -564,6 +577,7 @@ for (const clients of ['node-postgres', 'other'] as const) {
           ['BADFIRST', 'evt_first_bad'],
           ['OK', 'evt_first_ok'],
           ['PLAIN', 'evt_first_plain'],
+          ['TOGETHER', 'evt_first_together'],
         ] as const) {
           const res = await deliver(app, signedDelivery({ body: orderFilled({ symbol }), id }))
           const failed = symbol.endsWith('FAIL') || symbol === 'BADFIRST'
@@ -572,7 +586,7 @@ for (const clients of ['node-postgres', 'other'] as const) {
         if (mode === 'queue') {
           await until(async () => {
             const { tasks } = await inbox.stats()
-            return tasks.done === 2 && tasks.dead === 3
+            return tasks.done === 3 && tasks.dead === 3
           })
         }
         t.same(
@@ -592,9 +606,14 @@ for (const clients of ['node-postgres', 'other'] as const) {
           "each statement's own rows, the first ones too",
         )
         t.same(codes, ['42P01', '25P02'], 'the failed first statement left its transaction aborted')
+        t.same(seenBySecond, [1], 'two statements sent at once ran in the order they were sent')
         t.same(
           await backend.query(`select delivery_id from ${schema}.effects order by delivery_id`),
-          [{ delivery_id: 'evt_first_ok' }, { delivery_id: 'evt_first_plain' }],
+          [
+            { delivery_id: 'evt_first_ok' },
+            { delivery_id: 'evt_first_plain' },
+            { delivery_id: 'evt_first_together' },
+          ],
           'what the failed handlers wrote first was rolled back with them',
         )
         const alone = sent.filter((text) => /^\s*begin\s*$/i.test(text)).length

@@ -6,10 +6,10 @@
  *
  * A transaction here opens at its first statement, which carries the BEGIN (one round trip for
  * both on node-postgres): a queued handler that calls another service before it writes holds no
- * connection while it waits. Every statement's
- * failure is sorted as it happens (store-failure.ts): the first one that is the database's, not
- * the statement's, sticks to the transaction, so a handler that catches it and goes on cannot
- * make it commit or pass for a handler bug.
+ * connection while it waits. Every statement's failure is sorted as it happens
+ * (store-failure.ts): the first one that is the database's, not the statement's, sticks to the
+ * transaction, so a handler that catches it and goes on cannot make it commit or pass for a
+ * handler bug.
  */
 import { InboxTransactionAbortedError, InboxTransactionClosedError } from '../errors.js'
 import { isConnectionError, isStoreFailure } from './store-failure.js'
@@ -196,7 +196,8 @@ function beginWith(
   if (values === undefined || values.length === 0) return client.query(`begin;\n${text}`)
   const Query = (client.constructor as { Query?: PgQueryClass }).Query
   if (typeof Query?.prototype?.prepare !== 'function') {
-    return client.query('begin').then(() => client.query(text, values))
+    // Both queued now, so a statement the handler sends meanwhile cannot come before this one.
+    return Promise.all([client.query('begin'), client.query(text, values)]).then(([, r]) => r)
   }
   return new Promise((resolve, reject) => {
     const query = new Query(text, values, (error, result) =>
