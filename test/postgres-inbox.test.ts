@@ -364,24 +364,15 @@ t.test(
     t.teardown(() => pool.end())
     let holding = false
     let releaseTake!: () => void
-    const takeHeld = new Promise<void>((held) => {
-      const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>
-      const patched = new WeakSet<pg.PoolClient>()
-      ;(pool as { connect: () => Promise<pg.PoolClient> }).connect = async () => {
-        const client = await connect()
-        if (patched.has(client)) return client
-        patched.add(client)
-        const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>
-        ;(client as unknown as { query: typeof query }).query = (...args) => {
-          const name = (args[0] as { name?: string } | undefined)?.name
-          if (!holding || !name?.startsWith('bluum_take_')) return query(...args)
-          holding = false
-          held()
-          return new Promise<void>((resolve) => (releaseTake = resolve)).then(() => query(...args))
-        }
-        return client
-      }
-    })
+    const takeHeld = new Promise<void>((held) =>
+      interceptQueries(pool, (args, send) => {
+        const name = (args[0] as { name?: string } | undefined)?.name
+        if (!holding || !name?.startsWith('bluum_take_')) return send(...args)
+        holding = false
+        held()
+        return new Promise<void>((resolve) => (releaseTake = resolve)).then(() => send(...args))
+      }),
+    )
     let runs = 0
     const schema = await backend.freshSchema()
     const inbox = createPostgresInbox({ pool, schema, mode: 'queue', concurrency: 1 })
@@ -633,14 +624,10 @@ function recordingPool(clients: 'node-postgres' | 'other') {
   const sent: string[] = []
   const pool = new pg.Pool({ connectionString: backend.server!.url })
   pool.on('error', () => {})
-  const record = (config: unknown) =>
-    void sent.push(typeof config === 'string' ? config : (config as { text: string }).text)
-  pool.on('connect', (client) => {
-    const query = client.query.bind(client) as (...args: unknown[]) => unknown
-    client.query = ((...args: unknown[]) => {
-      record(args[0])
-      return query(...args)
-    }) as typeof client.query
+  interceptQueries(pool, (args, send) => {
+    const config = args[0]
+    sent.push(typeof config === 'string' ? config : (config as { text: string }).text)
+    return send(...args)
   })
   const other: PgPoolLike = {
     async connect() {
@@ -658,4 +645,18 @@ function recordingPool(clients: 'node-postgres' | 'other') {
     removeListener: (event, listener) => pool.removeListener(event, listener),
   }
   return { sent, pool: { inboxPool: clients === 'other' ? other : pool, end: () => pool.end() } }
+}
+
+/**
+ * Routes every query a client of `pool` sends through `intercept`, which sends it on (or not)
+ * and answers for it. Installed as each client connects, before the pool hands it out.
+ */
+function interceptQueries(
+  pool: pg.Pool,
+  intercept: (args: unknown[], send: (...args: unknown[]) => unknown) => unknown,
+): void {
+  pool.on('connect', (client) => {
+    const send = client.query.bind(client) as (...args: unknown[]) => unknown
+    client.query = ((...args: unknown[]) => intercept(args, send)) as typeof client.query
+  })
 }
