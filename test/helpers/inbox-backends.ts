@@ -2,13 +2,13 @@
  * The two databases the inbox suite runs on: a real PostgreSQL 15 cluster started for the test
  * file, and an in-process PGlite. One per test file; each test gets its own schema.
  */
-import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
 import {
   createPostgresInbox,
   type PostgresInbox,
   type PostgresInboxOptions,
 } from '../../plugin/postgres/index.js'
+import { createTestPGlite } from './pglite.js'
 import { startPostgresServer, type PostgresServer } from './postgres-server.js'
 
 export interface InboxBackend {
@@ -59,7 +59,8 @@ export async function startPostgresBackend(): Promise<InboxBackend> {
 }
 
 export async function startPgliteBackend(): Promise<InboxBackend> {
-  const db = await PGlite.create()
+  // From the template cluster: the same empty database as PGlite.create(), without its initdb.
+  const db = await createTestPGlite()
   return {
     name: 'pglite',
     server: undefined,
