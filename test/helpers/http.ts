@@ -1,4 +1,5 @@
 /** Real HTTP deliveries to a listening app, and a bounded pool to send many. */
+import { request } from 'node:http'
 import type { SignedDelivery } from './sign.js'
 
 export interface HttpAnswer {
@@ -6,14 +7,31 @@ export interface HttpAnswer {
   body: { received?: boolean; duplicate?: boolean; code?: string }
 }
 
-/** POSTs a signed delivery to `<base>/webhooks/bluum` over real HTTP. */
-export async function deliverHttp(base: string, delivery: SignedDelivery): Promise<HttpAnswer> {
-  const response = await fetch(`${base}/webhooks/bluum`, {
-    method: 'POST',
-    headers: delivery.headers,
-    body: delivery.payload,
+/**
+ * POSTs a signed delivery to `<base>/webhooks/bluum` over real HTTP: the delivery's headers and
+ * body, as they would arrive from Bluum. `node:http` rather than `fetch`: on Node 20, undici's
+ * streams took a third of the CPU of the files that send thousands of deliveries
+ * (test/redis-store-plugin.test.ts: about 8.5 s with fetch, 5.3 s with node:http).
+ */
+export function deliverHttp(base: string, delivery: SignedDelivery): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}/webhooks/bluum`, { method: 'POST', headers: delivery.headers })
+    req.once('error', reject)
+    req.once('response', (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => (text += chunk))
+      res.once('error', reject)
+      res.once('end', () => {
+        try {
+          resolve({ status: res.statusCode!, body: JSON.parse(text) as HttpAnswer['body'] })
+        } catch (error) {
+          reject(error)
+        }
+      })
+    })
+    req.end(delivery.payload)
   })
-  return { status: response.status, body: (await response.json()) as HttpAnswer['body'] }
 }
 
 /** Runs `work` over `items` with at most `limit` in flight. */
