@@ -397,6 +397,71 @@ t.test(
   },
 )
 
+t.test(
+  'a LISTEN on its way when close() begins is closed with the workers, not left holding a connection',
+  async (t) => {
+    // The LISTEN connection is cut; the worker listens again, and that LISTEN is held before it
+    // is sent until close() has stopped the workers (its last statement, the worker's row
+    // removed, has answered). Seen once under npm test: close() had resolved, the late LISTEN
+    // then kept its connection checked out, and pool.end() waited for it forever.
+    const pool = new pg.Pool({ connectionString: backend.server!.url, max: 4 })
+    t.teardown(() => pool.end())
+    const schema = await backend.freshSchema()
+    let holding = false
+    let releaseListen = () => {}
+    let listenSettled: Promise<unknown> = Promise.resolve()
+    const listenHeld = new Promise<void>((held) =>
+      interceptQueries(pool, (args, send) => {
+        const text = typeof args[0] === 'string' ? args[0] : ''
+        if (text === `delete from ${schema}.workers where id = $1`) {
+          const answered = send(...args) as Promise<unknown>
+          return answered.finally(() => releaseListen())
+        }
+        if (!holding || !text.startsWith('listen ')) return send(...args)
+        holding = false
+        held()
+        const gate = new Promise<void>((resolve) => (releaseListen = resolve))
+        listenSettled = gate.then(() => send(...args))
+        return listenSettled
+      }),
+    )
+    const lines: Array<{ level: number; msg: string }> = []
+    const inbox = createPostgresInbox({ pool, schema, mode: 'queue', pollIntervalMs: 10 })
+    const app = Fastify({
+      logger: {
+        level: 'warn',
+        stream: { write: (line: string) => void lines.push(JSON.parse(line)) },
+      },
+    })
+    t.teardown(() => app.close())
+    await app.register(bluumWebhooks, { secret: TEST_SECRET, inbox })
+    app.bluum.on('order.filled', async () => {}, { id: 'a' })
+    await app.ready()
+
+    holding = true
+    const [cut] = await backend.query<{ ended: boolean }>(
+      `select pg_terminate_backend(pid) as ended from pg_stat_activity
+       where pid <> pg_backend_pid() and query = $1`,
+      [`listen "${schema}_tasks"`],
+    )
+    t.same(cut, { ended: true }, "the worker's LISTEN session is cut")
+    await listenHeld
+    t.ok(
+      lines.some((l) => l.msg.startsWith('bluum inbox lost its LISTEN connection')),
+      'the loss was logged; the worker listens again',
+    )
+    await inbox.close()
+    await listenSettled.catch(() => {})
+    t.equal(pool.totalCount - pool.idleCount, 0, 'no connection left checked out after close()')
+    const [listening] = await backend.query<{ n: number }>(
+      `select count(*)::int as n from pg_stat_activity
+       where pid <> pg_backend_pid() and query = $1 and state = 'idle'`,
+      [`listen "${schema}_tasks"`],
+    )
+    t.equal(listening?.n, 0, 'no session left listening')
+  },
+)
+
 t.test('startInboxWorker runs the tasks an app without workers queued', async (t) => {
   const { app, effects, schema } = await inboxApp(
     t,

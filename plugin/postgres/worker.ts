@@ -125,6 +125,8 @@ export function createWorkerPool(
   const sleepers = new Set<() => void>()
   let unlisten: (() => Promise<void>) | undefined
   let relisten: NodeJS.Timeout | undefined
+  /** The LISTEN on its way, if any: close() waits for it, so it cannot outlive the workers. */
+  let listening: Promise<void> | undefined
   let heartbeat: NodeJS.Timeout | undefined
   /**
    * The outage the idle loops are in: while the database is away every loop's take fails on
@@ -396,14 +398,22 @@ export function createWorkerPool(
     }
   }
 
-  async function listen(): Promise<void> {
+  function listen(): Promise<void> {
+    listening = listenNow().finally(() => (listening = undefined))
+    return listening
+  }
+
+  async function listenNow(): Promise<void> {
     if (stopping) return
     try {
-      unlisten = await driver.listen(channel, wake, (err) => {
+      const stop = await driver.listen(channel, wake, (err) => {
         unlisten = undefined
         log.warn({ err }, 'bluum inbox lost its LISTEN connection; polling until it is back')
         scheduleRelisten()
       })
+      // close() began while the LISTEN was on its way: its connection goes back now, not never.
+      if (stopping) await stop()
+      else unlisten = stop
     } catch (err) {
       log.warn({ err }, 'bluum inbox could not LISTEN; polling until it can')
       scheduleRelisten()
@@ -438,6 +448,7 @@ export function createWorkerPool(
       if (heartbeat !== undefined) {
         await driver.query(sql.workerStopped, [id]).catch(() => {})
       }
+      await listening
       await unlisten?.()
     },
   }
