@@ -12,6 +12,7 @@
  */
 import { JournaledMap } from './journaled-map.js'
 import type { Investor, Position, SandboxState } from './state.js'
+import { copyJson } from './resource.js'
 
 export interface StateSnapshot {
   /** Puts the state back as it was when the snapshot was taken, and ends the snapshot. */
@@ -58,7 +59,7 @@ export function takeSnapshot(state: SandboxState, scope: SnapshotScope): StateSn
     const positions = state.positions.get(id)
     investors.push({
       investor,
-      fields: structuredClone(investor),
+      fields: copyJson(investor),
       positions,
       savedPositions: positions && [...positions].map(([symbol, p]) => [symbol, { ...p }]),
     })

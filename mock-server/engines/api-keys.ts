@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import type { Clock } from '../core/clock.js'
 import { NotFoundError, StateConflictError, withParam } from '../core/errors.js'
 import { createId } from '../core/ids.js'
-import { findOrThrow } from '../core/resource.js'
+import { copyJson, findOrThrow } from '../core/resource.js'
 import type { ApiKeyRecord, SandboxState } from '../core/state.js'
 
 export interface ApiKeyService {
@@ -30,7 +30,7 @@ export function createApiKeyService(deps: { state: SandboxState; clock: Clock })
   const { state, clock } = deps
   const view = (key: ApiKeyRecord): Record<string, unknown> => {
     const { secret_key: _secret, ...rest } = key
-    return structuredClone(rest)
+    return copyJson(rest)
   }
   return {
     create(investorId, input) {

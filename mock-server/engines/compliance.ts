@@ -11,6 +11,7 @@ import { NotFoundError, withParam } from '../core/errors.js'
 import { isoSeconds, type EventBus } from '../core/event-bus.js'
 import { createId } from '../core/ids.js'
 import type { ComplianceCheck, ComplianceWorkflow, Investor, SandboxState } from '../core/state.js'
+import { copyJson } from '../core/resource.js'
 
 /** A provider's result for one check, as `POST .../compliance/submit` takes it. */
 export interface CheckSubmission {
@@ -86,7 +87,7 @@ export function createComplianceService(deps: {
   }
 
   function statusView(workflow: ComplianceWorkflow): Record<string, unknown> {
-    return structuredClone({
+    return copyJson({
       id: workflow.id,
       object: 'compliance_workflow',
       livemode: false,
@@ -169,7 +170,7 @@ export function createComplianceService(deps: {
     status: (investorId) => statusView(latest(investorId)),
     workflow(investorId, workflowId) {
       const workflow = find(investorId, workflowId)
-      return structuredClone({
+      return copyJson({
         id: workflow.id,
         status: workflow.status,
         risk_level: workflow.risk_level,

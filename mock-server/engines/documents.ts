@@ -10,7 +10,7 @@ import type { Clock } from '../core/clock.js'
 import { BodyTooLargeError, ValidationError, withParam } from '../core/errors.js'
 import { isoSeconds, type EventBus } from '../core/event-bus.js'
 import { createId } from '../core/ids.js'
-import { findOrThrow } from '../core/resource.js'
+import { copyJson, findOrThrow } from '../core/resource.js'
 import type { BluumDocument, SandboxState } from '../core/state.js'
 
 /** Bluum's upload limit: "file uploads: max 10MB" (error code BLUM-400-008). */
@@ -64,7 +64,7 @@ export interface DocumentServiceDeps {
 
 /** A document as the API shows it ("Retrieve a specific document"). */
 export function documentResource(document: BluumDocument): Record<string, unknown> {
-  return structuredClone({
+  return copyJson({
     document_id: document.document_id,
     object: 'document',
     owner_type: document.owner_type,

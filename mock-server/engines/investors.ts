@@ -13,7 +13,7 @@ import type { Clock } from '../core/clock.js'
 import { formatCents } from '../core/decimal.js'
 import { AccountNotApprovedError, DuplicateResourceError, withParam } from '../core/errors.js'
 import type { EventBus } from '../core/event-bus.js'
-import { findOrThrow, newResource } from '../core/resource.js'
+import { copyJson, findOrThrow, newResource } from '../core/resource.js'
 import { investorWithEmail, noteInvestorEmail } from '../core/state-indexes.js'
 import type { Investor, SandboxState } from '../core/state.js'
 import type { ComplianceService } from './compliance.js'
@@ -191,7 +191,7 @@ export function createInvestorService(deps: InvestorServiceDeps): InvestorServic
     const { cashCents, reservedCents, holdingsCents } = money(investor.id)
     const active = investor.status === 'active'
     const address = investor.address as Record<string, unknown> | null
-    return structuredClone({
+    return copyJson({
       id: investor.id,
       object: 'investor',
       created: investor.created,
@@ -292,7 +292,7 @@ export function createInvestorService(deps: InvestorServiceDeps): InvestorServic
         date_of_birth: input.date_of_birth ?? profileDefaults.date_of_birth,
         email,
         phone: input.phone ?? profileDefaults.phone,
-        address: input.address ? structuredClone(input.address) : null,
+        address: input.address ? copyJson(input.address) : null,
         tax_id: input.tax_id ?? profileDefaults.tax_id,
         tax_id_type: input.tax_id_type ?? profileDefaults.tax_id_type,
         tax_id_country: input.tax_id_country ?? null,
@@ -313,7 +313,7 @@ export function createInvestorService(deps: InvestorServiceDeps): InvestorServic
         employer_address: input.employer_address ?? null,
         employment_position: input.employment_position ?? null,
         visa_type: input.visa_type ?? null,
-        signed_agreements: structuredClone(input.signed_agreements ?? []),
+        signed_agreements: copyJson(input.signed_agreements ?? []),
         trusted_contact: input.trusted_contact ? { ...input.trusted_contact } : null,
         kyc_status: 'pending',
         compliance_workflow_id: null,
@@ -341,7 +341,7 @@ export function createInvestorService(deps: InvestorServiceDeps): InvestorServic
         investor.email = normalized
         noteInvestorEmail(state, investor, previous)
       }
-      Object.assign(investor, structuredClone(profile))
+      Object.assign(investor, copyJson(profile))
       if (metadata) investor.metadata = { ...investor.metadata, ...metadata }
       updated(investor)
       return resource(investor)

@@ -25,7 +25,7 @@ import {
   withParam,
 } from '../core/errors.js'
 import { isoSeconds, type EventBus } from '../core/event-bus.js'
-import { findOrThrow, newResource } from '../core/resource.js'
+import { copyJson, findOrThrow, newResource } from '../core/resource.js'
 import type { SavedTimer } from '../core/state-file.js'
 import type {
   FundingSource,
@@ -162,7 +162,7 @@ export function createTransferEngine(deps: TransferEngineDeps): TransferEngine {
   const mapOf = (kind: TransferKind) => (kind === 'deposit' ? state.deposits : state.withdrawals)
 
   function emit(transfer: Transfer, step: 'initiated' | 'completed' | 'failed'): void {
-    const data = structuredClone(transfer) as never
+    const data = copyJson(transfer) as never
     if (transfer.object === 'deposit') bus.emit(`transfer.deposit.${step}`, data)
     else bus.emit(`transfer.withdrawal.${step}`, data)
   }

@@ -53,6 +53,7 @@ import {
   type TriggerStepOptions,
 } from './trigger-plans/index.js'
 import { triggerRequests, type TriggerEngines } from './trigger-requests.js'
+import { copyJson } from '../core/resource.js'
 
 /** Options of one trigger. */
 export interface TriggerOptions {
@@ -363,7 +364,7 @@ export function createTriggerService(deps: TriggerServiceDeps): TriggerService {
       // Data the requests do not take lands on the resource, so GET shows it too.
       if (domain !== 'account')
         for (const [key, value] of Object.entries(overrides))
-          if (!keep.has(key)) emitted[key] = structuredClone(value)
+          if (!keep.has(key)) emitted[key] = copyJson(value)
       return bus.emitAny(name, emitted)
     },
   }

@@ -5,7 +5,7 @@ import { resolveFaults } from '../delivery/engine.js'
 import { isoSeconds } from '../core/event-bus.js'
 import { InvalidFormatError, withParam } from '../core/errors.js'
 import { createId } from '../core/ids.js'
-import { findOrThrow } from '../core/resource.js'
+import { copyJson, findOrThrow } from '../core/resource.js'
 import { generateWebhookSecret } from '../delivery/signer.js'
 import type { SandboxState, Webhook, WebhookFaults } from '../core/state.js'
 
@@ -204,7 +204,7 @@ export function createWebhookService({
       const live = previousSecrets.filter((s) => s.expiresAtMs > clock.now())
       const expiry = live.length > 0 ? Math.max(...live.map((s) => s.expiresAtMs)) : undefined
       return {
-        ...structuredClone(rest),
+        ...copyJson(rest),
         ...(options.withSecret ? { secret } : {}),
         previous_secret_expires_at: expiry === undefined ? null : new Date(expiry).toISOString(),
       }

@@ -2,6 +2,7 @@
 import { Type } from '@sinclair/typebox'
 import type { TriggerPlan } from './plan.js'
 import { investorOf, investorStep, Metadata } from './shared.js'
+import { copyJson } from '../../core/resource.js'
 
 /** What `POST /v1/investors` needs of a profile. */
 const InvestorInput = Type.Object({
@@ -54,5 +55,5 @@ function profileOf(overrides: Readonly<Record<string, unknown>>): Record<string,
     kyc_status: _kyc,
     ...profile
   } = overrides
-  return structuredClone(profile)
+  return copyJson(profile)
 }
