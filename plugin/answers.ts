@@ -45,7 +45,14 @@ export function processed(log: HandlerLogger, fields: DeliveryFields): DeliveryA
 
 /** 200: the event and its tasks are stored; workers run the handlers after the answer. */
 export function queued(log: HandlerLogger, fields: DeliveryFields, tasks: number): DeliveryAnswer {
-  log.info({ ...fields, tasks }, 'bluum event queued in the inbox')
+  // Field by field, not `{ ...fields, tasks }`: on Node 20 a property after a spread is slow.
+  const line = {
+    deliveryId: fields.deliveryId,
+    event: fields.event,
+    secretIndex: fields.secretIndex,
+    tasks,
+  }
+  log.info(line, 'bluum event queued in the inbox')
   return QUEUED
 }
 

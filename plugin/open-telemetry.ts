@@ -109,26 +109,25 @@ export async function createOpenTelemetrySink(
       )
     },
     handler(message, run) {
+      // One literal, then plain writes: on Node 20 a property after an object spread is slow.
       const attributes: Api.Attributes = {
         'messaging.system': SYSTEM,
         'messaging.operation.name': OPERATION,
         'messaging.destination.name': message.event,
         'bluum.handler.name': message.handler,
+        'messaging.operation.type': OPERATION,
+        'messaging.message.id': message.deliveryId,
+      }
+      if (message.task) {
+        attributes['bluum.task.id'] = message.task.id
+        attributes['bluum.task.attempt'] = message.task.attempt
       }
       return tracer.startActiveSpan(
         `${OPERATION} ${message.event}`,
         {
           // A queued task has no delivery span around it: it is the consumer span of its trace.
           kind: message.task === undefined ? SpanKind.INTERNAL : SpanKind.CONSUMER,
-          attributes: {
-            ...attributes,
-            'messaging.operation.type': OPERATION,
-            'messaging.message.id': message.deliveryId,
-            ...(message.task && {
-              'bluum.task.id': message.task.id,
-              'bluum.task.attempt': message.task.attempt,
-            }),
-          },
+          attributes,
         },
         async (span) => {
           try {
