@@ -277,7 +277,13 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
       error,
       succeeded,
       fault,
-      request: { ...request, headers: { ...request.headers } },
+      // Written out, not `{ ...request, headers }`: a property after a spread is slow on Node 20.
+      request: {
+        method: request.method,
+        url: request.url,
+        headers: { ...request.headers },
+        body: request.body,
+      },
       response: response ? recordResponse(response) : null,
       connection_error: connectionError,
     }
