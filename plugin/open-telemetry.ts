@@ -109,25 +109,28 @@ export async function createOpenTelemetrySink(
       )
     },
     handler(message, run) {
-      // One literal, then plain writes: on Node 20 a property after an object spread is slow.
+      // The duration metric's attributes: per handler, never per delivery (no ids).
       const attributes: Api.Attributes = {
         'messaging.system': SYSTEM,
         'messaging.operation.name': OPERATION,
         'messaging.destination.name': message.event,
         'bluum.handler.name': message.handler,
-        'messaging.operation.type': OPERATION,
-        'messaging.message.id': message.deliveryId,
       }
+      // The span's: those and the ids. Copied and added to rather than `{ ...attributes, id }`:
+      // on Node 20 a property written after an object spread takes a slow path.
+      const spanAttributes: Api.Attributes = Object.assign({}, attributes)
+      spanAttributes['messaging.operation.type'] = OPERATION
+      spanAttributes['messaging.message.id'] = message.deliveryId
       if (message.task) {
-        attributes['bluum.task.id'] = message.task.id
-        attributes['bluum.task.attempt'] = message.task.attempt
+        spanAttributes['bluum.task.id'] = message.task.id
+        spanAttributes['bluum.task.attempt'] = message.task.attempt
       }
       return tracer.startActiveSpan(
         `${OPERATION} ${message.event}`,
         {
           // A queued task has no delivery span around it: it is the consumer span of its trace.
           kind: message.task === undefined ? SpanKind.INTERNAL : SpanKind.CONSUMER,
-          attributes,
+          attributes: spanAttributes,
         },
         async (span) => {
           try {

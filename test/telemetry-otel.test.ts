@@ -153,6 +153,10 @@ t.test('a processed delivery: a consumer span, its handler spans under it, metri
   for (const point of durations) {
     t.equal((point.value as Histogram).count, 1)
     t.notOk(point.attributes[ATTR_ERROR_TYPE], 'no error.type on success')
+    t.notOk(
+      point.attributes[ATTR_MESSAGING_MESSAGE_ID],
+      'no message id: a series per handler, not one per delivery',
+    )
   }
 })
 
