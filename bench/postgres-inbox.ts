@@ -9,9 +9,10 @@
  *    Each child reports its CPU time, so server CPU µs per request is measured apart from the
  *    client's and the database's. The queue server runs no workers: only the ack is timed.
  * 2. worker throughput: tasks/s draining a backlog with 1, 4 and 16 workers (a compiled child
- *    process, free to use every CPU as PostgreSQL is), each task one INSERT through `tx` and its done mark in one transaction, timed by
- *    the tasks' own start and done times; CPU per task of the worker process and of the whole
- *    PostgreSQL cluster (from /proc); target 4 workers ≥ 1 000 tasks/s.
+ *    process, free to use every CPU as PostgreSQL is), each task one INSERT through `tx` and its
+ *    done mark in one transaction, timed by the tasks' own start and done times; CPU per task
+ *    of the worker process and of the whole PostgreSQL cluster (from /proc); target 4 workers
+ *    ≥ 1 000 tasks/s.
  * 3. long handlers: 16 workers whose handler waits `--call-ms` (a call to another service), then
  *    writes once through `tx`: tasks/s, and the sessions idle in a transaction on average,
  *    unordered (the transaction opens at the first write) and with `ordering: 'resource'` (it

@@ -14,6 +14,7 @@ import {
   type InboxStoreErrorInfo,
   type PgPoolLike,
 } from '../plugin/postgres/index.js'
+import { inboxStatements } from '../plugin/postgres/statements.js'
 import { errorText } from '../plugin/postgres/store-failure.js'
 import { deliver } from './helpers/app.js'
 import { startPostgresBackend, type InboxBackend } from './helpers/inbox-backends.js'
@@ -407,13 +408,15 @@ t.test(
     const pool = new pg.Pool({ connectionString: backend.server!.url, max: 4 })
     t.teardown(() => pool.end())
     const schema = await backend.freshSchema()
+    // The statement close() sends once its workers have stopped: the worker's row removed.
+    const { workerStopped } = inboxStatements(schema)
     let holding = false
     let releaseListen = () => {}
     let listenSettled: Promise<unknown> = Promise.resolve()
     const listenHeld = new Promise<void>((held) =>
       interceptQueries(pool, (args, send) => {
         const text = typeof args[0] === 'string' ? args[0] : ''
-        if (text === `delete from ${schema}.workers where id = $1`) {
+        if (text === workerStopped) {
           const answered = send(...args) as Promise<unknown>
           return answered.finally(() => releaseListen())
         }
