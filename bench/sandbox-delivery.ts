@@ -17,8 +17,10 @@
  * process (which only sends IPC messages) to CPU 0. The sandbox is the load generator and the
  * receiver the server, in one process: "in-process" is the figure users get from the msw face and
  * the contract harness. Rounds are interleaved (delivery, trigger@1k, trigger@100k, retries,
- * delivery, ...) so a slow patch of the shared machine hits every kind; trigger@1k refills its
- * 1 000 events before each round, trigger@100k fills once and grows by each round's events. Each
+ * delivery, ...) so a slow patch of the shared machine hits every kind; delivery and trigger@1k
+ * refill their 1 000 events right before each round, trigger@100k fills once and runs 1 000
+ * unmeasured events before each round (it grows by those and each round's events). No child
+ * forces a collection (see the child for why). Each
  * figure is the median of the rounds with its min-max; the size ratio is the median of the
  * per-round ratios. CPU us per event is read from the child (`process.cpuUsage`), and the share of
  * a core the child got shows when a neighbour took the core (rates then drop, CPU per event does
@@ -105,8 +107,6 @@ async function startChild(
     ...(script.endsWith('.ts') ? ['--import=tsx'] : []),
     // 100 000 triggered events with their deliveries and the receiver's store fill a few GB.
     '--max-old-space-size=8192',
-    // A full collection before each measured window (see the child).
-    '--expose-gc',
     ...(args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
   ]
   const stdio: ['ignore', 'inherit', 'inherit', 'ipc'] = ['ignore', 'inherit', 'inherit', 'ipc']
