@@ -33,6 +33,16 @@ function scannedReservation(sandbox: Sandbox, investorId: string): number {
   return cents
 }
 
+/** True when the resting-order index lists exactly the orders a scan finds resting. */
+function restingIndexMatchesScan(sandbox: Sandbox): boolean {
+  const indexed = [...sandbox.state.indexes.restingOrders.values()].flat().sort()
+  const scanned = [...sandbox.state.orders.values()]
+    .filter((order) => ['pending', 'open', 'partial'].includes(order.status))
+    .map((order) => order.id)
+    .sort()
+  return indexed.join() === scanned.join()
+}
+
 /** The investor holding `email`, from a scan of every investor. */
 const scannedHolder = (sandbox: Sandbox, email: string) =>
   [...sandbox.state.investors.values()].find((investor) => investor.email === email)?.id
@@ -101,6 +111,34 @@ t.test('buying power counts the resting buys: placed, filled, cancelled, reloade
   second.orders.setPrice('AAPL', 139)
   t.equal(second.orders.get(investor.id, lower.id).status, 'filled')
   t.equal(buyingPower(second), '98610.00', 'a filled buy holds nothing: it paid 1390')
+})
+
+t.test('the index forgets settled orders: filled, cancelled, triggered', async (t) => {
+  const sandbox = createSandbox({ transport: quiet(), initialCash })
+  t.teardown(() => sandbox.close())
+  const ada = sandbox.investors.create(profile('ada@example.com'))
+  const limit = (price: string) =>
+    sandbox.orders.place(ada.id, {
+      symbol: 'AAPL',
+      side: 'buy',
+      type: 'limit',
+      time_in_force: 'gtc',
+      quantity: '10',
+      limit_price: price,
+    })
+  const low = limit('150.00')
+  const lower = limit('140.00')
+  t.same(sandbox.state.indexes.restingOrders.get(ada.id), [low.id, lower.id], 'two resting')
+  sandbox.orders.cancel(ada.id, low.id)
+  t.same(sandbox.state.indexes.restingOrders.get(ada.id), [lower.id], 'the cancelled one is gone')
+  sandbox.orders.setPrice('AAPL', 139)
+  t.equal(sandbox.orders.get(ada.id, lower.id).status, 'filled')
+  t.notOk(sandbox.state.indexes.restingOrders.has(ada.id), 'the filled one too, and its investor')
+  // Each triggered order.filled makes an investor that is never looked up again.
+  for (let i = 0; i < 20; i++) sandbox.trigger('order.filled')
+  await sandbox.idle()
+  t.equal(sandbox.state.orders.size, 22)
+  t.equal(sandbox.state.indexes.restingOrders.size, 0, 'triggered fills leave no list behind')
 })
 
 t.test('what is gone from the state no longer counts, wherever it went', async (t) => {
@@ -181,6 +219,8 @@ t.test('after any sequence of operations the indexes agree with a scan', async (
             if (!/^BLUM-/.test(String((error as { code?: unknown }).code))) throw error
           }
           await sandbox.clock.advance('1s')
+          // Checked before the reservations below read (and prune) the index.
+          if (!restingIndexMatchesScan(sandbox)) return false
           for (const investor of sandbox.state.investors.values()) {
             if (
               sandbox.orders.reservedCents(investor.id) !== scannedReservation(sandbox, investor.id)

@@ -41,6 +41,21 @@ export function noteRestingOrder(state: SandboxState, order: Order): void {
   index.set(order.investor_id, [...(index.get(order.investor_id) ?? []), order.id])
 }
 
+/**
+ * Drops an order that stopped resting (filled, cancelled, failed) from its investor's list, so
+ * the index holds resting orders only: an investor never looked up again (each triggered event
+ * makes a new one) would otherwise keep a list of settled ids for good.
+ */
+export function noteOrderSettled(state: SandboxState, order: Order): void {
+  const index = state.indexes.restingOrders
+  const ids = index.get(order.investor_id)
+  if (ids === undefined || !ids.includes(order.id)) return
+  // A new array rather than a splice: the journal of a rolled-back trigger restores whole values.
+  const rest = ids.filter((id) => id !== order.id)
+  if (rest.length === 0) index.delete(order.investor_id)
+  else index.set(order.investor_id, rest)
+}
+
 /** The investor's resting orders, oldest first; drops the ids of orders that stopped resting. */
 export function restingOrdersOf(state: SandboxState, investorId: string): Order[] {
   const ids = state.indexes.restingOrders.get(investorId)

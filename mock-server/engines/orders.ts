@@ -29,7 +29,12 @@ import { isoSeconds, type EventBus } from '../core/event-bus.js'
 import { findOrThrow, newResource } from '../core/resource.js'
 import type { SavedTimer } from '../core/state-file.js'
 import { createId } from '../core/ids.js'
-import { noteRestingOrder, restingOrdersOf, restingStatuses } from '../core/state-indexes.js'
+import {
+  noteOrderSettled,
+  noteRestingOrder,
+  restingOrdersOf,
+  restingStatuses,
+} from '../core/state-indexes.js'
 import type { Order, OrderStatus, Position, SandboxState } from '../core/state.js'
 import { orderEventByStatus } from '../core/order-events.js'
 
@@ -231,6 +236,7 @@ export function createOrderEngine({
   }
 
   function emit(order: Order): void {
+    if (!restingStatuses.has(order.status)) noteOrderSettled(state, order)
     const name = order.status === 'pending' ? undefined : orderEventByStatus[order.status]
     if (name) bus.emit(name, order)
   }
