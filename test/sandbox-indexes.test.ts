@@ -33,6 +33,17 @@ function scannedReservation(sandbox: Sandbox, investorId: string): number {
   return cents
 }
 
+/** A resting buy: 10 AAPL, limit `price`, good till cancelled. */
+const limitBuy = (sandbox: Sandbox, investorId: string, price: string) =>
+  sandbox.orders.place(investorId, {
+    symbol: 'AAPL',
+    side: 'buy',
+    type: 'limit',
+    time_in_force: 'gtc',
+    quantity: '10',
+    limit_price: price,
+  })
+
 /** True when the resting-order index lists exactly the orders a scan finds resting. */
 function restingIndexMatchesScan(sandbox: Sandbox): boolean {
   const indexed = [...sandbox.state.indexes.restingOrders.values()].flat().sort()
@@ -88,15 +99,7 @@ t.test('buying power counts the resting buys: placed, filled, cancelled, reloade
   const investor = first.investors.create(profile('ada@example.com'))
   const buyingPower = (sandbox: Sandbox) =>
     String(sandbox.investors.wallet(investor.id).buying_power)
-  const limit = (price: string) =>
-    first.orders.place(investor.id, {
-      symbol: 'AAPL',
-      side: 'buy',
-      type: 'limit',
-      time_in_force: 'gtc',
-      quantity: '10',
-      limit_price: price,
-    })
+  const limit = (price: string) => limitBuy(first, investor.id, price)
   t.equal(buyingPower(first), '100000.00')
   const low = limit('150.00')
   const lower = limit('140.00')
@@ -117,15 +120,7 @@ t.test('the index forgets settled orders: filled, cancelled, triggered', async (
   const sandbox = createSandbox({ transport: quiet(), initialCash })
   t.teardown(() => sandbox.close())
   const ada = sandbox.investors.create(profile('ada@example.com'))
-  const limit = (price: string) =>
-    sandbox.orders.place(ada.id, {
-      symbol: 'AAPL',
-      side: 'buy',
-      type: 'limit',
-      time_in_force: 'gtc',
-      quantity: '10',
-      limit_price: price,
-    })
+  const limit = (price: string) => limitBuy(sandbox, ada.id, price)
   const low = limit('150.00')
   const lower = limit('140.00')
   t.same(sandbox.state.indexes.restingOrders.get(ada.id), [low.id, lower.id], 'two resting')
@@ -145,14 +140,7 @@ t.test('what is gone from the state no longer counts, wherever it went', async (
   const sandbox = createSandbox({ transport: quiet(), initialCash })
   t.teardown(() => sandbox.close())
   const ada = sandbox.investors.create(profile('ada@example.com'))
-  const order = sandbox.orders.place(ada.id, {
-    symbol: 'AAPL',
-    side: 'buy',
-    type: 'limit',
-    time_in_force: 'gtc',
-    quantity: '10',
-    limit_price: '150.00',
-  })
+  const order = limitBuy(sandbox, ada.id, '150.00')
   t.equal(sandbox.orders.reservedCents(ada.id), 150_000)
   sandbox.state.orders.delete(order.id)
   t.equal(sandbox.orders.reservedCents(ada.id), 0, 'an order removed from the state holds nothing')
