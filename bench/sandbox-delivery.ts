@@ -18,10 +18,10 @@
  * receiver the server, in one process: "in-process" is the figure users get from the msw face and
  * the contract harness. Rounds are interleaved (delivery, trigger@1k, trigger@100k, retries,
  * delivery, ...) so a slow patch of the shared machine hits every kind; delivery and trigger@1k
- * refill their 1 000 events right before each round, trigger@100k fills once and runs 1 000
- * unmeasured events before each round (it grows by those and each round's events). No child
- * forces a collection (see the child for why). Each
- * figure is the median of the rounds with its min-max; the size ratio is the median of the
+ * run 20 000 events once at start and refill their 1 000 right before each round, trigger@100k
+ * fills once and runs 1 000 unmeasured events before each round (it grows by those and each
+ * round's events). No child forces a collection (see the child for why). Each figure is the
+ * median of the rounds with its min-max; the size ratio is the median of the
  * per-round ratios. CPU us per event is read from the child (`process.cpuUsage`), and the share of
  * a core the child got shows when a neighbour took the core (rates then drop, CPU per event does
  * not).

@@ -8,7 +8,8 @@
  *   trigger    `trigger('order.filled')` (its investor and filled market order built by the
  *              engines, then the one event delivered the same way) in a state of `prefill`
  *              earlier triggered events: reset and refilled before every round when `refill`,
- *              filled once at start otherwise (it then grows by each round's events)
+ *              filled once at start otherwise (it then grows by a 1 000-event warm-up and the
+ *              events of each round)
  *   retries    `count` custom events whose first attempt a receiver on 127.0.0.1 fails at once,
  *              then one `clock.advance('1m')` that makes every retry due at the same minute; the
  *              receiver answers each retry after `receiverMs` (a timer, no CPU). Measures that
@@ -129,7 +130,7 @@ async function rateChild(kind: 'delivery' | 'trigger', prefill: number, refill: 
       if (refill) {
         await fill()
         stateEvents = prefill
-      } else if (!refill) {
+      } else {
         await emitMany(sandbox, emit, WARMUP_EVENTS)
         stateEvents += WARMUP_EVENTS
       }

@@ -235,6 +235,7 @@ export function createOrderEngine({
     }
   }
 
+  /** Announces the order's new status; every status change passes here, so the index follows. */
   function emit(order: Order): void {
     if (!restingStatuses.has(order.status)) noteOrderSettled(state, order)
     const name = order.status === 'pending' ? undefined : orderEventByStatus[order.status]
