@@ -24,3 +24,28 @@ t.test('the log keeps the newest events up to its bound, however many were emitt
     'a restored log is cut to the bound',
   )
 })
+
+t.test('an emitter can ask whether an emission would be dropped unbuilt', async (t) => {
+  const bus = createEventBus(createClock({ startMs: 0 }))
+  const seen: string[] = []
+  bus.subscribe((event) => seen.push(event.event))
+  const heard: string[] = []
+  t.notOk(bus.dropsEmissions(), 'not muted: emissions go out')
+  bus.muted(() => {
+    t.ok(bus.dropsEmissions(), 'muted, nobody hearing: dropped')
+    t.equal(bus.emitAny('test.dropped', { n: 1 }).id, '', 'and not stamped')
+    bus.muted(
+      () => {
+        t.notOk(bus.dropsEmissions(), 'muted with a heard listener: built for it')
+        bus.emitAny('test.heard', { n: 2 })
+        bus.muted(() => t.notOk(bus.dropsEmissions(), 'a nested mute keeps the listener'))
+      },
+      (event) => heard.push(event.event),
+    )
+    t.ok(bus.dropsEmissions(), 'the listener ends with its mute')
+  })
+  t.notOk(bus.dropsEmissions(), 'unmuted again')
+  t.same(heard, ['test.heard'])
+  t.same(seen, [], 'no muted emission reached a subscriber')
+  t.same(bus.list(), [], 'nor the log')
+})

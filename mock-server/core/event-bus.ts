@@ -36,6 +36,11 @@ export interface EventBus {
    * event's prerequisites (an investor, a funding deposit) this way, so one trigger emits one event.
    */
   muted<T>(fn: () => T, heard?: EventListener): T
+  /**
+   * True while {@link muted} with no `heard` listener: an emission now is dropped unbuilt, so an
+   * emitter whose data costs a copy (a resource view) can skip building it.
+   */
+  dropsEmissions(): boolean
   /** Every event emitted since creation or the last `clear()`, oldest first. */
   list(): readonly SandboxEvent[]
   clear(): void
@@ -114,6 +119,7 @@ export function createEventBus(clock: Clock, maxLogged = 10_000): EventBus {
       listeners.add(listener)
       return () => listeners.delete(listener)
     },
+    dropsEmissions: () => mutedDepth > 0 && hearing === undefined,
     muted(fn, heard) {
       const outer = hearing
       mutedDepth++

@@ -163,6 +163,7 @@ export function createComplianceService(deps: {
       workflow.status = decision
       workflow.risk_level = decision === 'approved' ? 'low' : 'high'
       workflow.updated_at = at
+      if (bus.dropsEmissions()) return // muted: the event would be dropped, its view unread
       const view = statusView(workflow)
       if (decision === 'approved') bus.emit('kyc.verification.approved', view as never)
       else bus.emit('kyc.verification.rejected', view as never)

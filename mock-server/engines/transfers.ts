@@ -162,6 +162,7 @@ export function createTransferEngine(deps: TransferEngineDeps): TransferEngine {
   const mapOf = (kind: TransferKind) => (kind === 'deposit' ? state.deposits : state.withdrawals)
 
   function emit(transfer: Transfer, step: 'initiated' | 'completed' | 'failed'): void {
+    if (bus.dropsEmissions()) return // muted: the event would be dropped, its copy unread
     const data = copyJson(transfer) as never
     if (transfer.object === 'deposit') bus.emit(`transfer.deposit.${step}`, data)
     else bus.emit(`transfer.withdrawal.${step}`, data)
