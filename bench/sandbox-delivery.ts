@@ -26,7 +26,7 @@
  * a core the child got shows when a neighbour took the core (rates then drop, CPU per event does
  * not).
  *
- *   node --import=tsx bench/sandbox-delivery.ts [--rounds 5] [--events 2000] [--small 1000]
+ *   node --import=tsx bench/sandbox-delivery.ts [--rounds 9] [--events 2000] [--small 1000]
  *     [--large 100000] [--retries 500] [--receiver-ms 50] [--cpu-prof] [--no-pin] [--source]
  *
  * The children run the JavaScript `tsc` emits (into `.tmp/bench-build/`), as the package ships;
@@ -49,7 +49,7 @@ const TARGET = { delivery: 8_000, trigger: 4_000, sizeRatio: 0.9, retriesMs: 1_0
 
 const { values: args } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '9' },
     events: { type: 'string', default: '2000' },
     small: { type: 'string', default: '1000' },
     large: { type: 'string', default: '100000' },
