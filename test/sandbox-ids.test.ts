@@ -1,4 +1,4 @@
-/** Resource ids: Bluum's shape (prefix, underscore, 26 base32 characters), unique, flat strings. */
+/** Resource ids: Bluum's shape (a prefix, an underscore, 26 base32 characters), unique. */
 import t from 'tap'
 import { createId } from '../mock-server/core/ids.js'
 
