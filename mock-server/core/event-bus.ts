@@ -6,6 +6,7 @@
  */
 import { bluumEventCatalog, type BluumEvent, type BluumEventName } from '../../plugin/catalog.js'
 import type { Clock } from './clock.js'
+import { flatString } from './flat-string.js'
 import { createId } from './ids.js'
 
 /** An emitted event: the envelope that is delivered. */
@@ -48,18 +49,25 @@ export interface EventBus {
   restore(events: readonly SandboxEvent[]): void
 }
 
-let lastSecond = Number.NaN
-let lastIso = ''
+/** The last two seconds formatted, newest in slot 0: a deposit stamps now and its expiry in turn. */
+const cachedSeconds = [Number.NaN, Number.NaN]
+const cachedIso = ['', '']
 
-/** ISO-8601 UTC without milliseconds, as Bluum formats timestamps. */
+/**
+ * ISO-8601 UTC without milliseconds, as Bluum formats timestamps. Every event and resource of the
+ * same second carries the same stamp, formatted once, and flat (see flat-string.ts).
+ */
 export function isoSeconds(ms: number): string {
-  // Every event and resource of the same second carries the same stamp: format it once.
   const second = Math.floor(ms / 1000)
-  if (second !== lastSecond) {
-    lastIso = new Date(second * 1000).toISOString().replace('.000Z', 'Z')
-    lastSecond = second
-  }
-  return lastIso
+  if (second === cachedSeconds[0]) return cachedIso[0]!
+  if (second === cachedSeconds[1]) return cachedIso[1]!
+  const iso = new Date(second * 1000).toISOString() // 2026-07-01T15:10:00.000Z
+  const text = flatString(iso.slice(0, -5) + 'Z')
+  cachedSeconds[1] = cachedSeconds[0]!
+  cachedIso[1] = cachedIso[0]!
+  cachedSeconds[0] = second
+  cachedIso[0] = text
+  return text
 }
 
 const dataJson = new WeakMap<SandboxEvent, string>()

@@ -287,7 +287,10 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps): DeliveryEngine {
       response: response ? recordResponse(response) : null,
       connection_error: connectionError,
     }
-    delivery.attempts.push(record)
+    // The first attempt gets an array of its size: a push into the empty one grows a store of 17
+    // slots, ~120 bytes that most deliveries (one attempt) keep for the sandbox's life.
+    if (delivery.attempts.length === 0) delivery.attempts = [record]
+    else delivery.attempts.push(record)
     return response ? { response, record } : { record }
   }
 
@@ -512,18 +515,39 @@ function describeConnectionError(caught: unknown): { code: string; message: stri
   return { code, message }
 }
 
+/** Short answer texts seen lately (header values, bodies), each kept once however many attempts carry it. */
+const answerTexts = new Map<string, string>()
+const maxInternedChars = 64
+const maxInternedTexts = 1024
+
+/**
+ * One copy of a short text of an answer: 100 000 answers of `content-type: application/json` and
+ * `{"received":true}` keep one string each, not one per attempt. The transports read header
+ * values out of each answer's raw header block, so a value kept as received would also keep that
+ * whole block alive. Bounded: cleared when full.
+ */
+function internAnswerText(text: string): string {
+  if (text.length > maxInternedChars) return text
+  const known = answerTexts.get(text)
+  if (known !== undefined) return known
+  if (answerTexts.size >= maxInternedTexts) answerTexts.clear()
+  answerTexts.set(text, text)
+  return text
+}
+
 /** The answer as an attempt keeps it: headers without empty values, the body cut to 64 KiB. */
 function recordResponse(response: DeliveryResponse): AttemptResponse {
   const headers: Record<string, string | string[]> = {}
   for (const [name, value] of Object.entries(response.headers)) {
-    if (value !== undefined) headers[name.toLowerCase()] = value
+    if (value === undefined) continue
+    headers[name.toLowerCase()] = typeof value === 'string' ? internAnswerText(value) : value
   }
   // A custom transport may hand back a whole body: the record keeps 64 KiB whatever it sends.
   const cut = cutBody(response.body, maxRecordedBodyBytes)
   return {
     status: response.status,
     headers,
-    body: cut.body,
+    body: internAnswerText(cut.body),
     body_truncated: cut.truncated || response.bodyTruncated === true,
     body_bytes: response.bodyBytes ?? cut.bytes,
   }

@@ -25,6 +25,7 @@ import {
   withParam,
 } from '../core/errors.js'
 import { isoSeconds, type EventBus } from '../core/event-bus.js'
+import { flatString } from '../core/flat-string.js'
 import { copyJson, findOrThrow, newResource } from '../core/resource.js'
 import type { SavedTimer } from '../core/state-file.js'
 import type {
@@ -195,7 +196,7 @@ export function createTransferEngine(deps: TransferEngineDeps): TransferEngine {
         routingNumber: '021000021',
         swiftCode: 'SANDUS33XXX',
         beneficiaryAddress: '1 Sandbox Way, Newark, DE 19713 US',
-        instructions: `Include reference code "${reference}" in your transfer memo.`,
+        instructions: flatString(`Include reference code "${reference}" in your transfer memo.`),
       },
     }
   }
@@ -224,7 +225,7 @@ export function createTransferEngine(deps: TransferEngineDeps): TransferEngine {
       state.cashCents.set(investorId, cash - cents)
     }
     const base = newResource(kind === 'deposit' ? 'dep' : 'wd', kind, clock, input.metadata)
-    const reference = `BLUUM-${base.id.slice(-8).toUpperCase()}`
+    const reference = flatString(`BLUUM-${base.id.slice(-8).toUpperCase()}`)
     const now = clock.now()
     const transfer: Transfer = {
       // Written out, not spread: see the order engine's place().
@@ -235,7 +236,7 @@ export function createTransferEngine(deps: TransferEngineDeps): TransferEngine {
       metadata: base.metadata,
       method: input.method,
       investor_id: investorId,
-      wallet_id: `wlt_${investorId.slice(4)}`,
+      wallet_id: flatString(`wlt_${investorId.slice(4)}`),
       funding_source_id: source?.id ?? null,
       amount: formatCents(cents),
       currency,
