@@ -114,3 +114,23 @@ t.test('a delivery keeps every attempt, the first and the retries', async (t) =>
   )
   t.equal(delivery!.status, 'delivered')
 })
+
+t.test('a logged event delivered again is sent as the same bytes', async (t) => {
+  const sandbox = createSandbox({
+    transport: { send: async () => ({ status: 200, headers: {}, body: '' }) },
+  })
+  t.teardown(() => sandbox.close())
+  const webhook = sandbox.webhooks.create({
+    name: 'all',
+    url: 'http://127.0.0.1:9/hook',
+    eventTypeNames: ['*'],
+  })
+  sandbox.trigger('order.filled', { metadata: { '2': 'two', b: 'bee', a: [1, 2.5, null] } })
+  await sandbox.idle()
+  const logged = sandbox.events().find((e) => e.event === 'order.filled')!
+  const first = [...sandbox.state.deliveries.values()].find((d) => d.event_id === logged.id)!
+  const again = sandbox.deliveries.deliverTo(logged, webhook.id)
+  t.not(again.id, first.id, 'a new delivery')
+  t.equal(again.payload, first.payload, 'the bytes of the first')
+  t.same(JSON.parse(again.payload).data.metadata, { '2': 'two', b: 'bee', a: [1, 2.5, null] })
+})

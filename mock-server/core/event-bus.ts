@@ -112,8 +112,8 @@ export function createEventBus(clock: Clock, maxLogged = 10_000): EventBus {
     // of an emission).
     if (log.length >= 2 * maxLogged) log = log.slice(-maxLogged)
     for (const listener of [...listeners]) listener(event)
-    // The deliveries took their bytes; the logged event keeps its data alone (a later test send
-    // serialises it again, to the same bytes), not a second copy of it as text.
+    // The deliveries took their bytes; the logged event keeps its data alone, not a second copy of
+    // it as text (delivering a logged event again, `deliverTo`, serialises it to the same bytes).
     dataJson.delete(event)
     return event
   }
