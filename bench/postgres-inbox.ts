@@ -89,6 +89,10 @@ interface Load {
   handled: number
   ok2xx: number
   serverUsPerRequest: number
+  /** CPU of the whole PostgreSQL cluster per handled request (undefined off Linux). */
+  postgresUsPerRequest: number | undefined
+  /** CPU of this process (autocannon) per handled request. */
+  clientUsPerRequest: number
   p99Ms: number
 }
 
@@ -114,6 +118,8 @@ async function measure(
   next: () => BenchDelivery,
   warmup = false,
 ): Promise<Load> {
+  const pgBefore = clusterCpuUs(postmaster)
+  const clientBefore = process.cpuUsage()
   // Requests cut off by the end of the run still finish on the server: let them.
   const { result, handled, serverUs } = await loadServer(server, next, {
     path: PATH,
@@ -121,6 +127,9 @@ async function measure(
     limit: { duration: seconds },
     settleMs: 200,
   })
+  const client = process.cpuUsage(clientBefore)
+  const pgAfter = clusterCpuUs(postmaster)
+  const pgUs = pgBefore === undefined || pgAfter === undefined ? undefined : pgAfter - pgBefore
   return {
     side,
     warmup,
@@ -130,6 +139,8 @@ async function measure(
     handled,
     ok2xx: result['2xx'],
     serverUsPerRequest: serverUs / Math.max(1, handled),
+    postgresUsPerRequest: pgUs === undefined ? undefined : pgUs / Math.max(1, handled),
+    clientUsPerRequest: (client.user + client.system) / Math.max(1, handled),
     p99Ms: result.latency.p99,
   }
 }
@@ -171,8 +182,10 @@ async function ackPath(pinned: boolean, script: string, url: string) {
       loads.push(load)
       say(
         `round ${r} ${name.padEnd(6)} ${thousands(load.rps).padStart(6)} req/s  ` +
-          `server ${load.serverUsPerRequest.toFixed(1).padStart(6)} us/req  p99 ${load.p99Ms} ms  ` +
-          `non-2xx ${load.non2xx}`,
+          `server ${load.serverUsPerRequest.toFixed(1).padStart(6)} us/req  ` +
+          `PostgreSQL ${load.postgresUsPerRequest?.toFixed(1).padStart(5) ?? '?'} us/req  ` +
+          `autocannon ${load.clientUsPerRequest.toFixed(1).padStart(5)} us/req  ` +
+          `p99 ${load.p99Ms} ms  non-2xx ${load.non2xx}`,
       )
     }
   }
@@ -181,6 +194,8 @@ async function ackPath(pinned: boolean, script: string, url: string) {
   const measured = (name: Side) => loads.filter((l) => l.side === name && !l.warmup)
   const rps = (name: Side) => median(measured(name).map((l) => l.rps))
   const us = (name: Side) => median(measured(name).map((l) => l.serverUsPerRequest))
+  const clientUs = (name: Side) => median(measured(name).map((l) => l.clientUsPerRequest))
+  const pgUs = measured('queue').map((l) => l.postgresUsPerRequest)
   // Each round's queue figure against the memory figure of the same round.
   const roundRatios = measured('queue').map((q, i) => q.rps / measured('memory')[i]!.rps)
   return {
@@ -189,6 +204,8 @@ async function ackPath(pinned: boolean, script: string, url: string) {
     cpuRatio: us('memory') / us('queue'),
     rps: { memory: rps('memory'), queue: rps('queue') },
     us: { memory: us('memory'), queue: us('queue') },
+    clientUs: { memory: clientUs('memory'), queue: clientUs('queue') },
+    postgresUs: pgUs.every((u) => u !== undefined) ? median(pgUs) : undefined,
     non2xx: loads.reduce((a, l) => a + l.non2xx, 0),
     errors: loads.reduce((a, l) => a + l.errors, 0),
     // A 200 that was not counted as handled was a duplicate answer: ids are never repeated.
@@ -370,6 +387,13 @@ async function main(): Promise<void> {
       `server CPU ${ack.us.queue.toFixed(1)} vs ${ack.us.memory.toFixed(1)} us/req ` +
       `(memory/queue ${ack.cpuRatio.toFixed(3)})`,
   )
+  // The servers share CPU 1; autocannon and PostgreSQL share CPU 0, so the queue side is bound
+  // by whichever core fills first.
+  say(
+    `CPU 0 per queued request: PostgreSQL ${ack.postgresUs?.toFixed(1) ?? '?'} us + autocannon ` +
+      `${ack.clientUs.queue.toFixed(1)} us (autocannon ${ack.clientUs.memory.toFixed(1)} us per ` +
+      `memory-route request)`,
+  )
 
   // 2. Worker throughput.
   say(`\n2. workers (a child process) draining ${taskCount} tasks, one INSERT each through tx`)
@@ -475,6 +499,11 @@ async function main(): Promise<void> {
     ackCpuRatio: round(ack.cpuRatio),
     ackRps: { memory: Math.round(ack.rps.memory), queue: Math.round(ack.rps.queue) },
     serverUsPerRequest: { memory: round(ack.us.memory, 1), queue: round(ack.us.queue, 1) },
+    clientUsPerRequest: {
+      memory: round(ack.clientUs.memory, 1),
+      queue: round(ack.clientUs.queue, 1),
+    },
+    postgresUsPerQueuedRequest: ack.postgresUs === undefined ? undefined : round(ack.postgresUs, 1),
     ...throughput,
     cpuUsPerTask: cpuPerTask,
     longHandlers: long,
