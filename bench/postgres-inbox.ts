@@ -7,7 +7,9 @@
  *    (`bench/lib/inbox-server.ts`, compiled with tsc as the package ships), both pinned with
  *    `taskset` to CPU 1, autocannon in this process on CPU 0; PostgreSQL is left to the kernel.
  *    Each child reports its CPU time, so server CPU µs per request is measured apart from the
- *    client's and the database's. The queue server runs no workers: only the ack is timed.
+ *    client's and the database's, which are printed beside it (autocannon's from this process,
+ *    PostgreSQL's from /proc): those two share CPU 0, and bound the queue side when it fills.
+ *    The queue server runs no workers: only the ack is timed.
  * 2. worker throughput: tasks/s draining a backlog with 1, 4 and 16 workers (a compiled child
  *    process, free to use every CPU as PostgreSQL is), each task one INSERT through `tx` and its
  *    done mark in one transaction, timed by the tasks' own start and done times; CPU per task
