@@ -10,11 +10,10 @@
  *
  * Needs `--expose-gc`; without it the script re-runs itself with the flag.
  */
-import { spawnSync } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createMemoryStore, DEFAULT_MAX_ENTRIES } from '../plugin/memory-store.js'
-import { exitAfter, megabytes, printResult, round, say, thousands } from './lib/report.js'
+import { heapAfterGc, runWithGc } from './lib/heap.js'
+import { megabytes, printResult, round, say, thousands } from './lib/report.js'
 
 const NAME = 'memory-store-heap'
 /** "Flat": heap at the end within this share of heap at the bound. */
@@ -23,29 +22,7 @@ const LEASE_MS = 120_000
 const TTL_MS = 24 * 60 * 60 * 1000
 const TIME_LIMIT_MS = 10 * 60 * 1000
 
-const gc = (globalThis as { gc?: () => void }).gc
-if (gc === undefined) {
-  // Re-run this file under --expose-gc with the same loader flags (--import=tsx) and arguments.
-  const result = spawnSync(
-    process.execPath,
-    [...process.execArgv, '--expose-gc', fileURLToPath(import.meta.url), ...process.argv.slice(2)],
-    { stdio: 'inherit', timeout: TIME_LIMIT_MS + 30_000 },
-  )
-  process.exit(result.status ?? 1)
-} else {
-  exitAfter(TIME_LIMIT_MS, NAME)
-  main(gc).catch((err: unknown) => {
-    process.stderr.write(`${NAME} failed: ${(err as Error)?.stack ?? String(err)}\n`)
-    process.exitCode = 1
-  })
-}
-
-function heapAfterGc(collect: () => void): number {
-  // Two passes: the first may only promote what the second then frees.
-  collect()
-  collect()
-  return process.memoryUsage().heapUsed
-}
+runWithGc(import.meta.url, NAME, TIME_LIMIT_MS, main)
 
 /** Webhook ids the length of Standard Webhooks' `msg_` + 27 characters, all distinct. */
 function eventId(i: number): string {

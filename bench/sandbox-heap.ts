@@ -18,13 +18,10 @@
  * Needs `--expose-gc`; without it the script re-runs itself with the flag. Bounded: a fixed
  * number of events, no port, a hard time limit.
  */
-import { spawnSync } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import Fastify from 'fastify'
-import bluumWebhooks from '../plugin/index.js'
-import { createInjectTransport, createSandbox } from '../mock-server/index.js'
-import { exitAfter, megabytes, printResult, round, say, thousands } from './lib/report.js'
+import { heapAfterGc, runWithGc } from './lib/heap.js'
+import { megabytes, printResult, round, say, thousands } from './lib/report.js'
+import { sandboxWithPluginReceiver } from './lib/sandbox-receiver.js'
 import { median } from './lib/stats.js'
 
 const NAME = 'sandbox-heap'
@@ -33,29 +30,7 @@ const LINEAR_TOLERANCE = 0.1
 const BATCH = 200
 const TIME_LIMIT_MS = 10 * 60 * 1000
 
-const gc = (globalThis as { gc?: () => void }).gc
-if (gc === undefined) {
-  // Re-run this file under --expose-gc with the same loader flags (--import=tsx) and arguments.
-  const result = spawnSync(
-    process.execPath,
-    [...process.execArgv, '--expose-gc', fileURLToPath(import.meta.url), ...process.argv.slice(2)],
-    { stdio: 'inherit', timeout: TIME_LIMIT_MS + 30_000 },
-  )
-  process.exit(result.status ?? 1)
-} else {
-  exitAfter(TIME_LIMIT_MS, NAME)
-  main(gc).catch((err: unknown) => {
-    process.stderr.write(`${NAME} failed: ${(err as Error)?.stack ?? String(err)}\n`)
-    process.exitCode = 1
-  })
-}
-
-function heapAfterGc(collect: () => void): number {
-  // Two passes: the first may only promote what the second then frees.
-  collect()
-  collect()
-  return process.memoryUsage().heapUsed
-}
+runWithGc(import.meta.url, NAME, TIME_LIMIT_MS, main)
 
 async function main(collect: () => void): Promise<void> {
   const { values: args } = parseArgs({
@@ -71,22 +46,7 @@ async function main(collect: () => void): Promise<void> {
   }
 
   say(`${NAME}: ${thousands(events)} triggered order.filled, delivered through the plugin`)
-  const sandbox = createSandbox({
-    transport: { send: async () => ({ status: 200, headers: {}, body: '' }) },
-  })
-  const webhook = sandbox.webhooks.create({
-    name: 'bench',
-    url: 'http://127.0.0.1/webhooks/bluum',
-    eventTypeNames: ['*'],
-  })
-  const app = Fastify()
-  await app.register(bluumWebhooks, { secret: webhook.secret })
-  let handled = 0
-  app.bluum.onAny(() => {
-    handled++
-  })
-  await app.ready()
-  sandbox.deliveries.setTransport(createInjectTransport(app))
+  const { sandbox, app, handled } = await sandboxWithPluginReceiver()
   const trigger = async (count: number) => {
     for (let done = 0; done < count; done += BATCH) {
       for (let i = 0; i < BATCH; i++) sandbox.trigger('order.filled')
@@ -96,7 +56,7 @@ async function main(collect: () => void): Promise<void> {
   // Warm: the code, the receiver's store and the caches every event shares, then a clean state.
   await trigger(2_000)
   sandbox.reset()
-  handled = 0
+  const handledBefore = handled()
   const baseline = heapAfterGc(collect)
 
   say(`${'events'.padStart(9)}  ${'heapUsed'.padStart(9)}  bytes/event since the last sample`)
@@ -111,7 +71,9 @@ async function main(collect: () => void): Promise<void> {
         (since ? thousands((heapUsed - since.heapUsed) / every) : '(the event log filling)'),
     )
   }
-  if (handled !== events) throw new Error(`the receiver handled ${handled} of ${events} events`)
+  if (handled() - handledBefore !== events) {
+    throw new Error(`the receiver handled ${handled() - handledBefore} of ${events} events`)
+  }
   if (samples.length < 3) throw new RangeError('--events must give at least three samples')
 
   const collections: number[] = []

@@ -22,14 +22,8 @@
  */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import Fastify from 'fastify'
-import bluumWebhooks from '../../plugin/index.js'
-import {
-  createHttpTransport,
-  createInjectTransport,
-  createSandbox,
-  type Sandbox,
-} from '../../mock-server/index.js'
+import { createHttpTransport, createSandbox, type Sandbox } from '../../mock-server/index.js'
+import { sandboxWithPluginReceiver } from './sandbox-receiver.js'
 
 export type ChildKind = 'delivery' | 'trigger' | 'retries'
 
@@ -79,27 +73,6 @@ const WARMUP_EVENTS = 1_000
 /** Events a refilling child runs once at start, before its first fill (see `rateChild`). */
 const START_WARMUP_EVENTS = 20_000
 
-/** A sandbox (virtual clock) delivering to the plugin in this process, in-process. */
-async function pluginReceiver() {
-  const sandbox = createSandbox({
-    transport: { send: async () => ({ status: 200, headers: {}, body: '' }) },
-  })
-  const webhook = sandbox.webhooks.create({
-    name: 'bench',
-    url: 'http://127.0.0.1/webhooks/bluum',
-    eventTypeNames: ['*'],
-  })
-  const app = Fastify()
-  let handled = 0
-  await app.register(bluumWebhooks, { secret: webhook.secret })
-  app.bluum.onAny(() => {
-    handled += 1
-  })
-  await app.ready()
-  sandbox.deliveries.setTransport(createInjectTransport(app))
-  return { sandbox, app, handled: () => handled }
-}
-
 /** Emits `count` events in batches, letting every delivery finish after each batch. */
 async function emitMany(sandbox: Sandbox, emit: () => unknown, count: number): Promise<void> {
   for (let sent = 0; sent < count; sent += BATCH) {
@@ -109,7 +82,7 @@ async function emitMany(sandbox: Sandbox, emit: () => unknown, count: number): P
 }
 
 async function rateChild(kind: 'delivery' | 'trigger', prefill: number, refill: boolean) {
-  const { sandbox, app, handled } = await pluginReceiver()
+  const { sandbox, app, handled } = await sandboxWithPluginReceiver()
   const emit =
     kind === 'delivery'
       ? () => sandbox.trigger(CUSTOM_EVENT, {}, { custom: true })
