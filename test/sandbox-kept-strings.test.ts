@@ -35,6 +35,11 @@ t.test('flatString gives back the same text, whatever it holds', async (t) => {
   for (const text of texts) t.equal(flatString(text), text, JSON.stringify(text))
   const long = 'x'.repeat(100)
   t.equal(flatString(long.slice(10, 60)), 'x'.repeat(50), 'a slice')
+  for (const length of [255, 256, 257, 1000]) {
+    const text = 'é'.repeat(length - 1) + 'z'
+    t.equal(flatString(text), text, `${length} Latin-1 characters (past the scratch buffer too)`)
+  }
+  t.equal(flatString('a'.repeat(300)), 'a'.repeat(300), 'then a short one again')
 })
 
 t.test('each attempt keeps its own answer, past the bound of shared texts', async (t) => {

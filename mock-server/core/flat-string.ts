@@ -8,6 +8,8 @@
  */
 
 const LATIN1 = /^[\x00-\xff]*$/
+/** Written into and read back from, so a short text's copy allocates nothing but itself. */
+const scratch = Buffer.allocUnsafe(256)
 
 /**
  * `text`, as one flat string. Text of Latin-1 characters (ids, codes, ISO times) is written out as
@@ -15,5 +17,7 @@ const LATIN1 = /^[\x00-\xff]*$/
  * @example wallet_id: flatString(`wlt_${investorId.slice(4)}`)
  */
 export function flatString(text: string): string {
-  return LATIN1.test(text) ? Buffer.from(text, 'latin1').toString('latin1') : text
+  if (!LATIN1.test(text)) return text
+  if (text.length > scratch.length) return Buffer.from(text, 'latin1').toString('latin1')
+  return scratch.toString('latin1', 0, scratch.write(text, 0, 'latin1'))
 }
