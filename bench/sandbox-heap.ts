@@ -106,7 +106,9 @@ async function main(collect: () => void): Promise<void> {
     pass: Math.abs(growth - 1) <= LINEAR_TOLERANCE,
     ratio: round(growth),
     target: `bytes kept per event flat (1 ± ${LINEAR_TOLERANCE})`,
-    headline: `${thousands(perEvent)} B kept per triggered event, full GC at ${thousands(events)} ${fullGcMs.toFixed(0)} ms`,
+    headline:
+      `${thousands(perEvent)} B kept per triggered event, ` +
+      `full GC at ${thousands(events)} ${fullGcMs.toFixed(0)} ms`,
     bytesPerEvent: Math.round(perEvent),
     fullGcMs: round(fullGcMs, 1),
     heapUsed: last.heapUsed,

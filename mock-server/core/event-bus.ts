@@ -49,7 +49,7 @@ export interface EventBus {
   restore(events: readonly SandboxEvent[]): void
 }
 
-/** The last two seconds formatted, newest in slot 0: a deposit stamps now and its expiry in turn. */
+/** The last two seconds formatted, newest first: a deposit stamps now and its expiry in turn. */
 const cachedSeconds = [Number.NaN, Number.NaN]
 const cachedIso = ['', '']
 

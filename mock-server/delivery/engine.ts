@@ -515,7 +515,7 @@ function describeConnectionError(caught: unknown): { code: string; message: stri
   return { code, message }
 }
 
-/** Short answer texts seen lately (header values, bodies), each kept once however many attempts carry it. */
+/** Short texts of answers seen lately (header values, bodies): each kept once, not per attempt. */
 const answerTexts = new Map<string, string>()
 const maxInternedChars = 64
 const maxInternedTexts = 1024
