@@ -17,17 +17,20 @@
  * process (which only sends IPC messages) to CPU 0. The sandbox is the load generator and the
  * receiver the server, in one process: "in-process" is the figure users get from the msw face and
  * the contract harness. Rounds are interleaved (delivery, trigger@1k, trigger@100k, retries,
- * delivery, ...) so a slow patch of the shared machine hits every kind; delivery and trigger@1k
- * run 20 000 events once at start and refill their 1 000 right before each round, trigger@100k
- * fills once and runs 1 000 unmeasured events before each round (it grows by those and each
- * round's events). No child forces a collection (see the child for why). Each figure is the
+ * delivery, ...) so a slow patch of the shared machine hits every kind. Before each round every
+ * child runs `--warmup` unmeasured events of its own kind (default 5 000: after 1 000, a child
+ * that sat idle while the others measured was still 1.5x slower per custom event; see the
+ * child); delivery and trigger@1k then reset and refill their 1 000 (they also run 20 000 events
+ * once at start), trigger@100k fills once and grows by each warm-up and each round's events.
+ * No child forces a collection (see the child for why). Each figure is the
  * median of the rounds with its min-max; the size ratio is the median of the
  * per-round ratios. CPU us per event is read from the child (`process.cpuUsage`), and the share of
  * a core the child got shows when a neighbour took the core (rates then drop, CPU per event does
  * not).
  *
  *   node --import=tsx bench/sandbox-delivery.ts [--rounds 9] [--events 2000] [--small 1000]
- *     [--large 100000] [--retries 500] [--receiver-ms 50] [--cpu-prof] [--no-pin] [--source]
+ *     [--large 100000] [--retries 500] [--receiver-ms 50] [--warmup 5000] [--cpu-prof] [--no-pin]
+ *     [--source]
  *
  * The children run the JavaScript `tsc` emits (into `.tmp/bench-build/`), as the package ships;
  * `--source` runs them under tsx. `--cpu-prof` writes a V8 CPU profile per child to
@@ -54,6 +57,7 @@ const { values: args } = parseArgs({
     small: { type: 'string', default: '1000' },
     large: { type: 'string', default: '100000' },
     retries: { type: 'string', default: '500' },
+    warmup: { type: 'string', default: '5000' },
     'receiver-ms': { type: 'string', default: '50' },
     'cpu-prof': { type: 'boolean', default: false },
     'no-pin': { type: 'boolean', default: false },
@@ -72,6 +76,7 @@ const events = integer('events', args.events, 200)
 const small = integer('small', args.small, 0)
 const large = integer('large', args.large, 0)
 const retries = integer('retries', args.retries, 1)
+const warmup = integer('warmup', args.warmup, 0)
 const receiverMs = integer('receiver-ms', args['receiver-ms'], 0)
 
 const children: ChildProcess[] = []
@@ -169,7 +174,10 @@ const fmt = (values: number[], digits = 0) => {
 
 async function main(): Promise<void> {
   const pinned = !args['no-pin'] && pinThisProcess('0')
-  say(`${NAME}: ${rounds} interleaved rounds of ${events} events per rate, ${retries} due retries`)
+  say(
+    `${NAME}: ${rounds} interleaved rounds of ${events} events per rate (each after ${warmup} ` +
+      `unmeasured), ${retries} due retries`,
+  )
   say(
     pinned
       ? 'pinned: every child on CPU 1 (taskset), this process on CPU 0'
@@ -182,10 +190,16 @@ async function main(): Promise<void> {
     say(`compiled the child with tsc in ${((performance.now() - started) / 1000).toFixed(1)} s`)
   }
 
-  const delivery = await startChild(script, 'delivery', [String(small), 'refill'], pinned)
-  const trigger = await startChild(script, 'trigger', [String(small), 'refill'], pinned)
+  const refilling = [String(small), 'refill', String(warmup)]
+  const delivery = await startChild(script, 'delivery', refilling, pinned)
+  const trigger = await startChild(script, 'trigger', refilling, pinned)
   say(`filling ${thousands(large)} triggered events for trigger@${thousands(large)}...`)
-  const triggerLarge = await startChild(script, 'trigger', [String(large)], pinned)
+  const triggerLarge = await startChild(
+    script,
+    'trigger',
+    [String(large), 'grow', String(warmup)],
+    pinned,
+  )
   say(`  filled in ${(triggerLarge.prefillMs / 1000).toFixed(1)} s`)
   const retrier = await startChild(script, 'retries', [], pinned)
 
@@ -275,6 +289,7 @@ async function main(): Promise<void> {
       `x${figures.sizeRatio.toFixed(2)} at ${thousands(large)}, ${retries} retries ${Math.round(figures.retriesMs)} ms`,
     rounds,
     events,
+    warmup,
     delivery: {
       perSecond: per('delivery').map(Math.round),
       cpuUsPerEvent: cpu('delivery').map((n) => round(n, 1)),

@@ -8,14 +8,14 @@
  *   trigger    `trigger('order.filled')` (its investor and filled market order built by the
  *              engines, then the one event delivered the same way) in a state of `prefill`
  *              earlier triggered events: reset and refilled before every round when `refill`,
- *              filled once at start otherwise (it then grows by a 1 000-event warm-up and the
- *              events of each round)
+ *              filled once at start otherwise (it then grows by each round's warm-up and
+ *              events)
  *   retries    `count` custom events whose first attempt a receiver on 127.0.0.1 fails at once,
  *              then one `clock.advance('1m')` that makes every retry due at the same minute; the
  *              receiver answers each retry after `receiverMs` (a timer, no CPU). Measures that
  *              advance's wall time, over real HTTP (`createHttpTransport`)
  *
- *   node bench/lib/sandbox-delivery-child.js <kind> [prefill] [refill]
+ *   node bench/lib/sandbox-delivery-child.js <kind> [prefill] [refill|grow] [warmup]
  *
  * Messages: parent → `{ type: 'measure', seq, events | count, receiverMs }`; child →
  * `{ type: 'ready' }`, `{ type: 'result', seq, ... }`, `{ type: 'error', message }`.
@@ -61,15 +61,16 @@ const CUSTOM_EVENT = 'bench.delivery'
 const reply = (message: ChildMessage) => process.send?.(message)
 
 /**
- * Events of its own kind each child runs, unmeasured, right before each measured window: the
- * refill for the kinds that refill, a warm-up for the one that grows. A child sat idle while the
- * others measured; this brings its code back to the state a busy process keeps. No full
- * collection is forced before a window: on Node 20 each forced `gc()` deoptimised about 40 hot
- * functions ("weak objects": Fastify's, light-my-request's, the verifier's) and the next 2 000
- * events then cost 50-80 % more CPU than the same events without it, a state no user's process
- * is in. The round pays for the garbage it finds, as any process does.
+ * Before each measured window a child runs `warmup` events of its own kind, unmeasured (then, for
+ * the kinds that refill, its reset and refill). A child sat idle while the others measured, and
+ * the first thousands of events after that cost more: rounds after a 1 000-event warm-up cost
+ * 85-100 us per custom event, after 5 000 58 us, alternated in one session (the figure this bench
+ * is after is a busy process's). No full collection is forced before a window: on Node 20 each
+ * forced `gc()` deoptimised about 40 hot functions ("weak objects": Fastify's,
+ * light-my-request's, the verifier's) and the next 2 000 events then cost 50-80 % more CPU than
+ * the same events without it, a state no user's process is in. The round pays for the garbage it
+ * finds, as any process does.
  */
-const WARMUP_EVENTS = 1_000
 /** Events a refilling child runs once at start, before its first fill (see `rateChild`). */
 const START_WARMUP_EVENTS = 20_000
 
@@ -81,7 +82,12 @@ async function emitMany(sandbox: Sandbox, emit: () => unknown, count: number): P
   }
 }
 
-async function rateChild(kind: 'delivery' | 'trigger', prefill: number, refill: boolean) {
+async function rateChild(
+  kind: 'delivery' | 'trigger',
+  prefill: number,
+  refill: boolean,
+  warmup: number,
+) {
   const { sandbox, app, handled } = await sandboxWithPluginReceiver()
   const emit =
     kind === 'delivery'
@@ -100,13 +106,11 @@ async function rateChild(kind: 'delivery' | 'trigger', prefill: number, refill: 
   let stateEvents = prefill
   return {
     async measure(seq: number, events: number) {
+      await emitMany(sandbox, emit, warmup)
       if (refill) {
         await fill()
         stateEvents = prefill
-      } else {
-        await emitMany(sandbox, emit, WARMUP_EVENTS)
-        stateEvents += WARMUP_EVENTS
-      }
+      } else stateEvents += warmup
       const before = handled()
       const cpu = process.cpuUsage()
       const start = performance.now()
@@ -200,13 +204,14 @@ async function retriesChild() {
 }
 
 async function main(): Promise<void> {
-  const [kind, prefillArg, refillArg] = process.argv.slice(2)
+  const [kind, prefillArg, refillArg, warmupArg] = process.argv.slice(2)
   const prefill = Number(prefillArg ?? 0)
+  const warmup = Number(warmupArg ?? 0)
   const child =
     kind === 'retries'
       ? await retriesChild()
       : kind === 'delivery' || kind === 'trigger'
-        ? await rateChild(kind, prefill, refillArg === 'refill')
+        ? await rateChild(kind, prefill, refillArg === 'refill', warmup)
         : undefined
   if (!child) throw new Error(`unknown kind ${kind}`)
   // One measurement at a time, in the order asked.
