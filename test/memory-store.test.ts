@@ -163,3 +163,42 @@ t.test('a long run past the bound keeps exactly the newest keys', async (t) => {
   t.same(await store.claim('k19000', 100), { status: 'done' })
   t.equal((await store.claim('k18999', 100)).status, 'claimed')
 })
+
+t.test(
+  'a done key taken back after its TTL: its old slot, at the head, evicts nothing',
+  async (t) => {
+    let now = 0
+    const store = createMemoryStore({ maxEntries: 3, now: () => now })
+    const done = async (key: string, ttl: number) => {
+      const c = await store.claim(key, 100)
+      if (c.status !== 'claimed') throw new Error(`${key} not claimed: ${c.status}`)
+      await store.complete(key, c.token, ttl)
+      return c.token
+    }
+    const renewed = await done('renewed', 10)
+    await done('again', 10)
+    now = 20 // both expired; no claim has swept them yet
+    t.equal(await store.renew('renewed', renewed, 10_000), true, 'renew takes the key back')
+    t.equal(await store.complete('again', 'anyone', 10_000), true, 'nobody holds it: done again')
+    t.equal(await store.complete('renewed', renewed, 10_000), true, 'the full ring drops its head')
+    t.equal(store.size, 2, 'each key counted once')
+    t.same(await store.claim('renewed', 100), { status: 'done' }, 'its old slot deleted nothing')
+    t.same(await store.claim('again', 100), { status: 'done' }, 'nor did the other one')
+    await done('third', 10_000)
+    await done('fourth', 10_000) // the bound: 'again' is now the oldest
+    t.equal(store.size, 3)
+    t.equal((await store.claim('again', 100)).status, 'claimed', 'the oldest was evicted')
+    t.same(await store.claim('renewed', 100), { status: 'done' })
+  },
+)
+
+t.test('an empty key is a key like any other', async (t) => {
+  const store = createMemoryStore({ maxEntries: 2 })
+  for (const key of ['', 'a', 'b']) {
+    const c = await store.claim(key, 100)
+    if (c.status === 'claimed') await store.complete(key, c.token, 60_000)
+  }
+  t.equal(store.size, 2)
+  t.equal((await store.claim('', 100)).status, 'claimed', 'evicted as the oldest')
+  t.same(await store.claim('b', 100), { status: 'done' })
+})
