@@ -11,12 +11,11 @@
  * A done key that moves on (claimed or completed again once expired) empties its slot at once,
  * so an eviction deletes its key without looking it up first (one lookup of a long-cold key
  * fewer per delivery once the store is full), and the Map holds a small integer, not a boxed
- * expiry, per done key. The ring is two
- * plain arrays of at most `maxEntries` slots rather than Map iteration: V8 leaves deleted Map
- * entries in place until it rehashes, and an iterator from the front walks over every one of
- * them (each eviction cost O(evictions)). A fixed ring also keeps the heap flat once the bound
- * is reached. Live claims are never evicted: that would let a duplicate run while the first
- * delivery is still working.
+ * expiry, per done key. The ring is two plain arrays of at most `maxEntries` slots rather than
+ * Map iteration: V8 leaves deleted Map entries in place until it rehashes, and an iterator from
+ * the front walks over every one of them (each eviction cost O(evictions)). A fixed ring also
+ * keeps the heap flat once the bound is reached. Live claims are never evicted: that would let a
+ * duplicate run while the first delivery is still working.
  */
 import { InvalidOptionError } from './errors.js'
 import { createOptionChecker } from './option-checks.js'
