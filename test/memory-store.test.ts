@@ -1,6 +1,18 @@
 import t from 'tap'
 import { createMemoryStore } from '../plugin/index.js'
 
+/** Claims `key` and completes it with `ttlMs`; gives the claim's token. */
+async function claimAndComplete(
+  store: ReturnType<typeof createMemoryStore>,
+  key: string,
+  ttlMs: number,
+): Promise<string> {
+  const c = await store.claim(key, 100)
+  if (c.status !== 'claimed') throw new Error(`${key} not claimed: ${c.status}`)
+  await store.complete(key, c.token, ttlMs)
+  return c.token
+}
+
 t.test('claim, in-flight, done', async (t) => {
   const store = createMemoryStore()
   const claim = await store.claim('a', 1000)
@@ -130,11 +142,7 @@ t.test('the bound evicts the oldest completed keys and never a live claim', asyn
 t.test('mixed TTLs: a key that expired out of order and came back stays done', async (t) => {
   let now = 0
   const store = createMemoryStore({ maxEntries: 3, now: () => now })
-  const complete = async (key: string, ttl: number) => {
-    const c = await store.claim(key, 100)
-    if (c.status !== 'claimed') throw new Error(`${key} not claimed: ${c.status}`)
-    await store.complete(key, c.token, ttl)
-  }
+  const complete = (key: string, ttl: number) => claimAndComplete(store, key, ttl)
   await complete('long', 10_000)
   await complete('short', 10)
   now = 20 // 'short' expired, behind 'long' in completion order
@@ -169,12 +177,7 @@ t.test(
   async (t) => {
     let now = 0
     const store = createMemoryStore({ maxEntries: 3, now: () => now })
-    const done = async (key: string, ttl: number) => {
-      const c = await store.claim(key, 100)
-      if (c.status !== 'claimed') throw new Error(`${key} not claimed: ${c.status}`)
-      await store.complete(key, c.token, ttl)
-      return c.token
-    }
+    const done = (key: string, ttl: number) => claimAndComplete(store, key, ttl)
     const renewed = await done('renewed', 10)
     await done('again', 10)
     now = 20 // both expired; no claim has swept them yet
