@@ -21,13 +21,12 @@
 import { parseArgs } from 'node:util'
 import { heapAfterGc, runWithGc } from './lib/heap.js'
 import { megabytes, printResult, round, say, thousands } from './lib/report.js'
-import { sandboxWithPluginReceiver } from './lib/sandbox-receiver.js'
+import { EMIT_BATCH, emitMany, sandboxWithPluginReceiver } from './lib/sandbox-receiver.js'
 import { median } from './lib/stats.js'
 
 const NAME = 'sandbox-heap'
 /** "Linear": bytes kept per event over the second half within this share of the first half's. */
 const LINEAR_TOLERANCE = 0.1
-const BATCH = 200
 const TIME_LIMIT_MS = 10 * 60 * 1000
 
 runWithGc(import.meta.url, NAME, TIME_LIMIT_MS, main)
@@ -41,20 +40,20 @@ async function main(collect: () => void): Promise<void> {
   })
   const events = Number(args.events)
   const every = Number(args.every)
-  if (!(every >= BATCH && every % BATCH === 0 && events >= 3 * every && events % every === 0)) {
+  if (!(
+    every >= EMIT_BATCH &&
+    every % EMIT_BATCH === 0 &&
+    events >= 3 * every &&
+    events % every === 0
+  )) {
     throw new RangeError(
-      `--every must be a multiple of ${BATCH}, and --events a multiple of it giving 3 samples or more`,
+      `--every must be a multiple of ${EMIT_BATCH}, and --events a multiple of it giving 3 samples or more`,
     )
   }
 
   say(`${NAME}: ${thousands(events)} triggered order.filled, delivered through the plugin`)
   const { sandbox, app, handled } = await sandboxWithPluginReceiver()
-  const trigger = async (count: number) => {
-    for (let done = 0; done < count; done += BATCH) {
-      for (let i = 0; i < BATCH; i++) sandbox.trigger('order.filled')
-      await sandbox.idle()
-    }
-  }
+  const trigger = (count: number) => emitMany(sandbox, () => sandbox.trigger('order.filled'), count)
   // Warm: the code, the receiver's store and the caches every event shares, then a clean state.
   await trigger(2_000)
   sandbox.reset()

@@ -22,8 +22,8 @@
  */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createHttpTransport, createSandbox, type Sandbox } from '../../mock-server/index.js'
-import { sandboxWithPluginReceiver } from './sandbox-receiver.js'
+import { createHttpTransport, createSandbox } from '../../mock-server/index.js'
+import { emitMany, sandboxWithPluginReceiver } from './sandbox-receiver.js'
 
 export type ChildKind = 'delivery' | 'trigger' | 'retries'
 
@@ -55,7 +55,6 @@ export type ChildMessage =
     }
   | { type: 'error'; message: string }
 
-const BATCH = 200
 const CUSTOM_EVENT = 'bench.delivery'
 
 const reply = (message: ChildMessage) => process.send?.(message)
@@ -73,14 +72,6 @@ const reply = (message: ChildMessage) => process.send?.(message)
  */
 /** Events a refilling child runs once at start, before its first fill (see `rateChild`). */
 const START_WARMUP_EVENTS = 20_000
-
-/** Emits `count` events in batches, letting every delivery finish after each batch. */
-async function emitMany(sandbox: Sandbox, emit: () => unknown, count: number): Promise<void> {
-  for (let sent = 0; sent < count; sent += BATCH) {
-    for (let i = 0; i < Math.min(BATCH, count - sent); i++) emit()
-    await sandbox.idle()
-  }
-}
 
 async function rateChild(
   kind: 'delivery' | 'trigger',

@@ -4,7 +4,7 @@
  */
 import Fastify from 'fastify'
 import bluumWebhooks from '../../plugin/index.js'
-import { createInjectTransport, createSandbox } from '../../mock-server/index.js'
+import { createInjectTransport, createSandbox, type Sandbox } from '../../mock-server/index.js'
 
 /** The sandbox, the receiving app, and how many events the handler ran so far. */
 export async function sandboxWithPluginReceiver() {
@@ -25,4 +25,19 @@ export async function sandboxWithPluginReceiver() {
   await app.ready()
   sandbox.deliveries.setTransport(createInjectTransport(app))
   return { sandbox, app, handled: () => handled }
+}
+
+/** Events emitted before the sandbox is left to deliver them all (`idle()`). */
+export const EMIT_BATCH = 200
+
+/** Emits `count` events in batches, letting every delivery finish after each batch. */
+export async function emitMany(
+  sandbox: Sandbox,
+  emit: () => unknown,
+  count: number,
+): Promise<void> {
+  for (let sent = 0; sent < count; sent += EMIT_BATCH) {
+    for (let i = 0; i < Math.min(EMIT_BATCH, count - sent); i++) emit()
+    await sandbox.idle()
+  }
 }
