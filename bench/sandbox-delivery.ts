@@ -26,7 +26,10 @@
  * median of the rounds with its min-max; the size ratio is the median of the
  * per-round ratios. CPU us per event is read from the child (`process.cpuUsage`), and the share of
  * a core the child got shows when a neighbour took the core (rates then drop, CPU per event does
- * not).
+ * not). Each child also reports the garbage collector's main-thread pauses in its window
+ * (`lib/gc-pauses.ts`), and the size ratio is shown again over the rounds in which neither trigger
+ * child ended a full collection: what is left of the growth once a full collection of the large
+ * heap is out of the window (see docs/performance.md, "A warm-up long enough...").
  *
  *   node --import=tsx bench/sandbox-delivery.ts [--rounds 9] [--events 2000] [--small 1000]
  *     [--large 100000] [--retries 500] [--receiver-ms 50] [--warmup 5000] [--cpu-prof] [--no-pin]
@@ -162,6 +165,11 @@ interface Rate {
   coreShare: number
   stateEvents: number
   valid: boolean
+  /** The collector's main-thread pauses per event, us: scavenges, and the rest (full collections). */
+  gcMinorUs: number
+  gcOtherUs: number
+  /** Full collections that ended in the round. */
+  majors: number
 }
 
 const fmt = (values: number[], digits = 0) => {
@@ -221,6 +229,9 @@ async function main(): Promise<void> {
         coreShare: answer.cpuUs / 1000 / answer.wallMs,
         stateEvents: answer.stateEvents,
         valid: answer.handled === answer.events,
+        gcMinorUs: (answer.gc.minorMs * 1000) / answer.events,
+        gcOtherUs: ((answer.gc.majorMs + answer.gc.otherMs) * 1000) / answer.events,
+        majors: answer.gc.majors,
       })
       if (answer.handled !== answer.events)
         say(`  ${kind}: the receiver handled ${answer.handled} of ${answer.events} events`)
@@ -247,6 +258,10 @@ async function main(): Promise<void> {
   const share = (kind: RateKind) => rates[kind].map((r) => r.coreShare)
   const sizeRatios = rates.large.map((r, i) => r.perSecond / rates.small[i]!.perSecond)
   const cpuSizeRatios = rates.large.map((r, i) => rates.small[i]!.cpuUsPerEvent / r.cpuUsPerEvent)
+  // Where the size ratio goes: the rounds in which neither trigger child ended a full collection.
+  const calmRatios = sizeRatios.filter(
+    (_, i) => rates.large[i]!.majors + rates.small[i]!.majors === 0,
+  )
   const valid = retriesValid && Object.values(rates).every((list) => list.every((r) => r.valid))
   const figures = {
     delivery: median(per('delivery')),
@@ -271,8 +286,35 @@ async function main(): Promise<void> {
   line(`trigger@${thousands(small)}`, 'small', `>= ${thousands(TARGET.trigger)}/s`)
   line(`trigger@${thousands(large)}+`, 'large', `>= ${TARGET.sizeRatio} of trigger@${small}`)
   say(
-    `${'size ratio'.padEnd(22)} ${fmt(sizeRatios, 2)} by rate, ${fmt(cpuSizeRatios, 2)} by CPU/event`,
+    `${'size ratio'.padEnd(22)} ${fmt(sizeRatios, 2)} by rate, ${fmt(cpuSizeRatios, 2)} by CPU/event; ` +
+      (calmRatios.length === 0
+        ? 'every round had a full collection in a trigger child'
+        : `${fmt(calmRatios, 2)} by rate in the ${calmRatios.length} of ${rounds} rounds with no full collection in either trigger child`),
   )
+  const gcLine = (label: string, kind: RateKind) => {
+    const list = rates[kind]
+    const all = fmt(
+      list.map((r) => r.gcMinorUs + r.gcOtherUs),
+      1,
+    )
+    const minor = fmt(
+      list.map((r) => r.gcMinorUs),
+      1,
+    )
+    const other = fmt(
+      list.map((r) => r.gcOtherUs),
+      1,
+    )
+    const withFull = list.filter((r) => r.majors > 0).length
+    say(
+      `${label.padEnd(22)} ${all} us/event: scavenges ${minor}, full collections and marking ` +
+        `steps ${other} (a full collection ended in ${withFull} of ${rounds} rounds)`,
+    )
+  }
+  say('GC pauses (main thread; concurrent marking and sweeping run beside them, on the same core):')
+  gcLine('  delivery (custom)', 'delivery')
+  gcLine(`  trigger@${thousands(small)}`, 'small')
+  gcLine(`  trigger@${thousands(large)}+`, 'large')
   say(
     `${`${retries} due retries`.padEnd(22)} ${fmt(retryMs)} ms wall (receiver ${receiverMs} ms each)   goal < ${thousands(TARGET.retriesMs)} ms`,
   )
@@ -305,6 +347,17 @@ async function main(): Promise<void> {
       cpuUsPerEvent: cpu('large').map((n) => round(n, 1)),
     },
     sizeRatios: sizeRatios.map((n) => round(n, 3)),
+    calmSizeRatios: calmRatios.map((n) => round(n, 3)),
+    gcUsPerEvent: Object.fromEntries(
+      (Object.keys(rates) as RateKind[]).map((kind) => [
+        kind,
+        {
+          scavenges: rates[kind].map((r) => round(r.gcMinorUs, 1)),
+          fullAndMarking: rates[kind].map((r) => round(r.gcOtherUs, 1)),
+          fullCollections: rates[kind].map((r) => r.majors),
+        },
+      ]),
+    ),
     retries: { count: retries, receiverMs, wallMs: retryMs.map(Math.round) },
   })
 }

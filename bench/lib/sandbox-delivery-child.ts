@@ -23,6 +23,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createHttpTransport, createSandbox } from '../../mock-server/index.js'
+import { createGcPauses, type GcPauses } from './gc-pauses.js'
 import { emitMany, sandboxWithPluginReceiver } from './sandbox-receiver.js'
 
 export type ChildKind = 'delivery' | 'trigger' | 'retries'
@@ -44,6 +45,8 @@ export type ChildMessage =
       handled: number
       wallMs: number
       cpuUs: number
+      /** The collector's main-thread pauses in the round (part of `cpuUs`). */
+      gc: GcPauses
     }
   | {
       type: 'retries'
@@ -95,6 +98,7 @@ async function rateChild(
   await fill()
   reply({ type: 'ready', prefillMs: Math.round(performance.now() - started) })
   let stateEvents = prefill
+  const gcPauses = createGcPauses()
   return {
     async measure(seq: number, events: number) {
       await emitMany(sandbox, emit, warmup)
@@ -103,11 +107,13 @@ async function rateChild(
         stateEvents = prefill
       } else stateEvents += warmup
       const before = handled()
+      gcPauses.start()
       const cpu = process.cpuUsage()
       const start = performance.now()
       await emitMany(sandbox, emit, events)
       const wallMs = performance.now() - start
       const used = process.cpuUsage(cpu)
+      const gc = await gcPauses.stop()
       reply({
         type: 'result',
         seq,
@@ -116,6 +122,7 @@ async function rateChild(
         handled: handled() - before,
         wallMs,
         cpuUs: used.user + used.system,
+        gc,
       })
       stateEvents += events
     },
