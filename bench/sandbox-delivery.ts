@@ -165,7 +165,10 @@ interface Rate {
   coreShare: number
   stateEvents: number
   valid: boolean
-  /** The collector's main-thread pauses per event, us: scavenges, and the rest (full collections). */
+  /**
+   * The collector's main-thread pauses per event, us: scavenges, and the rest (full collections,
+   * incremental marking steps, weak callbacks).
+   */
   gcMinorUs: number
   gcOtherUs: number
   /** Full collections that ended in the round. */
@@ -293,18 +296,10 @@ async function main(): Promise<void> {
   )
   const gcLine = (label: string, kind: RateKind) => {
     const list = rates[kind]
-    const all = fmt(
-      list.map((r) => r.gcMinorUs + r.gcOtherUs),
-      1,
-    )
-    const minor = fmt(
-      list.map((r) => r.gcMinorUs),
-      1,
-    )
-    const other = fmt(
-      list.map((r) => r.gcOtherUs),
-      1,
-    )
+    const show = (pick: (r: Rate) => number) => fmt(list.map(pick), 1)
+    const all = show((r) => r.gcMinorUs + r.gcOtherUs)
+    const minor = show((r) => r.gcMinorUs)
+    const other = show((r) => r.gcOtherUs)
     const withFull = list.filter((r) => r.majors > 0).length
     say(
       `${label.padEnd(22)} ${all} us/event: scavenges ${minor}, full collections and marking ` +
