@@ -165,11 +165,11 @@ export function pinThisProcess(cpus: string): boolean {
 }
 
 /**
- * Compiles `bench/lib/route-server.ts` and `pipeline-run.ts`, with what they import (the plugin
- * included), with `tsc` as the package is built, into `.tmp/bench-build/`, and returns the
- * compiled route server's path. Run from source under tsx, every closure the plugin creates per
- * request is wrapped in esbuild's `__name()` (tsx sets keepNames), a cost the published
- * JavaScript does not have.
+ * Compiles `bench/lib/route-server.ts`, `pipeline-run.ts` and `pipeline-parts-run.ts`, with what
+ * they import (the plugin included), with `tsc` as the package is built, into
+ * `.tmp/bench-build/`, and returns the compiled route server's path. Run from source under tsx,
+ * every closure the plugin creates per request is wrapped in esbuild's `__name()` (tsx sets
+ * keepNames), a cost the published JavaScript does not have.
  */
 export function compileRouteServer(): string {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
