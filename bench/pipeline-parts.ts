@@ -19,10 +19,9 @@
  *
  *   node --import=tsx bench/pipeline-parts.ts [--rounds 80] [--per-round 5000]
  */
-import { execFileSync } from 'node:child_process'
 import { parseArgs } from 'node:util'
 import { exitAfter, printResult, round, say } from './lib/report.js'
-import { compileRouteServer, pinThisProcess } from './lib/server-process.js'
+import { compileRouteServer, pinThisProcess, runCompiledChild } from './lib/server-process.js'
 
 const NAME = 'pipeline-parts'
 
@@ -36,16 +35,11 @@ exitAfter(10 * 60 * 1000, NAME)
 
 // The child inherits this process's CPU affinity; this process only waits for it.
 const pinned = pinThisProcess('1')
-const script = compileRouteServer().replace(/route-server\.js$/, 'pipeline-parts-run.js')
-const output = execFileSync(process.execPath, [script, args.rounds, args['per-round']], {
-  encoding: 'utf8',
-  timeout: 9 * 60 * 1000,
-})
+compileRouteServer()
 type Part = { us: number; savingUs: number }
-const parts = JSON.parse(output.trim().split('\n').pop()!) as Record<
-  'default' | 'no-eviction' | 'frozen-clock' | 'map-store' | 'hand-rolled',
-  Part
->
+const parts = runCompiledChild<
+  Record<'default' | 'no-eviction' | 'frozen-clock' | 'map-store' | 'hand-rolled', Part>
+>('pipeline-parts-run', [args.rounds, args['per-round']], 9 * 60 * 1000)
 const plugin = parts.default.us
 const share = (us: number) => `${((100 * us) / plugin).toFixed(1)} %`
 const line = (label: string, part: Part, what: string) =>

@@ -13,10 +13,9 @@
  *
  *   node --import=tsx bench/pipeline.ts [--rounds 30] [--per-round 6000]
  */
-import { execFileSync } from 'node:child_process'
 import { parseArgs } from 'node:util'
 import { exitAfter, printResult, round, say } from './lib/report.js'
-import { compileRouteServer } from './lib/server-process.js'
+import { compileRouteServer, runCompiledChild } from './lib/server-process.js'
 
 const NAME = 'pipeline'
 const TARGET = 0.9
@@ -30,19 +29,15 @@ const { values: args } = parseArgs({
 exitAfter(10 * 60 * 1000, NAME)
 
 const started = performance.now()
-const script = compileRouteServer().replace(/route-server\.js$/, 'pipeline-run.js')
+compileRouteServer()
 say(`${NAME}: compiled in ${((performance.now() - started) / 1000).toFixed(1)} s`)
-const output = execFileSync(process.execPath, [script, args.rounds, args['per-round']], {
-  encoding: 'utf8',
-  timeout: 9 * 60 * 1000,
-})
-const result = JSON.parse(output.trim().split('\n').pop()!) as {
+const result = runCompiledChild<{
   pluginUs: number
   handUs: number
   ratio: number
   min: number
   max: number
-}
+}>('pipeline-run', [args.rounds, args['per-round']], 9 * 60 * 1000)
 say(
   `pipeline CPU per delivery: plugin ${result.pluginUs.toFixed(1)} us, hand-rolled ` +
     `${result.handUs.toFixed(1)} us; hand-rolled/plugin ${result.ratio.toFixed(2)} ` +

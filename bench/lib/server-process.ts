@@ -177,3 +177,19 @@ export function compileRouteServer(): string {
   execFileSync(process.execPath, [tsc, '-p', project], { stdio: 'inherit' })
   return fileURLToPath(new URL('../../.tmp/bench-build/bench/lib/route-server.js', import.meta.url))
 }
+
+/**
+ * Runs a compiled bench child (`compileRouteServer()` first) to its end: `name` is its file in
+ * `.tmp/bench-build/bench/lib/` without `.js`. Resolves the last line it printed, parsed as JSON
+ * (the children print one result line last).
+ */
+export function runCompiledChild<T>(name: string, args: readonly string[], timeoutMs: number): T {
+  const script = fileURLToPath(
+    new URL(`../../.tmp/bench-build/bench/lib/${name}.js`, import.meta.url),
+  )
+  const output = execFileSync(process.execPath, [script, ...args], {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+  })
+  return JSON.parse(output.trim().split('\n').pop()!) as T
+}
